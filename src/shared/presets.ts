@@ -1,0 +1,126 @@
+/**
+ * Presets: per-architecture default layers and weights (shared by the CLI, the server and the
+ * studio) and named recipes from the literature. Pure data, validated by PresetSchema in tests.
+ */
+import type { Layers, LossWeights, Preset } from "./types.ts";
+
+/** Default layers and loss weights of one architecture. */
+export interface ArchDefaults {
+  layers: Layers;
+  weights: LossWeights;
+  pooling: "max" | "avg";
+}
+
+const equal = (names: string[]) => names.map((layer) => ({ layer, weight: 1 }));
+
+/** Defaults per architecture, keyed by ModelManifest.architecture. */
+export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
+  // Gatys et al. 2016 / Nakano 2019: relu1_1..relu5_1 for style, relu4_2 for content, average
+  // pooling instead of max pooling.
+  vgg19: {
+    layers: {
+      content: equal(["relu4_2"]),
+      style: equal(["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]),
+    },
+    weights: { content: 1, style: 1e4, tv: 0 },
+    pooling: "avg",
+  },
+  // Nakano 2019: the ReLU outputs after each of the four residual stages for style. Content is
+  // res3d, the end of stage 2: like VGG's relu4_2 it sits at stride 8, so the content loss keeps
+  // the same spatial detail; deeper stages (stride 16/32) let the layout drift at small sizes.
+  resnet50: {
+    layers: {
+      content: equal(["res3d"]),
+      style: equal(["res2c", "res3d", "res4f", "res5c"]),
+    },
+    weights: { content: 1, style: 1e4, tv: 0 },
+    pooling: "max",
+  },
+  // Darknet-tiny: the leaky ReLUs at strides 2, 4, 8 and 16 (the last conv of each resolution);
+  // content at conv8, mid-depth at stride 8.
+  "darknet-tiny": {
+    layers: {
+      content: equal(["conv8"]),
+      style: equal(["conv2", "conv6", "conv10", "conv14"]),
+    },
+    weights: { content: 1, style: 1e4, tv: 0 },
+    pooling: "max",
+  },
+  // MobileNet-v1: pointwise ReLU6 outputs spread over the depth (strides 2, 4, 8, 16); content
+  // at conv_pw_4_relu (stride 8).
+  "mobilenet-v1": {
+    layers: {
+      content: equal(["conv_pw_4_relu"]),
+      style: equal(["conv_pw_1_relu", "conv_pw_3_relu", "conv_pw_5_relu", "conv_pw_11_relu"]),
+    },
+    weights: { content: 1, style: 1e4, tv: 0 },
+    pooling: "max",
+  },
+};
+
+/** Named presets: recipes from the literature. */
+export const PRESETS: Preset[] = [
+  {
+    id: "gatys2016-vgg19",
+    name: "Gatys 2016: VGG-19",
+    description:
+      "Gatys, Ecker & Bethge: VGG-19 with average pooling, relu1_1..relu5_1 style, relu4_2 content, L-BFGS from the content image.",
+    architecture: "vgg19",
+    recipe: {
+      net: { id: "vgg19", pooling: "avg" },
+      layers: ARCH_DEFAULTS.vgg19.layers,
+      weights: ARCH_DEFAULTS.vgg19.weights,
+      init: "content",
+      optimizer: { kind: "lbfgs", history: 10 },
+      iterations: 300,
+    },
+  },
+  {
+    id: "nakano2019-resnet50",
+    name: "Nakano 2019: ResNet-50 (standard weights)",
+    description:
+      "The article's baseline: a non-robust ResNet-50 with the four stage outputs as style layers. Expect fine noise and little change to the photo.",
+    architecture: "resnet50",
+    recipe: {
+      net: { id: "resnet50", pooling: "max" },
+      layers: ARCH_DEFAULTS.resnet50.layers,
+      weights: ARCH_DEFAULTS.resnet50.weights,
+      init: "content",
+      optimizer: { kind: "lbfgs", history: 10 },
+      iterations: 300,
+    },
+  },
+  {
+    id: "nakano2019-robust-resnet50",
+    name: "Nakano 2019: robust ResNet-50",
+    description:
+      "Adversarially robust ResNet-50 (Engstrom et al.) with the ResNet defaults: the article's fix. Needs imported robust weights.",
+    architecture: "resnet50",
+    net: "robust-resnet50-l2-3",
+    recipe: {
+      net: { id: "robust-resnet50-l2-3", pooling: "max" },
+      layers: ARCH_DEFAULTS.resnet50.layers,
+      weights: ARCH_DEFAULTS.resnet50.weights,
+      init: "content",
+      optimizer: { kind: "lbfgs", history: 10 },
+      iterations: 300,
+    },
+  },
+  {
+    id: "lucid-fourier-transforms",
+    name: "Lucid: Fourier + transforms",
+    description:
+      "Mordvintsev et al. 2018: decorrelated Fourier parameterisation with jitter, scale and rotation robustness, optimised with Adam on a standard ResNet-50.",
+    architecture: "resnet50",
+    recipe: {
+      net: { id: "resnet50", pooling: "max" },
+      layers: ARCH_DEFAULTS.resnet50.layers,
+      weights: ARCH_DEFAULTS.resnet50.weights,
+      init: "noise",
+      optimizer: { kind: "adam", learningRate: 0.05 },
+      iterations: 300,
+      param: { kind: "fourier", decorrelate: true },
+      transforms: { pad: 8, jitter: 8, scales: [0.95, 1, 1.05], angles: [-5, 0, 5] },
+    },
+  },
+];

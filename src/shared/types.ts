@@ -1,0 +1,156 @@
+/**
+ * JSON-safe wire types shared by the engine, the server, the client and the CLI, with their
+ * zod schemas. A Recipe is everything needed to re-run a result: a permalink carries one.
+ * Every schema is strict (unknown keys are refused) and bounded, so that the server can
+ * validate untrusted input with it.
+ */
+import { z } from "zod";
+
+/** Largest output side the engine accepts (px); the server caps stored images separately. */
+export const MAX_SIZE = 2048;
+/** Smallest input side a network accepts (px). */
+export const MIN_SIZE = 32;
+
+const name = z.string().min(1).max(64).regex(
+  /^[A-Za-z0-9_.:\-/]+$/,
+  "use letters, digits and _ . : - / only",
+);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lowercase hex digits");
+const weight = z.number().finite().min(0).max(1e12);
+
+export const ImageRefSchema = z.object({
+  /** File name as the user gave it (not a path on any machine). */
+  name: z.string().min(1).max(200),
+  sha256: sha256.optional(),
+  width: z.number().int().min(1).max(16384).optional(),
+  height: z.number().int().min(1).max(16384).optional(),
+}).strict();
+export type ImageRef = z.infer<typeof ImageRefSchema>;
+
+export const StyleRefSchema = ImageRefSchema.extend({
+  /** Blend weight of this style image; weights are normalised to sum 1. */
+  weight: weight.default(1),
+}).strict();
+export type StyleRef = z.infer<typeof StyleRefSchema>;
+
+export const LayerWeightSchema = z.object({ layer: name, weight }).strict();
+export type LayerWeight = z.infer<typeof LayerWeightSchema>;
+
+export const LayersSchema = z.object({
+  content: z.array(LayerWeightSchema).min(0).max(16),
+  style: z.array(LayerWeightSchema).min(1).max(32),
+}).strict();
+export type Layers = z.infer<typeof LayersSchema>;
+
+export const LossWeightsSchema = z.object({
+  content: weight,
+  style: weight,
+  tv: weight,
+}).strict();
+export type LossWeights = z.infer<typeof LossWeightsSchema>;
+
+export const InitSchema = z.enum(["content", "noise", "image"]);
+export type Init = z.infer<typeof InitSchema>;
+
+export const OptimizerSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("lbfgs"),
+    /** History size m. */
+    history: z.number().int().min(1).max(100).default(10),
+  }).strict(),
+  z.object({
+    kind: z.literal("adam"),
+    learningRate: z.number().finite().positive().max(10).default(0.02),
+  }).strict(),
+]);
+export type OptimizerSpec = z.infer<typeof OptimizerSchema>;
+
+export const ParamSchema = z.object({
+  /** pixel: optimise RGB directly; fourier: Mordvintsev et al. 2018 spectrum parameterisation. */
+  kind: z.enum(["pixel", "fourier"]).default("pixel"),
+  /** Optimise in a decorrelated colour space (Mordvintsev et al. 2018). */
+  decorrelate: z.boolean().default(false),
+}).strict();
+export type ParamSpec = z.infer<typeof ParamSchema>;
+
+export const TransformsSchema = z.object({
+  /** Constant padding in px before the other transforms. */
+  pad: z.number().int().min(0).max(64).default(0),
+  /** Random shift of up to this many px in each direction. */
+  jitter: z.number().int().min(0).max(64).default(0),
+  /** Candidate scale factors, one drawn per step. */
+  scales: z.array(z.number().finite().min(0.25).max(4)).max(32).default([]),
+  /** Candidate rotations in degrees, one drawn per step. */
+  angles: z.array(z.number().finite().min(-180).max(180)).max(64).default([]),
+}).strict();
+export type TransformsSpec = z.infer<typeof TransformsSchema>;
+
+export const NetRefSchema = z.object({
+  /** Installed model id, e.g. "resnet50". */
+  id: name,
+  /** sha256 of the model's manifest.json, when known. */
+  sha256: sha256.optional(),
+  /** Pooling used for every max-pool layer of the network (the article uses avg for VGG). */
+  pooling: z.enum(["max", "avg"]).default("max"),
+}).strict();
+export type NetRef = z.infer<typeof NetRefSchema>;
+
+export const RecipeSchema = z.object({
+  version: z.literal(1),
+  net: NetRefSchema,
+  /** Long side of the output image, px. */
+  size: z.number().int().min(MIN_SIZE).max(MAX_SIZE),
+  content: ImageRefSchema,
+  styles: z.array(StyleRefSchema).min(1).max(8),
+  layers: LayersSchema,
+  weights: LossWeightsSchema,
+  init: InitSchema,
+  iterations: z.number().int().min(1).max(10000),
+  optimizer: OptimizerSchema,
+  seed: z.number().int().min(0).max(2 ** 31 - 1),
+  param: ParamSchema.default({ kind: "pixel", decorrelate: false }),
+  transforms: TransformsSchema.optional(),
+  /** SWAG activation smoothing (Wang et al. 2021). */
+  swag: z.boolean().default(false),
+  /** Provenance of a finished run (backend, library versions); informational. */
+  run: z.object({
+    backend: z.string().max(32).optional(),
+    tfjs: z.string().max(32).optional(),
+    atelier: z.string().max(32).optional(),
+    elapsedMs: z.number().finite().min(0).optional(),
+    finalLoss: z.number().optional(),
+  }).strict().optional(),
+}).strict();
+export type Recipe = z.infer<typeof RecipeSchema>;
+/** Recipe as written by hand or by a client before defaults are applied. */
+export type RecipeInput = z.input<typeof RecipeSchema>;
+
+export const PresetSchema = z.object({
+  id: name,
+  name: z.string().min(1).max(100),
+  description: z.string().max(1000),
+  /** Architecture this preset is for ("resnet50", "vgg19", ...); any installed model of it fits. */
+  architecture: name,
+  /** Model id to prefer, when the preset needs specific weights (e.g. robust ResNet-50). */
+  net: name.optional(),
+  recipe: RecipeSchema.partial().omit({ content: true, styles: true, run: true }),
+}).strict();
+export type Preset = z.infer<typeof PresetSchema>;
+
+/** What the server lists for each installed model. */
+export const ModelSummarySchema = z.object({
+  id: name,
+  name: z.string(),
+  architecture: z.string(),
+  variant: z.string(),
+  dtype: z.enum(["float16", "float32"]),
+  bytes: z.number().int().min(0),
+  headBytes: z.number().int().min(0),
+  manifestSha256: sha256,
+}).strict();
+export type ModelSummary = z.infer<typeof ModelSummarySchema>;
+
+/** Formats a zod error as one line per problem: "path: message". */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+}
