@@ -1,0 +1,187 @@
+/**
+ * A loaded network: executes the manifest's op graph with tfjs-core ops. Input is NHWC RGB in
+ * [0, 1], any size >= 32 px; each net applies its own preprocessing. Only the nodes needed for
+ * the requested layers run, so style transfer never touches the classifier head.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { GraphNode, LayerInfo, ModelManifest } from "./manifest.ts";
+import { MIN_SIZE } from "../types.ts";
+
+/** Options of Net construction. */
+export interface NetOptions {
+  /** Replace every max pooling by average pooling (Gatys et al. 2016 for VGG). */
+  pooling?: "max" | "avg";
+  /** sha256 of the manifest.json bytes, recorded in recipes. */
+  manifestSha256?: string;
+}
+
+/** Feature maps by layer name; the caller disposes them. */
+export type Features = Record<string, tf.Tensor4D>;
+
+/** A feature network built from an atelier-net manifest and its weights. */
+export class Net {
+  readonly manifest: ModelManifest;
+  readonly pooling: "max" | "avg";
+  readonly manifestSha256?: string;
+  readonly #weights: Map<string, tf.Tensor>;
+  readonly #mean: tf.Tensor1D;
+  readonly #std: tf.Tensor1D;
+  readonly #layers: Map<string, LayerInfo>;
+  readonly #nodes: Map<string, GraphNode>;
+  #disposed = false;
+
+  /** Takes ownership of `weights` (disposed with the net). */
+  constructor(manifest: ModelManifest, weights: Map<string, tf.Tensor>, opts: NetOptions = {}) {
+    this.manifest = manifest;
+    this.pooling = opts.pooling ?? "max";
+    this.manifestSha256 = opts.manifestSha256;
+    this.#weights = weights;
+    this.#layers = new Map(manifest.layers.map((l) => [l.name, l]));
+    this.#nodes = new Map(manifest.graph.map((n) => [n.name, n]));
+    this.#mean = tf.tensor1d(manifest.preprocess.mean);
+    this.#std = tf.tensor1d(manifest.preprocess.std);
+  }
+
+  get id(): string {
+    return this.manifest.id;
+  }
+
+  /** Layers users can pick, in depth order. */
+  get layers(): LayerInfo[] {
+    return this.manifest.layers;
+  }
+
+  /** Whether the classifier head is loaded (needed for "logits"). */
+  get hasHead(): boolean {
+    return this.manifest.weights.every((w) => w.group !== "head" || this.#weights.has(w.name));
+  }
+
+  /** Looks up a layer by name; throws a RangeError listing the valid names. */
+  layer(name: string): LayerInfo {
+    const info = this.#layers.get(name);
+    if (!info) {
+      throw new RangeError(
+        `Unknown layer "${name}" for network ${this.id}: expected one of ${
+          [...this.#layers.keys()].join(", ")
+        }`,
+      );
+    }
+    if (info.kind === "logits" && !this.hasHead) {
+      throw new RangeError(
+        `Layer "${name}" of network ${this.id} needs the classifier head: load it with groups ["body", "head"]`,
+      );
+    }
+    return info;
+  }
+
+  /** Converts an RGB [0, 1] image to the network's input space. */
+  preprocess(image: tf.Tensor4D): tf.Tensor4D {
+    const p = this.manifest.preprocess;
+    return tf.tidy(() => {
+      let x: tf.Tensor4D = p.scale === 1 ? image : tf.mul(image, p.scale);
+      if (p.order === "bgr") x = tf.reverse(x, -1);
+      return tf.div(tf.sub(x, this.#mean), this.#std);
+    });
+  }
+
+  /**
+   * Runs the network and returns the named layers' outputs (caller disposes). Differentiable
+   * with respect to `image`; safe to call inside tf.grad.
+   */
+  forward(image: tf.Tensor4D, layerNames: readonly string[]): Features {
+    if (this.#disposed) throw new Error(`Network ${this.id} has been disposed`);
+    const [n, h, w, c] = image.shape;
+    if (image.rank !== 4 || n !== 1 || c !== 3) {
+      throw new RangeError(`Expected an image of shape [1, h, w, 3], got [${image.shape}]`);
+    }
+    if (h < MIN_SIZE || w < MIN_SIZE) {
+      throw new RangeError(`Image is ${w}x${h}: networks need at least ${MIN_SIZE} px per side`);
+    }
+    const targets = layerNames.map((l) => this.layer(l));
+    const needed = this.#needed(targets.map((t) => t.node));
+    return tf.tidy(() => {
+      const values = new Map<string, tf.Tensor4D>();
+      values.set("input", this.preprocess(image));
+      for (const node of this.manifest.graph) {
+        if (needed.has(node.name)) values.set(node.name, this.#run(node, values));
+      }
+      const out: Features = {};
+      for (const t of targets) out[t.name] = values.get(t.node)!;
+      return out;
+    });
+  }
+
+  /** Frees all weight tensors. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const t of this.#weights.values()) t.dispose();
+    this.#weights.clear();
+    this.#mean.dispose();
+    this.#std.dispose();
+  }
+
+  #needed(outputs: string[]): Set<string> {
+    const needed = new Set<string>();
+    const stack = [...outputs];
+    while (stack.length) {
+      const name = stack.pop()!;
+      if (name === "input" || needed.has(name)) continue;
+      const node = this.#nodes.get(name);
+      if (!node) throw new RangeError(`Network ${this.id}: graph has no node "${name}"`);
+      needed.add(name);
+      if (node.op === "add") stack.push(...node.inputs);
+      else stack.push(node.input);
+    }
+    return needed;
+  }
+
+  #weight<R extends tf.Rank>(name: string): tf.Tensor<R> {
+    const t = this.#weights.get(name);
+    if (!t) throw new Error(`Network ${this.id}: weight ${name} is not loaded`);
+    return t as tf.Tensor<R>;
+  }
+
+  #run(node: GraphNode, values: Map<string, tf.Tensor4D>): tf.Tensor4D {
+    const x = node.op === "add" ? values.get(node.inputs[0])! : values.get(node.input)!;
+    switch (node.op) {
+      case "conv2d":
+      case "depthwiseConv2d": {
+        const padding = typeof node.padding === "string"
+          ? node.padding
+          : [[0, 0], node.padding[0], node.padding[1], [0, 0]] as tf.backend_util.ExplicitPadding;
+        const k = this.#weight<tf.Rank.R4>(node.kernel);
+        let y = node.op === "conv2d"
+          ? tf.conv2d(x, k, node.strides, padding)
+          : tf.depthwiseConv2d(x, k, node.strides, padding);
+        if (node.bias) y = tf.add(y, this.#weight(node.bias));
+        return y;
+      }
+      case "relu":
+        return tf.relu(x);
+      case "relu6":
+        return tf.relu6(x);
+      case "leakyRelu":
+        return tf.leakyRelu(x, node.alpha ?? 0.2);
+      case "softmax":
+        return tf.softmax(x);
+      case "add":
+        return node.inputs.slice(1).reduce((a, n) => tf.add(a, values.get(n)!), x);
+      case "pad":
+        return tf.pad(x, [[0, 0], node.padding[0], node.padding[1], [0, 0]]);
+      case "maxPool":
+      case "avgPool":
+        return node.op === "maxPool" && this.pooling === "max"
+          ? tf.maxPool(x, node.size, node.strides, node.padding)
+          : tf.avgPool(x, node.size, node.strides, node.padding);
+      case "globalAvgPool":
+        return tf.mean(x, [1, 2], true);
+      case "dense": {
+        const k = this.#weight<tf.Rank.R2>(node.kernel);
+        let y: tf.Tensor = tf.matMul(tf.reshape(x, [1, -1]), k);
+        if (node.bias) y = tf.add(y, this.#weight(node.bias));
+        return tf.reshape(y, [1, 1, 1, k.shape[1]]);
+      }
+    }
+  }
+}
