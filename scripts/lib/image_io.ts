@@ -1,0 +1,52 @@
+/** Image files for the command-line faces: PNG/JPEG/WebP in, PNG out, via sharp (libvips). */
+import sharp from "sharp";
+import { tf } from "./tf_node.ts";
+
+/** Reads an image file as [1, h, w, 3] RGB in [0, 1], long side resized to `longSide`. */
+export async function readImage(path: string, longSide?: number): Promise<tf.Tensor4D> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new Error(`${path}: no such file`);
+    throw new Error(`${path}: cannot be read (${(e as Error).message})`);
+  }
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(bytes).metadata();
+  } catch {
+    throw new Error(`${path}: not an image (expected PNG, JPEG or WebP)`);
+  }
+  if (!["png", "jpeg", "webp"].includes(meta.format ?? "")) {
+    throw new Error(`${path}: is ${meta.format ?? "unknown"}, expected PNG, JPEG or WebP`);
+  }
+  let img = sharp(bytes).rotate().removeAlpha().toColourspace("srgb");
+  if (longSide) img = img.resize(longSide, longSide, { fit: "inside" });
+  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  const f = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) f[i] = data[i] / 255;
+  return tf.tensor4d(f, [1, info.height, info.width, 3]);
+}
+
+/** Encodes a [1, h, w, 3] image in [0, 1] as PNG bytes. */
+export async function encodePng(image: tf.Tensor4D): Promise<Uint8Array> {
+  const [, height, width] = image.shape;
+  const bytes = tf.tidy(() => tf.cast(tf.round(tf.mul(tf.clipByValue(image, 0, 1), 255)), "int32"));
+  const data = Uint8Array.from(await bytes.data());
+  bytes.dispose();
+  return new Uint8Array(
+    await sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer(),
+  );
+}
+
+/** Writes bytes atomically: a temp file beside `path`, then rename. */
+export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await Deno.writeFile(tmp, bytes);
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * tfjs for the command-line faces (CLI, benchmarks): the umbrella package registers every
+ * gradient; WASM and Deno's own WebGPU are added as backends. Only scripts import this.
+ */
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-backend-webgpu";
+
+/** Backends the CLI can use, fastest first on a typical machine. */
+export const BACKENDS = ["webgpu", "wasm", "cpu"] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Selects a backend, throwing a one-line error when it cannot start here. */
+export async function useBackend(name: string): Promise<BackendName> {
+  if (!(BACKENDS as readonly string[]).includes(name)) {
+    throw new RangeError(`unknown backend "${name}": expected one of ${BACKENDS.join(", ")}`);
+  }
+  tf.env().set("PROD", true);
+  if (name === "webgpu" && !("gpu" in navigator)) {
+    throw new Error("backend webgpu: this Deno has no navigator.gpu (run with --unstable-webgpu)");
+  }
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (e) {
+    throw new Error(`backend ${name} could not start: ${(e as Error).message}`);
+  }
+  if (!ok) throw new Error(`backend ${name} could not start on this machine`);
+  await tf.ready();
+  return name as BackendName;
+}
+
+export { tf };

@@ -1,0 +1,86 @@
+/**
+ * Arithmetic cost of a network pass, from the manifest's layer shapes: multiply-adds count as
+ * two FLOPs. Used by the benchmark to report achieved GFLOP/s.
+ */
+import type { GraphNode, ModelManifest } from "./manifest.ts";
+
+/** Output size of a windowed op along one axis (TensorFlow's "same"/"valid" rules). */
+function outSize(n: number, k: number, s: number, pad: "same" | "valid" | [number, number]): number {
+  if (pad === "same") return Math.ceil(n / s);
+  if (pad === "valid") return Math.floor((n - k) / s) + 1;
+  return Math.floor((n + pad[0] + pad[1] - k) / s) + 1;
+}
+
+/**
+ * Forward FLOPs to compute `layers` (default: all feature layers) for an h x w input. Only the
+ * nodes those layers need are counted, as Net.forward() runs only those.
+ */
+export function forwardFlops(
+  manifest: ModelManifest,
+  height: number,
+  width: number,
+  layers?: readonly string[],
+): number {
+  const byName = new Map(manifest.graph.map((n) => [n.name, n]));
+  const shapes = new Map<string, [number, number, number]>([["input", [height, width, 3]]]);
+  const weightShape = new Map(manifest.weights.map((w) => [w.name, w.shape]));
+  const wanted = (layers ?? manifest.layers.filter((l) => l.kind === "feature").map((l) => l.name))
+    .map((name) => {
+      const l = manifest.layers.find((x) => x.name === name);
+      if (!l) throw new RangeError(`Unknown layer "${name}" for network ${manifest.id}`);
+      return l.node;
+    });
+  const needed = new Set<string>();
+  const stack = [...wanted];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n === "input" || needed.has(n)) continue;
+    needed.add(n);
+    const node = byName.get(n)!;
+    stack.push(...(node.op === "add" ? node.inputs : [node.input]));
+  }
+  let flops = 0;
+  for (const node of manifest.graph as GraphNode[]) {
+    const [h, w, c] = shapes.get(node.op === "add" ? node.inputs[0] : node.input) ?? [0, 0, 0];
+    let out: [number, number, number] = [h, w, c];
+    switch (node.op) {
+      case "conv2d":
+      case "depthwiseConv2d": {
+        const k = weightShape.get(node.kernel)!;
+        const pad = typeof node.padding === "string" ? node.padding : undefined;
+        const ho = outSize(h, k[0], node.strides[0], pad ?? node.padding[0] as [number, number]);
+        const wo = outSize(w, k[1], node.strides[1], pad ?? node.padding[1] as [number, number]);
+        const co = node.op === "conv2d" ? k[3] : k[2] * k[3];
+        const perOut = node.op === "conv2d" ? k[0] * k[1] * k[2] : k[0] * k[1];
+        out = [ho, wo, co];
+        if (needed.has(node.name)) flops += 2 * perOut * ho * wo * co;
+        break;
+      }
+      case "maxPool":
+      case "avgPool":
+        out = [
+          outSize(h, node.size[0], node.strides[0], node.padding),
+          outSize(w, node.size[1], node.strides[1], node.padding),
+          c,
+        ];
+        if (needed.has(node.name)) flops += node.size[0] * node.size[1] * out[0] * out[1] * c;
+        break;
+      case "pad":
+        out = [h + node.padding[0][0] + node.padding[0][1], w + node.padding[1][0] + node.padding[1][1], c];
+        break;
+      case "globalAvgPool":
+        out = [1, 1, c];
+        break;
+      case "dense": {
+        const k = weightShape.get(node.kernel)!;
+        out = [1, 1, k[1]];
+        if (needed.has(node.name)) flops += 2 * k[0] * k[1];
+        break;
+      }
+      default:
+        if (needed.has(node.name)) flops += h * w * c;
+    }
+    shapes.set(node.name, out);
+  }
+  return flops;
+}

@@ -1,0 +1,17 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { forwardFlops } from "../../../src/shared/nets/flops.ts";
+import { parseManifest } from "../../../src/shared/nets/loader.ts";
+import { ROOT } from "../../_images.ts";
+
+Deno.test("forwardFlops() of ResNet-50 at 224 px is the textbook ~4 GMACs", async () => {
+  const path = join(ROOT, "static/models/resnet50/manifest.json");
+  const m = parseManifest(JSON.parse(await Deno.readTextFile(path)), path);
+  // He et al. 2015, table 1: 3.8e9 multiply-adds up to the last block; x2 FLOPs per MAC, plus
+  // the elementwise ops (bias, ReLU, adds, pooling) that we count at one FLOP per value.
+  const f = forwardFlops(m, 224, 224, ["res5c"]);
+  assert.ok(f > 7.5e9 && f < 8.3e9, `ResNet-50 forward ${f / 1e9} GFLOP`);
+  // Only the nodes a layer needs count: the stem alone is one 7x7x3x64 conv at 112x112 =
+  // 2 * 147 * 64 * 112 * 112 = 236,027,904 FLOPs plus its bias-free ReLU (64 * 112 * 112).
+  assert.equal(forwardFlops(m, 224, 224, ["conv1"]), 2 * 147 * 64 * 112 * 112 + 64 * 112 * 112);
+});
