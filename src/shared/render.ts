@@ -52,6 +52,8 @@ export interface StylizeEvent {
   iterations: number;
   losses: LossValues;
   elapsedMs: number;
+  /** Objective evaluations so far (L-BFGS line searches may take several per iteration). */
+  evaluations: number;
   preview?: PreviewImage;
 }
 
@@ -162,12 +164,16 @@ export function validateRun(net: Net, images: StylizeImages, recipe: Recipe): vo
   }
 }
 
-/** Feature maps after optional SWAG smoothing (Wang et al. 2021). */
+/**
+ * Feature maps, after optional SWAG smoothing (Wang et al. 2021). SWAG's softmax over a whole
+ * layer sums to 1, so its entries are about 1/(h·w·c); multiplying by h·w·c brings them back
+ * to mean 1, so that the same loss weights work with and without SWAG.
+ */
 function features(net: Net, image: tf.Tensor4D, layers: string[], smooth: boolean): FeatureMap {
   const raw = net.forward(image, layers);
   if (!smooth) return raw;
   const out: FeatureMap = {};
-  for (const [k, v] of Object.entries(raw)) out[k] = swag(v);
+  for (const [k, v] of Object.entries(raw)) out[k] = tf.mul(swag(v), v.size);
   return out;
 }
 
@@ -275,6 +281,7 @@ export async function* stylize(
 
   let optimizer: Optimizer | undefined;
   let iteration = 0;
+  let evaluations = 0;
   let aborted = false;
   try {
     optimizer = createOptimizer(recipe.optimizer, closure);
@@ -299,6 +306,7 @@ export async function* stylize(
         x = step.x;
       }
       iteration++;
+      evaluations += step.info.evaluations;
       if (Number.isFinite(step.loss) && step.loss < bestLoss) {
         bestLoss = step.loss;
         best.dispose();
@@ -309,6 +317,7 @@ export async function* stylize(
         iterations: recipe.iterations,
         losses: { ...lastTerms, total: step.loss },
         elapsedMs: performance.now() - started,
+        evaluations,
       };
       if (previewEvery > 0 && (iteration % previewEvery === 0 || iteration === recipe.iterations)) {
         const img = tf.tidy(() => param.toImage(x));

@@ -1,0 +1,182 @@
+/**
+ * `deno task bench`: style-transfer speed and memory per network, image size and backend.
+ * For each case it runs stylize() for a few warm-up and measured L-BFGS iterations and
+ * records the median ms per iteration, forward+backward FLOPs per evaluation (from the layer
+ * shapes), achieved GFLOP/s, tensors and bytes after the first and the last iteration (flat
+ * memory means no growth), and peak tfjs bytes and process RSS. Writes bench/engine.json and
+ * bench/engine.md.
+ *
+ * Usage: deno task bench [--nets a,b] [--sizes 128,256] [--backends cpu,wasm,webgpu]
+ *                        [--iters N] [--budget-s S]
+ */
+import { parseArgs } from "node:util";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { tf, useBackend } from "./lib/tf_node.ts";
+import { readImage } from "./lib/image_io.ts";
+import { loadNet } from "../src/shared/nets/loader.ts";
+import { forwardFlops } from "../src/shared/nets/flops.ts";
+import { defaultRecipe, stylize } from "../src/shared/render.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const { values: a } = parseArgs({
+  args: Deno.args,
+  options: {
+    nets: { type: "string", default: "darknet-tiny,mobilenet-v1,resnet50" },
+    sizes: { type: "string", default: "128,256,512" },
+    backends: { type: "string", default: "cpu,wasm,webgpu" },
+    iters: { type: "string", default: "6" },
+    warmup: { type: "string", default: "2" },
+    "budget-s": { type: "string", default: "240" },
+    out: { type: "string", default: join(ROOT, "bench") },
+  },
+});
+
+interface Case {
+  net: string;
+  size: number;
+  backend: string;
+  status: "ok" | "skipped" | "error";
+  note?: string;
+  msPerIter?: number;
+  evalsPerIter?: number;
+  flopsPerEval?: number;
+  gflops?: number;
+  tensorsAfterFirst?: number;
+  tensorsAfterLast?: number;
+  bytesAfterFirst?: number;
+  bytesAfterLast?: number;
+  peakTfBytes?: number;
+  peakRssBytes?: number;
+  projected100IterS?: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const results: Case[] = [];
+const iters = Number(a.iters) + Number(a.warmup);
+const budget = Number(a["budget-s"]);
+const content = sharedImage("content/chelsea.png");
+const style = sharedImage("style/starry_night.jpg");
+
+function sharedImage(name: string) {
+  return resolve(ROOT, "..", "shared", "images", name);
+}
+
+for (const backend of a.backends!.split(",")) {
+  try {
+    await useBackend(backend);
+  } catch (e) {
+    for (const net of a.nets!.split(",")) {
+      for (const size of a.sizes!.split(",").map(Number)) {
+        results.push({ net, size, backend, status: "skipped", note: (e as Error).message });
+      }
+    }
+    continue;
+  }
+  for (const netId of a.nets!.split(",")) {
+    const url = pathToFileURL(join(ROOT, "static/models", netId, "manifest.json"));
+    const net = await loadNet(url);
+    // Projected time from the previous (smaller) size decides whether a size still fits.
+    let lastMs = 0;
+    let lastSize = 0;
+    for (const size of a.sizes!.split(",").map(Number)) {
+      const c: Case = { net: netId, size, backend, status: "ok" };
+      results.push(c);
+      const projected = lastMs * (size / lastSize) ** 2 * iters / 1000;
+      if (lastMs && projected > budget) {
+        c.status = "skipped";
+        c.note = `projected ${projected.toFixed(0)} s > budget ${budget} s`;
+        continue;
+      }
+      const images = [await readImage(content, size), await readImage(style, size)];
+      try {
+        const recipe = defaultRecipe(net, {
+          size,
+          iterations: iters,
+          styles: [{ name: "starry_night.jpg", weight: 1 }],
+        });
+        const layers = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
+        const [, h, w] = images[0].shape;
+        // Backward to the input costs about one forward (no weight gradients are taken).
+        c.flopsPerEval = 2 * forwardFlops(net.manifest, h, w, layers);
+        const times: number[] = [];
+        let evalsAtWarm = 0;
+        let evals = 0;
+        let peak = 0;
+        let rss = 0;
+        let t = performance.now();
+        const run = stylize(net, { content: images[0], styles: [images[1]] }, recipe, {
+          previewEvery: 0,
+        });
+        const before = tf.memory().numTensors;
+        for (;;) {
+          const r = await run.next();
+          if (r.done) {
+            r.value.image.dispose();
+            break;
+          }
+          const now = performance.now();
+          if (r.value.iteration > Number(a.warmup)) times.push(now - t);
+          else evalsAtWarm = r.value.evaluations;
+          evals = r.value.evaluations;
+          t = now;
+          const m = tf.memory();
+          peak = Math.max(peak, m.numBytes);
+          rss = Math.max(rss, Deno.memoryUsage().rss);
+          if (r.value.iteration === 1) {
+            c.tensorsAfterFirst = m.numTensors - before;
+            c.bytesAfterFirst = m.numBytes;
+          }
+          c.tensorsAfterLast = m.numTensors - before;
+          c.bytesAfterLast = m.numBytes;
+        }
+        c.msPerIter = median(times);
+        c.evalsPerIter = (evals - evalsAtWarm) / times.length;
+        c.gflops = (c.flopsPerEval * c.evalsPerIter) / (c.msPerIter / 1000) / 1e9;
+        c.peakTfBytes = peak;
+        c.peakRssBytes = rss;
+        c.projected100IterS = (c.msPerIter * 100) / 1000;
+        lastMs = c.msPerIter;
+        lastSize = size;
+        console.log(
+          `${backend.padEnd(6)} ${netId.padEnd(13)} ${String(size).padStart(4)} px: ${
+            c.msPerIter.toFixed(0)
+          } ms/iter, ${c.gflops.toFixed(2)} GFLOP/s, tensors ${c.tensorsAfterFirst} -> ${c.tensorsAfterLast}`,
+        );
+      } catch (e) {
+        c.status = "error";
+        c.note = (e as Error).message.split("\n")[0];
+        console.log(`${backend} ${netId} ${size}: ${c.note}`);
+      } finally {
+        tf.dispose(images);
+      }
+    }
+    net.dispose();
+  }
+}
+
+await Deno.mkdir(a.out!, { recursive: true });
+const meta = {
+  date: new Date().toISOString(),
+  deno: Deno.version.deno,
+  tfjs: tf.version.tfjs,
+  cpus: navigator.hardwareConcurrency,
+  note: "median ms per L-BFGS iteration after warm-up; FLOPs = 2 x forward FLOPs per evaluation",
+};
+await Deno.writeTextFile(join(a.out!, "engine.json"), JSON.stringify({ meta, results }, null, 2));
+const fmt = (x: number | undefined, d = 0) => (x === undefined ? "" : x.toFixed(d));
+const md = [
+  `Engine benchmark, ${meta.date.slice(0, 10)}, ${meta.cpus} CPUs, Deno ${meta.deno}, tfjs ${meta.tfjs}.`,
+  "",
+  "| backend | net | px | ms/iter | evals/iter | GFLOP/eval | GFLOP/s | tensors 1st -> last | tf MB peak | RSS MB peak | 100 iters | note |",
+  "| --- | --- | --: | --: | --: | --: | --: | --- | --: | --: | --: | --- |",
+  ...results.map((c) =>
+    `| ${c.backend} | ${c.net} | ${c.size} | ${fmt(c.msPerIter)} | ${fmt(c.evalsPerIter, 2)} | ${fmt((c.flopsPerEval ?? NaN) / 1e9, 2)} | ${
+      fmt(c.gflops, 2)
+    } | ${c.tensorsAfterFirst ?? ""} -> ${c.tensorsAfterLast ?? ""} | ${fmt((c.peakTfBytes ?? NaN) / 1e6)} | ${
+      fmt((c.peakRssBytes ?? NaN) / 1e6)
+    } | ${c.projected100IterS === undefined ? "" : c.projected100IterS.toFixed(0) + " s"} | ${c.status === "ok" ? "" : c.status + ": " + (c.note ?? "")} |`
+  ),
+].join("\n");
+await Deno.writeTextFile(join(a.out!, "engine.md"), md + "\n");
+console.log(`wrote ${join(a.out!, "engine.json")} and engine.md`);

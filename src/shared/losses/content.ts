@@ -1,0 +1,42 @@
+/**
+ * Content loss of Gatys et al. 2016: how far the output's features at a layer are from the
+ * content image's features there.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { assertSameShape, pick } from "./_util.ts";
+import type { FeatureMap, LayerWeightLike } from "./style.ts";
+
+/**
+ * Mean squared error over the whole feature map, `Σ (F - P)² / (h·w·c)`. Gatys et al. 2016,
+ * eq. 1 uses `½ Σ (F - P)²`; the mean instead of the half-sum makes the loss independent of
+ * the image size, like the normalised style loss. Caller disposes the result.
+ */
+export function contentLoss(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
+  assertSameShape("contentLoss", a, b);
+  return tf.tidy(() => tf.mean(tf.squaredDifference(a, b)) as tf.Scalar);
+}
+
+/** Options of {@link layeredContentLoss}. */
+export interface LayeredContentLossOptions {
+  /** The content image's features at every layer in `layers`. */
+  targets: FeatureMap;
+  /** Content layers and their weights, used as given (not normalised). */
+  layers: readonly LayerWeightLike[];
+}
+
+/** Weighted content loss over layers, `Σ_l w_l contentLoss(F_l, P_l)`. Caller disposes. */
+export function layeredContentLoss(
+  features: FeatureMap,
+  options: LayeredContentLossOptions,
+): tf.Scalar {
+  return tf.tidy(() => {
+    let total: tf.Scalar = tf.scalar(0);
+    for (const { layer, weight } of options.layers) {
+      if (weight === 0) continue;
+      const f = pick(features, layer, "feature map");
+      const target = pick(options.targets, layer, "content target");
+      total = tf.add(total, tf.mul(contentLoss(f, target), weight));
+    }
+    return total;
+  });
+}

@@ -1,0 +1,160 @@
+/**
+ * Style statistics and the style loss of Gatys et al. 2016 ("Image Style Transfer Using
+ * Convolutional Neural Networks", CVPR): a layer's style is the Gram matrix of its feature
+ * channels, and the style loss compares Gram matrices. Both are normalised here so that
+ * neither the image size nor the channel count of a layer changes the scale of its loss.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { assertSameShape, pick } from "./_util.ts";
+
+/** Feature maps by layer name, NHWC `[1, h, w, c]` each (what a net's forward pass returns). */
+export type FeatureMap = Record<string, tf.Tensor4D>;
+/** Gram matrices by layer name, `[c, c]` each. */
+export type GramMap = Record<string, tf.Tensor2D>;
+
+/**
+ * Normalised Gram matrix of one feature map: `G = Fᵀ F / (h·w·c)` where `F` is the
+ * `[h·w, c]` matrix of the map (one row per pixel), so `G[i][j]` is the mean over pixels of
+ * `F[:, i]·F[:, j]`, divided once more by `c`.
+ *
+ * Gatys et al. 2016, eq. 4-5 use the raw Gram `Ĝ = Fᵀ F` and
+ * `E_l = 1/(4 N² M²) Σ (Ĝ - Â)²` with N = c channels and M = h·w pixels. Dividing by M
+ * makes the Gram an average that does not grow with the image size, so the Grams of style
+ * images of different sizes can be compared and blended directly; dividing by N as well keeps
+ * the entries of wide layers (512 channels) on the scale of narrow ones (64 channels). With
+ * this `G`, Gatys's `E_l` equals `Σ (G - A)² / 4`: the constant 1/4 is dropped and the sum
+ * becomes a mean in {@link styleLoss}.
+ *
+ * Caller disposes the result.
+ */
+export function gram(features: tf.Tensor4D): tf.Tensor2D {
+  const [batch, h, w, c] = features.shape;
+  if (features.rank !== 4 || batch !== 1) {
+    throw new RangeError(
+      `gram() got a tensor of shape [${features.shape}]: expected one NHWC feature map [1, h, w, c]`,
+    );
+  }
+  return tf.tidy(() => {
+    const f = tf.reshape(features, [h * w, c]);
+    return tf.div(tf.matMul(f, f, true, false), h * w * c) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Style loss of one layer: the mean squared difference of two `[c, c]` Grams,
+ * `Σ (G - A)² / c²`. With the {@link gram} normalisation this is Gatys et al. 2016 eq. 5 up to
+ * the constant factor 4·c² (see {@link gram}). Caller disposes the result.
+ */
+export function styleLoss(gramOut: tf.Tensor2D, gramTarget: tf.Tensor2D): tf.Scalar {
+  assertSameShape("styleLoss", gramOut, gramTarget);
+  return tf.tidy(() => tf.mean(tf.squaredDifference(gramOut, gramTarget)) as tf.Scalar);
+}
+
+/** One layer's weight in a weighted sum of per-layer losses (as in a Recipe's `layers`). */
+export interface LayerWeightLike {
+  layer: string;
+  weight: number;
+}
+
+/** Options of {@link layeredStyleLoss}. */
+export interface LayeredStyleLossOptions {
+  /** Target Gram of every layer in `layers` (from {@link styleTargets}). */
+  grams: GramMap;
+  /** Style layers and their weights w_l; the weights are used as given, not normalised. */
+  layers: readonly LayerWeightLike[];
+}
+
+/**
+ * Weighted style loss over several layers, `Σ_l w_l styleLoss(gram(F_l), A_l)` (Gatys et al.
+ * 2016, eq. 7, with their w_l = 1/5 replaced by the caller's weights). Caller disposes the
+ * result.
+ */
+export function layeredStyleLoss(
+  features: FeatureMap,
+  options: LayeredStyleLossOptions,
+): tf.Scalar {
+  return tf.tidy(() => {
+    let total: tf.Scalar = tf.scalar(0);
+    for (const { layer, weight } of options.layers) {
+      if (weight === 0) continue;
+      const f = pick(features, layer, "feature map");
+      const target = pick(options.grams, layer, "style Gram");
+      total = tf.add(total, tf.mul(styleLoss(gram(f), target), weight));
+    }
+    return total;
+  });
+}
+
+/** Options of {@link styleTargets} and {@link blendGrams}. */
+export interface StyleTargetsOptions {
+  /**
+   * Blend weight of each style image, one per image, finite and >= 0 with a positive sum.
+   * They are normalised to sum 1. Default: equal weights.
+   */
+  weights?: readonly number[];
+  /** Layers to compute Grams for. Default: every layer of the first style's features. */
+  layers?: readonly string[];
+}
+
+/**
+ * Target Grams for one or more style images: the Gram of each image's features at each layer,
+ * blended `A_l = Σ_k ŵ_k G_l(style_k)` with the normalised weights ŵ. Because {@link gram}
+ * averages over pixels, style images of different sizes blend on an equal footing.
+ * Caller disposes the result.
+ */
+export function styleTargets(
+  styles: readonly FeatureMap[],
+  options: StyleTargetsOptions = {},
+): GramMap {
+  if (styles.length === 0) {
+    throw new RangeError("styleTargets() got no style images: expected at least one");
+  }
+  const layers = options.layers ?? Object.keys(styles[0]);
+  return tf.tidy(() => {
+    const grams = styles.map((features) => {
+      const out: GramMap = {};
+      for (const layer of layers) out[layer] = gram(pick(features, layer, "feature map"));
+      return out;
+    });
+    return blendGrams(grams, { weights: options.weights });
+  });
+}
+
+/**
+ * Weighted average of several Gram maps with weights normalised to sum 1 (see
+ * {@link styleTargets}); every map must hold the same layers. Caller disposes the result.
+ */
+export function blendGrams(
+  grams: readonly GramMap[],
+  options: Pick<StyleTargetsOptions, "weights"> = {},
+): GramMap {
+  const weights = normaliseWeights(grams.length, options.weights);
+  const layers = Object.keys(grams[0]);
+  return tf.tidy(() => {
+    const out: GramMap = {};
+    for (const layer of layers) {
+      const parts = grams.map((g, k) => tf.mul(pick(g, layer, "style Gram"), weights[k]));
+      out[layer] = (parts.length === 1 ? tf.clone(parts[0]) : tf.addN(parts)) as tf.Tensor2D;
+    }
+    return out;
+  });
+}
+
+/** Blend weights normalised to sum 1, validated: one per style, finite, >= 0, sum > 0. */
+export function normaliseWeights(count: number, weights?: readonly number[]): number[] {
+  if (count === 0) throw new RangeError("No style images to blend: expected at least one");
+  const w = weights ?? Array.from({ length: count }, () => 1);
+  if (w.length !== count) {
+    throw new RangeError(
+      `${w.length} style weights for ${count} style images: expected one weight per image`,
+    );
+  }
+  for (const x of w) {
+    if (!Number.isFinite(x) || x < 0) {
+      throw new RangeError(`Style weight ${x} is invalid: expected a finite number >= 0`);
+    }
+  }
+  const sum = w.reduce((a, b) => a + b, 0);
+  if (sum <= 0) throw new RangeError("Style weights sum to 0: expected a positive sum");
+  return w.map((x) => x / sum);
+}

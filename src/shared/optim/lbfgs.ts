@@ -1,0 +1,257 @@
+/**
+ * Limited-memory BFGS over a flat parameter tensor (Nocedal & Wright 2006, algorithm 7.4 and
+ * 7.5; the shape of torch.optim.LBFGS): the two-loop recursion turns the last m curvature
+ * pairs (s, y) into a quasi-Newton direction, and a strong-Wolfe line search picks the step.
+ * Gatys et al. 2016 optimise their images with it.
+ *
+ * Precision: the vectors (x, gradients, s, y) are float32 tensors, as tfjs computes; every
+ * scalar (loss, dot products, ρ, α, step lengths) is read back and kept as a float64 JS number.
+ * The dot products themselves are float32 reductions, accurate to about 1e-7 relatively, which
+ * is enough to reach a minimiser to the resolution of float32 x (about 6e-8 near 1).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { strongWolfe, type TrialPoint } from "./_line_search.ts";
+import {
+  type Closure,
+  dot,
+  type LineSearchStatus,
+  maxAbs,
+  type Optimizer,
+  type StepResult,
+  type StopReason,
+} from "./optimizer.ts";
+
+/** Options of {@link createLbfgs}. Defaults follow torch.optim.LBFGS. */
+export interface LbfgsOptions {
+  /** History size m: curvature pairs kept. Default 10. */
+  history?: number;
+  /** Trial step of the line search along the quasi-Newton direction. Default 1. */
+  lr?: number;
+  /** Done when max |∇f| <= gradTol. Default 1e-7. */
+  gradTol?: number;
+  /** Done when a step changes the loss or any coordinate of x by less. Default 1e-9. */
+  changeTol?: number;
+  /** Sufficient-decrease constant of the strong Wolfe conditions. Default 1e-4. */
+  c1?: number;
+  /** Curvature constant of the strong Wolfe conditions. Default 0.9. */
+  c2?: number;
+  /** Closure evaluations per line search. Default 25. */
+  maxLineSearchEvals?: number;
+  /**
+   * A pair with s·y <= curvatureEps·|s||y| (curvature not positive enough to keep the
+   * inverse-Hessian estimate positive definite) clears the history instead. Default 1e-10.
+   */
+  curvatureEps?: number;
+}
+
+interface Pair {
+  s: tf.Tensor1D;
+  y: tf.Tensor1D;
+  rho: number;
+}
+
+/** Creates an L-BFGS optimizer over `closure` (see {@link Optimizer}). */
+export function createLbfgs(closure: Closure, options: LbfgsOptions = {}): Optimizer {
+  return new Lbfgs(closure, options);
+}
+
+class Lbfgs implements Optimizer {
+  readonly #closure: Closure;
+  readonly #o: Required<LbfgsOptions>;
+  #history: Pair[] = [];
+  /** H0 = γ I with γ = s·y / y·y of the newest pair (N&W eq. 7.20). */
+  #gamma = 1;
+  /** The last point: `x` is only compared by identity (the caller owns it). */
+  #at: { x: tf.Tensor1D; loss: number; grad: tf.Tensor1D; gradMax: number } | null = null;
+
+  constructor(closure: Closure, options: LbfgsOptions) {
+    this.#closure = closure;
+    this.#o = {
+      history: options.history ?? 10,
+      lr: options.lr ?? 1,
+      gradTol: options.gradTol ?? 1e-7,
+      changeTol: options.changeTol ?? 1e-9,
+      c1: options.c1 ?? 1e-4,
+      c2: options.c2 ?? 0.9,
+      maxLineSearchEvals: options.maxLineSearchEvals ?? 25,
+      curvatureEps: options.curvatureEps ?? 1e-10,
+    };
+    const { history, lr, c1, c2, maxLineSearchEvals } = this.#o;
+    if (!Number.isInteger(history) || history < 1) {
+      throw new RangeError(`L-BFGS history ${history} is invalid: expected an integer >= 1`);
+    }
+    if (!(lr > 0)) throw new RangeError(`L-BFGS lr ${lr} is invalid: expected a number > 0`);
+    if (!(0 < c1 && c1 < c2 && c2 < 1)) {
+      throw new RangeError(`Wolfe constants c1=${c1}, c2=${c2}: expected 0 < c1 < c2 < 1`);
+    }
+    if (!(maxLineSearchEvals >= 1)) {
+      throw new RangeError(`maxLineSearchEvals ${maxLineSearchEvals}: expected >= 1`);
+    }
+  }
+
+  async step(x: tf.Tensor1D): Promise<StepResult> {
+    let evaluations = 0;
+    let nonFinite = 0;
+    let restarted = false;
+    if (this.#at === null || this.#at.x !== x) {
+      // A point we did not return (first step, or the caller changed x): evaluate it. The
+      // history is kept: its pairs still describe the curvature near here.
+      const ev = await this.#closure(x);
+      evaluations++;
+      const gradMax = await maxAbs(ev.grad);
+      if (!Number.isFinite(ev.loss) || !Number.isFinite(gradMax)) {
+        ev.grad.dispose();
+        throw new RangeError(
+          `L-BFGS cannot start where the loss is ${ev.loss} and max |gradient| is ${gradMax}: ` +
+            "expected a finite loss and gradient",
+        );
+      }
+      this.#at?.grad.dispose();
+      this.#at = { x, loss: ev.loss, grad: ev.grad, gradMax };
+    }
+    const at = this.#at;
+    const info = (lineSearch: LineSearchStatus) => ({
+      evaluations,
+      lineSearch,
+      restarted,
+      nonFinite,
+    });
+    const stay = (reason: StopReason, lineSearch: LineSearchStatus): StepResult => {
+      at.x = tf.clone(x);
+      return { x: at.x, loss: at.loss, done: reason, info: info(lineSearch) };
+    };
+    if (at.gradMax <= this.#o.gradTol) return stay("gradient", "none");
+
+    for (;;) {
+      const steepest = this.#history.length === 0;
+      const d = await this.#direction(at.grad);
+      const gtd = await dot(at.grad, d);
+      if (!(gtd < 0)) {
+        // Not a descent direction (the estimate went bad in float32): restart. Steepest
+        // descent has gtd = -|g|² < 0 unless g = 0, which the gradient test caught.
+        d.dispose();
+        if (steepest) return stay("line-search-failed", "none");
+        this.#clear();
+        restarted = true;
+        continue;
+      }
+      // torch's first-iteration scaling, used whenever there is no history (also after a
+      // restart): a unit step along -g would be arbitrarily long.
+      let t0 = this.#o.lr;
+      if (steepest) {
+        const gAbs = tf.tidy(() => tf.sum(tf.abs(at.grad)));
+        const g1 = (await gAbs.data())[0];
+        gAbs.dispose();
+        t0 = Math.min(1, 1 / g1) * this.#o.lr;
+      }
+      const dMax = await maxAbs(d);
+      const evaluate = async (t: number): Promise<TrialPoint> => {
+        const xt = tf.tidy(() => tf.add(x, tf.mul(d, t)) as tf.Tensor1D);
+        try {
+          const ev = await this.#closure(xt);
+          let g = Number.NaN;
+          try {
+            g = await dot(ev.grad, d);
+          } catch (error) {
+            ev.grad.dispose();
+            throw error;
+          }
+          return { t, loss: ev.loss, gtd: g, x: xt, grad: ev.grad };
+        } catch (error) {
+          xt.dispose();
+          throw error;
+        }
+      };
+      let ls;
+      try {
+        ls = await strongWolfe(evaluate, {
+          t0,
+          loss0: at.loss,
+          gtd0: gtd,
+          dMax,
+          c1: this.#o.c1,
+          c2: this.#o.c2,
+          maxEvals: this.#o.maxLineSearchEvals,
+          changeTol: this.#o.changeTol,
+        });
+      } finally {
+        d.dispose();
+      }
+      evaluations += ls.evaluations;
+      nonFinite += ls.nonFinite;
+      const p = ls.point;
+      if (p === null || p.x === null || p.grad === null) {
+        if (steepest) return stay("line-search-failed", ls.status);
+        // The quasi-Newton direction failed: forget the history and try steepest descent.
+        this.#clear();
+        restarted = true;
+        continue;
+      }
+      const s = tf.sub(p.x, x) as tf.Tensor1D;
+      const y = tf.sub(p.grad, at.grad) as tf.Tensor1D;
+      const sy = await dot(s, y);
+      const yy = await dot(y, y);
+      const ss = await dot(s, s);
+      const loss0 = at.loss;
+      if (ls.status === "ok" && sy > this.#o.curvatureEps * Math.sqrt(ss * yy)) {
+        this.#history.push({ s, y, rho: 1 / sy });
+        if (this.#history.length > this.#o.history) {
+          const old = this.#history.shift()!;
+          tf.dispose([old.s, old.y]);
+        }
+        this.#gamma = sy / yy;
+      } else {
+        // A stalled search or non-positive curvature: the pair would spoil H, so restart.
+        tf.dispose([s, y]);
+        if (this.#history.length > 0) restarted = true;
+        this.#clear();
+      }
+      const gradMax = await maxAbs(p.grad);
+      at.grad.dispose();
+      this.#at = { x: p.x, loss: p.loss, grad: p.grad, gradMax };
+      let done: StopReason | undefined;
+      if (gradMax <= this.#o.gradTol) done = "gradient";
+      else if (
+        Math.abs(p.loss - loss0) < this.#o.changeTol || p.t * dMax < this.#o.changeTol
+      ) done = "change";
+      return { x: p.x, loss: p.loss, done, info: info(ls.status) };
+    }
+  }
+
+  /** -H g by the two-loop recursion (N&W algorithm 7.4); caller disposes. */
+  async #direction(g: tf.Tensor1D): Promise<tf.Tensor1D> {
+    const h = this.#history;
+    if (h.length === 0) return tf.neg(g);
+    const alpha: number[] = new Array(h.length);
+    let q = tf.clone(g);
+    for (let i = h.length - 1; i >= 0; i--) {
+      alpha[i] = h[i].rho * await dot(h[i].s, q);
+      const next = tf.tidy(() => tf.sub(q, tf.mul(h[i].y, alpha[i])) as tf.Tensor1D);
+      q.dispose();
+      q = next;
+    }
+    let r = tf.mul(q, this.#gamma) as tf.Tensor1D;
+    q.dispose();
+    for (let i = 0; i < h.length; i++) {
+      const beta = h[i].rho * await dot(h[i].y, r);
+      const next = tf.tidy(() => tf.add(r, tf.mul(h[i].s, alpha[i] - beta)) as tf.Tensor1D);
+      r.dispose();
+      r = next;
+    }
+    const d = tf.neg(r);
+    r.dispose();
+    return d;
+  }
+
+  #clear(): void {
+    for (const { s, y } of this.#history) tf.dispose([s, y]);
+    this.#history = [];
+    this.#gamma = 1;
+  }
+
+  dispose(): void {
+    this.#clear();
+    this.#at?.grad.dispose();
+    this.#at = null;
+  }
+}

@@ -1,0 +1,2 @@
+/** Activation smoothing applied to feature maps before the style and content losses. */
+export * from "./swag.ts";

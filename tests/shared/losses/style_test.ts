@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { setupTf, tf } from "../../_tf.ts";
+import {
+  blendGrams,
+  gram,
+  layeredStyleLoss,
+  normaliseWeights,
+  styleLoss,
+  styleTargets,
+} from "../../../src/shared/losses/mod.ts";
+
+function close(actual: ArrayLike<number>, expected: number[], tol = 1e-5): void {
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tol,
+      `[${i}]: ${actual[i]} != ${expected[i]} (got [${Array.from(actual)}])`,
+    );
+  }
+}
+
+/** Runs a tensor test and checks that it leaves no tensor behind. */
+async function noLeak(body: () => void | Promise<void>): Promise<void> {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  await body();
+  assert.equal(tf.memory().numTensors, before, "tensors leaked");
+}
+
+Deno.test("gram() of a 1x1x2x2 map is FᵀF / (h·w·c)", () =>
+  noLeak(() => {
+    // Pixels (1,2) and (3,4): F = [[1,2],[3,4]], FᵀF = [[1+9, 2+12], [2+12, 4+16]]
+    // = [[10,14],[14,20]]; h·w·c = 1·2·2 = 4, so G = [[2.5,3.5],[3.5,5]].
+    const f = tf.tensor4d([1, 2, 3, 4], [1, 1, 2, 2]);
+    const g = gram(f);
+    assert.deepEqual(g.shape, [2, 2]);
+    close(g.dataSync(), [2.5, 3.5, 3.5, 5]);
+    tf.dispose([f, g]);
+  }));
+
+Deno.test("gram() of a constant image does not depend on its size", () =>
+  noLeak(() => {
+    // Every pixel (1,2): FᵀF = h·w·[[1,2],[2,4]], divided by h·w·2 gives [[.5,1],[1,2]].
+    for (const [h, w] of [[1, 1], [3, 5]]) {
+      const f = tf.tidy(() => tf.tile(tf.tensor4d([1, 2], [1, 1, 1, 2]), [1, h, w, 1]));
+      const g = gram(f as tf.Tensor4D);
+      close(g.dataSync(), [0.5, 1, 1, 2]);
+      tf.dispose([f, g]);
+    }
+  }));
+
+Deno.test("gram() refuses a batch of two", () =>
+  noLeak(() => {
+    const f = tf.zeros([2, 1, 1, 3]) as tf.Tensor4D;
+    assert.throws(() => gram(f), /expected one NHWC feature map \[1, h, w, c\]/);
+    f.dispose();
+  }));
+
+Deno.test("styleLoss() is the mean squared difference and has gradient 2(G-A)/c²", () =>
+  noLeak(() => {
+    // G - A = [[1,0],[2,-1]]: Σ(G-A)² = 1+0+4+1 = 6, c² = 4, loss = 1.5;
+    // ∂/∂G = 2(G-A)/4 = [[.5,0],[1,-.5]].
+    const g = tf.tensor2d([[2, 1], [3, 0]]);
+    const a = tf.tensor2d([[1, 1], [1, 1]]);
+    const loss = styleLoss(g, a);
+    close(loss.dataSync(), [1.5]);
+    const dg = tf.grad((x: tf.Tensor) => styleLoss(x as tf.Tensor2D, a))(g);
+    close(dg.dataSync(), [0.5, 0, 1, -0.5]);
+    const wide = tf.zeros([3, 3]) as tf.Tensor2D;
+    assert.throws(() => styleLoss(g, wide), /one shape/);
+    tf.dispose([g, a, loss, dg, wide]);
+  }));
+
+Deno.test("styleLoss(gram()) has the hand-derived gradient in the features", () =>
+  noLeak(() => {
+    // F = [[f1, 0]] (1x1x1x2), target A = 0: G = [[f1²/2, 0], [0, 0]],
+    // L = (f1²/2)² / c² = f1⁴/16, ∂L/∂f1 = f1³/4. At f1 = 1: L = 1/16, gradient (0.25, 0).
+    // At F = [[2, 0]]: L = 1, gradient (2, 0).
+    const a = tf.zeros([2, 2]) as tf.Tensor2D;
+    const lossOf = (f: tf.Tensor) => styleLoss(gram(f as tf.Tensor4D), a);
+    for (const [f1, l, d] of [[1, 1 / 16, 0.25], [2, 1, 2]]) {
+      const f = tf.tensor4d([f1, 0], [1, 1, 1, 2]);
+      const { value, grad } = tf.valueAndGrad(lossOf)(f);
+      close(value.dataSync(), [l]);
+      close(grad.dataSync(), [d, 0]);
+      tf.dispose([f, value, grad]);
+    }
+    a.dispose();
+  }));
+
+Deno.test("layeredStyleLoss() sums per-layer losses with their weights", () =>
+  noLeak(() => {
+    // Layer a: F = [[1,0]] vs 0 gives 1/16 (see above); layer b: the 1x1x2x2 map
+    // [1,2,3,4] has G = [[2.5,3.5],[3.5,5]]; against G itself its loss is 0, against 0 it is
+    // (6.25 + 12.25 + 12.25 + 25) / 4 = 13.9375. Weights 2 and 0.5: 2/16 + 0.5·13.9375 = 7.09375.
+    const features = {
+      a: tf.tensor4d([1, 0], [1, 1, 1, 2]),
+      b: tf.tensor4d([1, 2, 3, 4], [1, 1, 2, 2]),
+    };
+    const grams = { a: tf.zeros([2, 2]) as tf.Tensor2D, b: tf.zeros([2, 2]) as tf.Tensor2D };
+    const loss = layeredStyleLoss(features, {
+      grams,
+      layers: [{ layer: "a", weight: 2 }, { layer: "b", weight: 0.5 }],
+    });
+    close(loss.dataSync(), [7.09375]);
+    assert.throws(
+      () => layeredStyleLoss(features, { grams, layers: [{ layer: "c", weight: 1 }] }),
+      /No feature map for layer "c": have "a", "b"/,
+    );
+    tf.dispose([loss, ...Object.values(features), ...Object.values(grams)]);
+  }));
+
+Deno.test("styleTargets() blends the Grams of several styles with normalised weights", () =>
+  noLeak(() => {
+    // Style 1, constant pixel (1,0) → G = [[.5,0],[0,0]]; style 2, 2x2 of pixel (0,2)
+    // → G = [[0,0],[0,2]]. Weights 3 and 1 normalise to .75 and .25:
+    // A = .75·[[.5,0],[0,0]] + .25·[[0,0],[0,2]] = [[.375,0],[0,.5]].
+    const s1 = { x: tf.tensor4d([1, 0], [1, 1, 1, 2]) };
+    const s2 = { x: tf.tensor4d([0, 2, 0, 2, 0, 2, 0, 2], [1, 2, 2, 2]) };
+    const targets = styleTargets([s1, s2], { weights: [3, 1] });
+    close(targets.x.dataSync(), [0.375, 0, 0, 0.5]);
+    const equal = styleTargets([s1, s2]);
+    close(equal.x.dataSync(), [0.25, 0, 0, 1]);
+    const single = blendGrams([targets]);
+    close(single.x.dataSync(), [0.375, 0, 0, 0.5]);
+    assert.throws(() => styleTargets([s1, s2], { weights: [1] }), /1 style weights for 2/);
+    assert.throws(() => styleTargets([s1], { weights: [-1] }), /expected a finite number >= 0/);
+    assert.throws(() => styleTargets([s1, s2], { weights: [0, 0] }), /sum to 0/);
+    assert.throws(() => styleTargets([]), /at least one/);
+    tf.dispose([s1.x, s2.x, targets.x, equal.x, single.x]);
+  }));
+
+Deno.test("normaliseWeights() makes weights sum 1", () => {
+  assert.deepEqual(normaliseWeights(3, [1, 1, 2]), [0.25, 0.25, 0.5]);
+  assert.deepEqual(normaliseWeights(2), [0.5, 0.5]);
+});
