@@ -141,7 +141,9 @@ for (const backend of a.backends!.split(",")) {
         console.log(
           `${backend.padEnd(6)} ${netId.padEnd(13)} ${String(size).padStart(4)} px: ${
             c.msPerIter.toFixed(0)
-          } ms/iter, ${c.gflops.toFixed(2)} GFLOP/s, tensors ${c.tensorsAfterFirst} -> ${c.tensorsAfterLast}`,
+          } ms/iter, ${
+            c.gflops.toFixed(2)
+          } GFLOP/s, tensors ${c.tensorsAfterFirst} -> ${c.tensorsAfterLast}`,
         );
       } catch (e) {
         c.status = "error";
@@ -166,16 +168,20 @@ const meta = {
 await Deno.writeTextFile(join(a.out!, "engine.json"), JSON.stringify({ meta, results }, null, 2));
 const fmt = (x: number | undefined, d = 0) => (x === undefined ? "" : x.toFixed(d));
 const md = [
-  `Engine benchmark, ${meta.date.slice(0, 10)}, ${meta.cpus} CPUs, Deno ${meta.deno}, tfjs ${meta.tfjs}.`,
+  `Engine benchmark, ${
+    meta.date.slice(0, 10)
+  }, ${meta.cpus} CPUs, Deno ${meta.deno}, tfjs ${meta.tfjs}.`,
   "",
   "| backend | net | px | ms/iter | evals/iter | GFLOP/eval | GFLOP/s | tensors 1st -> last | tf MB peak | RSS MB peak | 100 iters | note |",
   "| --- | --- | --: | --: | --: | --: | --: | --- | --: | --: | --: | --- |",
   ...results.map((c) =>
-    `| ${c.backend} | ${c.net} | ${c.size} | ${fmt(c.msPerIter)} | ${fmt(c.evalsPerIter, 2)} | ${fmt((c.flopsPerEval ?? NaN) / 1e9, 2)} | ${
-      fmt(c.gflops, 2)
-    } | ${c.tensorsAfterFirst ?? ""} -> ${c.tensorsAfterLast ?? ""} | ${fmt((c.peakTfBytes ?? NaN) / 1e6)} | ${
-      fmt((c.peakRssBytes ?? NaN) / 1e6)
-    } | ${c.projected100IterS === undefined ? "" : c.projected100IterS.toFixed(0) + " s"} | ${c.status === "ok" ? "" : c.status + ": " + (c.note ?? "")} |`
+    `| ${c.backend} | ${c.net} | ${c.size} | ${fmt(c.msPerIter)} | ${fmt(c.evalsPerIter, 2)} | ${
+      fmt((c.flopsPerEval ?? NaN) / 1e9, 2)
+    } | ${fmt(c.gflops, 2)} | ${c.tensorsAfterFirst ?? ""} -> ${c.tensorsAfterLast ?? ""} | ${
+      fmt((c.peakTfBytes ?? NaN) / 1e6)
+    } | ${fmt((c.peakRssBytes ?? NaN) / 1e6)} | ${
+      c.projected100IterS === undefined ? "" : c.projected100IterS.toFixed(0) + " s"
+    } | ${c.status === "ok" ? "" : c.status + ": " + (c.note ?? "")} |`
   ),
 ].join("\n");
 await Deno.writeTextFile(join(a.out!, "engine.md"), md + "\n");

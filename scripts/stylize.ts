@@ -107,7 +107,9 @@ async function main() {
   }
   if (a.preset) {
     const p = PRESETS.find((p) => p.id === a.preset);
-    if (!p) fail(`unknown preset "${a.preset}": expected one of ${PRESETS.map((p) => p.id).join(", ")}`);
+    if (!p) {
+      fail(`unknown preset "${a.preset}": expected one of ${PRESETS.map((p) => p.id).join(", ")}`);
+    }
     base = { ...base, ...p.recipe } as Partial<RecipeInput>;
   }
   const netId = a.net ?? base.net?.id ?? "resnet50";
@@ -122,7 +124,9 @@ async function main() {
       }
     } catch { /* no models dir */ }
     fail(
-      `unknown network "${netId}": installed are ${installed.sort().join(", ") || "none"} (deno task fetch-models)`,
+      `unknown network "${netId}": installed are ${
+        installed.sort().join(", ") || "none"
+      } (deno task fetch-models)`,
     );
   }
   const backend = await useBackend(a.backend!).catch((e) => fail((e as Error).message));
@@ -144,7 +148,10 @@ async function main() {
       fail(`${sw.length} --style-weight values for ${a.style.length} --style images`);
     }
     net = await loadNet(pathToFileURL(manifestPath), {
-      pooling: (a.pooling ?? base.net?.pooling ?? ARCH_DEFAULTS[netId]?.pooling) as "max" | "avg" | undefined,
+      pooling: (a.pooling ?? base.net?.pooling ?? ARCH_DEFAULTS[netId]?.pooling) as
+        | "max"
+        | "avg"
+        | undefined,
     });
     const arch = ARCH_DEFAULTS[net.manifest.architecture];
     const layerList = (v: string | undefined) => list(v)?.map((layer) => ({ layer, weight: 1 }));
@@ -164,10 +171,15 @@ async function main() {
       version: 1,
       net: { id: net.id, sha256: net.manifestSha256, pooling: net.pooling },
       size,
-      content: { name: a.content.split("/").pop()!, width: content.shape[2], height: content.shape[1] },
+      content: {
+        name: a.content.split("/").pop()!,
+        width: content.shape[2],
+        height: content.shape[1],
+      },
       styles: a.style.map((s, i) => ({ name: s.split("/").pop()!, weight: sw?.[i] ?? 1 })),
       layers: {
-        content: layerList(a["content-layers"]) ?? base.layers?.content ?? arch?.layers.content ?? [],
+        content: layerList(a["content-layers"]) ?? base.layers?.content ?? arch?.layers.content ??
+          [],
         style: layerList(a["style-layers"]) ?? base.layers?.style ?? arch?.layers.style ?? [],
       },
       weights: {
@@ -179,7 +191,11 @@ async function main() {
       init: (a.init ?? base.init ?? "content") as Recipe["init"],
       iterations: num("iters", a.iters) ?? base.iterations ?? 300,
       optimizer: optimizerKind === "adam"
-        ? { kind: "adam", learningRate: num("lr", a.lr) ?? (base.optimizer?.kind === "adam" ? base.optimizer.learningRate : 0.02) }
+        ? {
+          kind: "adam",
+          learningRate: num("lr", a.lr) ??
+            (base.optimizer?.kind === "adam" ? base.optimizer.learningRate : 0.02),
+        }
         : { kind: "lbfgs", history: num("history", a.history) ?? 10 },
       seed: num("seed", a.seed) ?? base.seed ?? 1,
       param: {

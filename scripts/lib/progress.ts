@@ -10,7 +10,9 @@ export interface ProgressOptions {
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
   const s = Math.round(seconds);
-  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  if (s >= 3600) {
+    return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  }
   if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
   return `${s}s`;
 }
@@ -29,7 +31,8 @@ export function progressBar(total: number, opts: ProgressOptions = {}) {
       const eta = (total - done) / Math.max(rate, 1e-9);
       const width = 24;
       const fill = Math.round((done / total) * width);
-      const line = `${opts.label ?? ""}[${"#".repeat(fill)}${" ".repeat(width - fill)}] ${done}/${total} ` +
+      const line =
+        `${opts.label ?? ""}[${"#".repeat(fill)}${" ".repeat(width - fill)}] ${done}/${total} ` +
         `${rate.toFixed(2)} it/s ETA ${formatDuration(eta)}` +
         (loss === undefined ? "" : ` loss ${loss.toPrecision(4)}`);
       if (tty) Deno.stderr.writeSync(enc.encode(`\r${line}\x1b[K`));

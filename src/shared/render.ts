@@ -154,11 +154,14 @@ export function validateRun(net: Net, images: StylizeImages, recipe: Recipe): vo
   if (recipe.init === "image") {
     if (!images.init) throw new RangeError('init "image" needs an initial image');
     checkImage("Initial image", images.init);
-    if (images.init.shape[1] !== images.content.shape[1] || images.init.shape[2] !== images.content.shape[2]) {
+    if (
+      images.init.shape[1] !== images.content.shape[1] ||
+      images.init.shape[2] !== images.content.shape[2]
+    ) {
       throw new RangeError(
-        `Initial image is ${images.init.shape[2]}x${images.init.shape[1]}: expected the content size ${
-          images.content.shape[2]
-        }x${images.content.shape[1]}`,
+        `Initial image is ${images.init.shape[2]}x${
+          images.init.shape[1]
+        }: expected the content size ${images.content.shape[2]}x${images.content.shape[1]}`,
       );
     }
   }
@@ -216,9 +219,18 @@ export async function* stylize(
   const allLayers = [...new Set([...contentLayers, ...styleLayers])];
   const [, h, w] = images.content.shape;
 
-  const contentTargets: FeatureMap = contentLayers.length
-    ? tf.tidy(() => features(net, images.content, contentLayers, recipe.swag))
-    : {};
+  const transform = recipe.transforms ? standardTransforms(recipe.transforms) : undefined;
+  const seedOf = (iteration: number) => (recipe.seed * 1_000_003 + iteration) >>> 0;
+  // The content target must see the same transform as the image (jitter and scale change the
+  // feature map's size), so with transforms it is recomputed once per iteration.
+  const contentTargetsFor = (seed: number): FeatureMap =>
+    contentLayers.length
+      ? tf.tidy(() => {
+        const seen = transform ? transform(images.content, createRng(seed)) : images.content;
+        return features(net, seen, contentLayers, recipe.swag);
+      })
+      : {};
+  let contentTargets = contentTargetsFor(seedOf(0));
   const styleGrams: GramMap = tf.tidy(() => {
     const weights = recipe.styles.map((s) => s.weight);
     const sum = weights.reduce((a, b) => a + b, 0);
@@ -232,22 +244,23 @@ export async function* stylize(
     }
     return out;
   });
-  const objective = buildStyleObjective({
-    contentTargets,
-    styleGrams,
-    contentLayers: recipe.layers.content,
-    styleLayers: recipe.layers.style,
-    weights: recipe.weights,
-  });
+  const objectiveFor = (targets: FeatureMap) =>
+    buildStyleObjective({
+      contentTargets: targets,
+      styleGrams,
+      contentLayers: recipe.layers.content,
+      styleLayers: recipe.layers.style,
+      weights: recipe.weights,
+    });
+  let objective = objectiveFor(contentTargets);
   const param = createParameterization(recipe.param, h, w);
-  const transform = recipe.transforms ? standardTransforms(recipe.transforms) : undefined;
   let x = initialFlat(param, images, recipe);
   let best = tf.clone(x);
   let bestLoss = Infinity;
   let lastTerms: LossValues = { total: NaN, content: NaN, style: NaN, tv: NaN };
   // One transform draw per iteration, replayed for every evaluation within it, so that the
   // L-BFGS line search sees one consistent function.
-  let iterationSeed = recipe.seed;
+  let iterationSeed = seedOf(0);
   const signal = opts.signal;
 
   // Term values are kept out of the gradient's scope and read back asynchronously: WebGPU has
@@ -262,6 +275,8 @@ export async function* stylize(
   });
 
   const closure = async (flat: tf.Tensor1D) => {
+    // A macrotask turn per evaluation lets an abort (a timer, a worker message) arrive.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     if (signal?.aborted) throw new Aborted();
     const { value, grad } = tf.tidy(() => valueAndGrad(flat));
     const terms = kept;
@@ -290,7 +305,12 @@ export async function* stylize(
         aborted = true;
         break;
       }
-      iterationSeed = (recipe.seed * 1_000_003 + iteration) >>> 0;
+      iterationSeed = seedOf(iteration);
+      if (transform && iteration > 0) {
+        tf.dispose(Object.values(contentTargets));
+        contentTargets = contentTargetsFor(iterationSeed);
+        objective = objectiveFor(contentTargets);
+      }
       let step;
       try {
         step = await optimizer.step(x);
@@ -327,7 +347,9 @@ export async function* stylize(
       yield event;
       if (step.done) break;
     }
-    const image = tf.tidy(() => tf.clipByValue(param.toImage(bestLoss < Infinity ? best : x), 0, 1));
+    const image = tf.tidy(() =>
+      tf.clipByValue(param.toImage(bestLoss < Infinity ? best : x), 0, 1)
+    );
     return {
       image,
       iterations: iteration,

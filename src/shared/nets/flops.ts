@@ -5,7 +5,12 @@
 import type { GraphNode, ModelManifest } from "./manifest.ts";
 
 /** Output size of a windowed op along one axis (TensorFlow's "same"/"valid" rules). */
-function outSize(n: number, k: number, s: number, pad: "same" | "valid" | [number, number]): number {
+function outSize(
+  n: number,
+  k: number,
+  s: number,
+  pad: "same" | "valid" | [number, number],
+): number {
   if (pad === "same") return Math.ceil(n / s);
   if (pad === "valid") return Math.floor((n - k) / s) + 1;
   return Math.floor((n + pad[0] + pad[1] - k) / s) + 1;
@@ -66,7 +71,11 @@ export function forwardFlops(
         if (needed.has(node.name)) flops += node.size[0] * node.size[1] * out[0] * out[1] * c;
         break;
       case "pad":
-        out = [h + node.padding[0][0] + node.padding[0][1], w + node.padding[1][0] + node.padding[1][1], c];
+        out = [
+          h + node.padding[0][0] + node.padding[0][1],
+          w + node.padding[1][0] + node.padding[1][1],
+          c,
+        ];
         break;
       case "globalAvgPool":
         out = [1, 1, c];

@@ -1,0 +1,177 @@
+/** stylize() on a real network (Darknet-tiny, 64 px, shared/images). */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { setupTf, tf } from "../_tf.ts";
+import { loadImage, ROOT, sharedImage } from "../_images.ts";
+import { loadNet } from "../../src/shared/nets/loader.ts";
+import type { Net } from "../../src/shared/nets/net.ts";
+import {
+  defaultRecipe,
+  stylize,
+  type StylizeEvent,
+  type StylizeResult,
+} from "../../src/shared/render.ts";
+import type { RecipeInput } from "../../src/shared/types.ts";
+
+async function withRun(
+  fn: (net: Net, images: { content: tf.Tensor4D; styles: tf.Tensor4D[] }) => Promise<void>,
+) {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const net = await loadNet(pathToFileURL(join(ROOT, "static/models/darknet-tiny/manifest.json")));
+  const content = await loadImage(sharedImage("content/chelsea.png"), [64, 48]);
+  const style = await loadImage(sharedImage("style/starry_night.jpg"), 64);
+  try {
+    await fn(net, { content, styles: [style] });
+  } finally {
+    tf.dispose([content, style]);
+    net.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before, "stylize() left tensors behind");
+}
+
+async function runAll(
+  gen: AsyncGenerator<StylizeEvent, StylizeResult, void>,
+  onEvent?: (e: StylizeEvent) => void,
+): Promise<{ events: StylizeEvent[]; result: StylizeResult }> {
+  const events: StylizeEvent[] = [];
+  for (;;) {
+    const r = await gen.next();
+    if (r.done) return { events, result: r.value };
+    events.push(r.value);
+    onEvent?.(r.value);
+  }
+}
+
+const recipe = (net: Net, over: Partial<RecipeInput> = {}) =>
+  defaultRecipe(net, { size: 64, iterations: 20, ...over });
+
+Deno.test("stylize() lowers the total loss by a large factor in 20 L-BFGS iterations", async () => {
+  await withRun(async (net, images) => {
+    const { events, result } = await runAll(stylize(net, images, recipe(net), { previewEvery: 5 }));
+    assert.equal(events.length, 20);
+    const first = events[0].losses.total;
+    assert.ok(result.loss < first / 10, `loss ${first} -> ${result.loss}`);
+    // Each term is reported and they add up to the total (tv weight is 0 by default).
+    const e = events[19];
+    assert.ok(
+      Math.abs(e.losses.content + e.losses.style + e.losses.tv - e.losses.total) <
+        1e-3 * e.losses.total,
+    );
+    assert.ok(events[4].preview && events[4].preview.rgba.length === 64 * 48 * 4);
+    assert.equal(events[3].preview, undefined);
+    assert.deepEqual(result.image.shape, [1, 48, 64, 3]);
+    assert.equal(result.aborted, false);
+    result.image.dispose();
+  });
+});
+
+Deno.test("stylize() is bit-identical when repeated with the same seed (noise + Adam, content + L-BFGS)", async () => {
+  await withRun(async (net, images) => {
+    const r = recipe(net, {
+      init: "noise",
+      iterations: 8,
+      optimizer: { kind: "adam", learningRate: 0.05 },
+      seed: 42,
+    });
+    const a = await runAll(stylize(net, images, r, { previewEvery: 0 }));
+    const b = await runAll(stylize(net, images, r, { previewEvery: 0 }));
+    const c = await runAll(stylize(net, images, { ...r, seed: 43 }, { previewEvery: 0 }));
+    assert.deepEqual(await a.result.image.data(), await b.result.image.data());
+    assert.deepEqual(a.events.map((e) => e.losses), b.events.map((e) => e.losses));
+    assert.notDeepEqual(await a.result.image.data(), await c.result.image.data());
+    // The default L-BFGS from the content image replays exactly too.
+    const l = recipe(net, { iterations: 4 });
+    const d = await runAll(stylize(net, images, l, { previewEvery: 0 }));
+    const e = await runAll(stylize(net, images, l, { previewEvery: 0 }));
+    assert.deepEqual(await d.result.image.data(), await e.result.image.data());
+    tf.dispose([a.result.image, b.result.image, c.result.image, d.result.image, e.result.image]);
+  });
+});
+
+Deno.test("stylize() stops promptly when aborted and returns the best image so far", async () => {
+  await withRun(async (net, images) => {
+    const ac = new AbortController();
+    let abortedAt = 0;
+    const { events, result } = await runAll(
+      stylize(net, images, recipe(net, { iterations: 500 }), {
+        signal: ac.signal,
+        previewEvery: 0,
+      }),
+      (e) => {
+        if (e.iteration === 3) {
+          ac.abort();
+          abortedAt = performance.now();
+        }
+      },
+    );
+    const stopMs = performance.now() - abortedAt;
+    assert.equal(result.aborted, true);
+    assert.equal(events.length, 3);
+    assert.ok(stopMs < 2000, `took ${stopMs} ms to stop`);
+    assert.equal(result.loss, Math.min(...events.map((e) => e.losses.total)));
+    result.image.dispose();
+  });
+});
+
+Deno.test("stylize() can be aborted inside an iteration (between line-search evaluations)", async () => {
+  await withRun(async (net, images) => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 150);
+    const { result } = await runAll(
+      stylize(net, images, recipe(net, { iterations: 500 }), {
+        signal: ac.signal,
+        previewEvery: 0,
+      }),
+    );
+    assert.equal(result.aborted, true);
+    assert.ok(result.iterations < 500);
+    result.image.dispose();
+  });
+});
+
+Deno.test("stylize() rejects bad input with clear errors before any work", async () => {
+  await withRun(async (net, images) => {
+    const bad = async (over: Partial<RecipeInput>, imgs = images) => {
+      const gen = stylize(net, imgs, { ...recipe(net), ...over });
+      await gen.next();
+    };
+    await assert.rejects(
+      () => bad({ layers: { content: [], style: [{ layer: "conv99", weight: 1 }] } }),
+      /Unknown layer "conv99" for network darknet-tiny/,
+    );
+    await assert.rejects(() => bad({ iterations: 0 }), /Invalid recipe: iterations: Too small/);
+    await assert.rejects(
+      () => bad({ net: { id: "resnet50", pooling: "max" } }),
+      /asks for network "resnet50" but "darknet-tiny" is loaded/,
+    );
+    await assert.rejects(
+      () => bad({}, { content: images.content, styles: [] }),
+      /0 style images given, the recipe lists 1/,
+    );
+    await assert.rejects(
+      () => bad({ layers: { content: [], style: [{ layer: "logits", weight: 1 }] } }),
+      /needs the classifier head|classifier output/,
+    );
+  });
+});
+
+Deno.test("stylize() runs with Fourier parameterisation, transforms and SWAG together", async () => {
+  await withRun(async (net, images) => {
+    const r = recipe(net, {
+      iterations: 6,
+      init: "noise",
+      optimizer: { kind: "adam", learningRate: 0.05 },
+      param: { kind: "fourier", decorrelate: true },
+      transforms: { pad: 4, jitter: 2, scales: [0.9, 1, 1.1], angles: [-5, 0, 5] },
+      swag: true,
+    });
+    const { events, result } = await runAll(stylize(net, images, r, { previewEvery: 0 }));
+    assert.equal(events.length, 6);
+    assert.ok(events.every((e) => Number.isFinite(e.losses.total)));
+    const [min, max] = [tf.min(result.image), tf.max(result.image)];
+    assert.ok((await min.data())[0] >= 0 && (await max.data())[0] <= 1);
+    tf.dispose([min, max, result.image]);
+  });
+});
