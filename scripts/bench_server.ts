@@ -1,0 +1,225 @@
+/**
+ * Load benchmark of the edge server: `deno task bench:server [--seconds 5] [--connections 32]`.
+ * Starts src/server/main.ts on loopback over a temporary KV seeded with 100 gallery entries and
+ * a temporary models dir holding one 4 MiB shard, then drives each scenario from a separate
+ * process (so the load generator does not share the server's event loop): a bounded number of
+ * concurrent keep-alive fetch loops for a bounded time. Writes bench/server.json and
+ * bench/server.md.
+ */
+import sharp from "sharp";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { sha256Hex } from "../src/server/hash.ts";
+
+interface LoadResult {
+  name: string;
+  path: string;
+  seconds: number;
+  connections: number;
+  requests: number;
+  errors: number;
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  mbPerSec: number;
+}
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    load: { type: "string" },
+    seconds: { type: "string", default: "5" },
+    connections: { type: "string", default: "8" },
+    name: { type: "string", default: "" },
+  },
+});
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+
+if (values.load) {
+  console.log(JSON.stringify(await drive(values.name!, values.load, seconds, connections)));
+  Deno.exit(0);
+}
+
+/** `connections` loops, each fetching `url` back to back until the deadline. */
+async function drive(name: string, url: string, secs: number, conns: number): Promise<LoadResult> {
+  // One second of warm-up (JIT, connection pool) that is not measured.
+  const warm = performance.now() + 1000;
+  await Promise.all(Array.from({ length: conns }, async () => {
+    while (performance.now() < warm) await (await fetch(url)).arrayBuffer();
+  }));
+  const latencies: number[] = [];
+  let bytes = 0;
+  let errors = 0;
+  const start = performance.now();
+  const deadline = start + secs * 1000;
+  await Promise.all(Array.from({ length: conns }, async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        const res = await fetch(url);
+        const body = await res.arrayBuffer();
+        if (res.status !== 200) errors++;
+        bytes += body.byteLength;
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - t0);
+    }
+  }));
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+  const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+  return {
+    name,
+    path: new URL(url).pathname,
+    seconds: round(elapsed),
+    connections: conns,
+    requests: latencies.length,
+    errors,
+    rps: round(latencies.length / elapsed, 0),
+    p50ms: round(pct(0.5)),
+    p99ms: round(pct(0.99)),
+    mbPerSec: round(bytes / elapsed / 1e6),
+  };
+}
+
+const tmp = await Deno.makeTempDir({ prefix: "atelier-bench-" });
+const modelsDir = join(tmp, "models");
+await Deno.mkdir(join(modelsDir, "bench-net"), { recursive: true });
+const shard = crypto.getRandomValues(new Uint8Array(65536));
+const big = new Uint8Array(4 * 1024 * 1024);
+for (let i = 0; i < big.byteLength; i += shard.byteLength) big.set(shard, i);
+const sha = await sha256Hex(big);
+const shardName = `body-0-${sha.slice(0, 16)}.bin`;
+await Deno.writeFile(join(modelsDir, "bench-net", shardName), big);
+await Deno.writeTextFile(
+  join(modelsDir, "bench-net", "manifest.json"),
+  JSON.stringify({
+    format: "atelier-net/1",
+    id: "bench-net",
+    name: "Bench net",
+    architecture: "resnet50",
+    variant: "bench",
+    dtype: "float16",
+    totalBytes: big.byteLength,
+    shards: [{ path: shardName, bytes: big.byteLength, sha256: sha, group: "body" }],
+  }),
+);
+
+const server = new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "-A",
+    "src/server/main.ts",
+    "--port",
+    "0",
+    "--hostname",
+    "127.0.0.1",
+    "--kv-path",
+    join(tmp, "bench.kv"),
+    "--models-dir",
+    modelsDir,
+    "--writes-per-minute",
+    "100000",
+  ],
+  stdout: "piped",
+  stderr: "inherit",
+}).spawn();
+const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+const first = (await lines.read()).value ?? "";
+const port = JSON.parse(first.split("\n")[0]).port as number;
+const draining = (async () => {
+  while (!(await lines.read()).done) { /* drain */ }
+})();
+const base = `http://127.0.0.1:${port}`;
+
+try {
+  const recipe = {
+    version: 1,
+    net: { id: "bench-net", pooling: "max" },
+    size: 512,
+    content: { name: "c.png" },
+    styles: [{ name: "s.jpg" }],
+    layers: { content: [{ layer: "res3d", weight: 1 }], style: [{ layer: "res2c", weight: 1 }] },
+    weights: { content: 1, style: 1e4, tv: 0 },
+    init: "content",
+    iterations: 300,
+    optimizer: { kind: "lbfgs" },
+    seed: 1,
+  };
+  let lastId = "";
+  for (let i = 0; i < 100; i++) {
+    const png = await sharp({
+      create: { width: 256, height: 192, channels: 3, background: { r: i * 2, g: 90, b: 160 } },
+    }).png().toBuffer();
+    const form = new FormData();
+    form.append("image", new Blob([new Uint8Array(png)], { type: "image/png" }), "r.png");
+    form.append("recipe", JSON.stringify(recipe));
+    form.append("title", `Bench entry ${i}`);
+    const res = await fetch(`${base}/api/gallery`, { method: "POST", body: form });
+    if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+    lastId = (await res.json()).id;
+  }
+
+  const scenarios: [string, string, number][] = [
+    ["gallery list (24 items)", `${base}/api/gallery?limit=24`, connections],
+    ["permalink page", `${base}/g/${lastId}`, connections],
+    ["4 MiB shard download", `${base}/models/bench-net/${shardName}`, 4],
+  ];
+  const results: LoadResult[] = [];
+  for (const [name, url, conns] of scenarios) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "scripts/bench_server.ts",
+        "--load",
+        url,
+        "--name",
+        name,
+        "--seconds",
+        String(seconds),
+        "--connections",
+        String(conns),
+      ],
+      stderr: "inherit",
+    }).output();
+    const r = JSON.parse(new TextDecoder().decode(out.stdout)) as LoadResult;
+    results.push(r);
+    console.error(
+      `${name}: ${r.rps} req/s, p50 ${r.p50ms} ms, p99 ${r.p99ms} ms, ${r.mbPerSec} MB/s`,
+    );
+  }
+
+  const meta = {
+    date: new Date().toISOString(),
+    deno: Deno.version.deno,
+    cpus: navigator.hardwareConcurrency,
+    note: "server and load generator share this machine's cores",
+  };
+  await Deno.mkdir("bench", { recursive: true });
+  await Deno.writeTextFile("bench/server.json", JSON.stringify({ meta, results }, null, 2) + "\n");
+  const md = [
+    `# Server benchmark`,
+    ``,
+    `${meta.date}, Deno ${meta.deno}, ${meta.cpus} CPUs (${meta.note}); ${seconds} s per scenario,`,
+    `keep-alive fetch loops from a separate process after 1 s of warm-up; KV seeded with 100 entries.`,
+    ``,
+    `| scenario | conns | requests | errors | req/s | p50 ms | p99 ms | MB/s |`,
+    `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    ...results.map((r) =>
+      `| ${r.name} | ${r.connections} | ${r.requests} | ${r.errors} | ${r.rps} | ${r.p50ms} | ${r.p99ms} | ${r.mbPerSec} |`
+    ),
+    ``,
+  ].join("\n");
+  await Deno.writeTextFile("bench/server.md", md);
+  console.log(md);
+} finally {
+  server.kill("SIGTERM");
+  await server.status;
+  await draining;
+  await Deno.remove(tmp, { recursive: true });
+}

@@ -1,0 +1,70 @@
+/**
+ * createApp(deps) builds the whole HTTP surface as a Hono app: the JSON API under /api, model
+ * files under /models, permalink pages under /g and the built client at /. main.ts only
+ * serves it; tests call app.request() or serve it on loopback.
+ */
+import { PRESETS } from "../shared/presets.ts";
+import { describeIssues, PresetSchema } from "../shared/types.ts";
+import type { ServeEnv, ServerContext } from "./context.ts";
+import { Hono } from "./deps.ts";
+import { errorHandler, errorResponse } from "./errors.ts";
+import { type Limits, resolveLimits } from "./limits.ts";
+import { TokenBuckets } from "./rate_limit.ts";
+import { galleryRoutes } from "./routes/gallery.ts";
+import { modelRoutes } from "./routes/models.ts";
+import { permalinkRoutes } from "./routes/permalink.ts";
+import { presetRoutes } from "./routes/presets.ts";
+import { staticRoutes } from "./routes/static.ts";
+import { securityHeaders } from "./security.ts";
+import { GalleryStore } from "./store/gallery_store.ts";
+import { createModelStore } from "./store/model_store.ts";
+
+/** Dependencies of createApp. */
+export interface AppDeps {
+  kv: Deno.Kv;
+  modelsDir: string;
+  /** Built client (index.html + hashed assets); default "dist/client". */
+  clientDir?: string;
+  limits?: Partial<Limits>;
+  /** Take the client address from X-Forwarded-For (only behind a trusted proxy). */
+  trustProxy?: boolean;
+  now?: () => number;
+}
+
+export type AtelierApp = Hono<ServeEnv>;
+
+export function createApp(deps: AppDeps): AtelierApp {
+  for (const p of PRESETS) {
+    const r = PresetSchema.safeParse(p);
+    if (!r.success) throw new TypeError(`Preset "${p.id}" is invalid: ${describeIssues(r.error)}`);
+  }
+  const now = deps.now ?? Date.now;
+  const limits = resolveLimits(deps.limits);
+  const ctx: ServerContext = {
+    gallery: new GalleryStore(deps.kv, now),
+    models: createModelStore(deps.modelsDir, { now }),
+    limits,
+    writes: new TokenBuckets({ perMinute: limits.writesPerMinute, now }),
+    clientDir: deps.clientDir ?? "dist/client",
+    trustProxy: deps.trustProxy ?? false,
+    now,
+  };
+
+  const app = new Hono<ServeEnv>();
+  app.use(securityHeaders());
+  const models = modelRoutes(ctx);
+  app.route("/api/models", models.api);
+  app.route("/models", models.files);
+  app.route("/api/presets", presetRoutes());
+  app.route("/api/gallery", galleryRoutes(ctx));
+  app.route("/g", permalinkRoutes(ctx));
+  app.route("/", staticRoutes(ctx));
+  app.notFound((c) => errorResponse(c, 404, "not_found", `Nothing at ${c.req.path.slice(0, 200)}`));
+  app.onError(errorHandler);
+  return app;
+}
+
+/** Sweeps what crashed uploads left in KV; main.ts runs it at startup. */
+export function sweepGallery(kv: Deno.Kv, maxAgeMs: number, now?: () => number): Promise<number> {
+  return new GalleryStore(kv, now).sweep(maxAgeMs);
+}

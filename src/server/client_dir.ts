@@ -1,0 +1,65 @@
+/**
+ * The built client in dist/client (scripts/build_client.ts): which files may be served, which
+ * are content-hashed (immutable), and the script and stylesheet tags of its index.html so that
+ * server-rendered pages can boot the same client.
+ */
+import { extname, resolve } from "node:path";
+
+/** Flat file names only: the build writes no folders. */
+export const CLIENT_FILE_RE = /^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.)){0,127}$/;
+/** esbuild "[name]-[hash]" (8 base32 chars) or a 16-hex content hash before the extension. */
+const HASHED_RE = /-(?:[A-Z0-9]{8}|[0-9a-f]{16,64})\.[a-z0-9]+$/;
+
+export const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".map": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".webp": "image/webp",
+  ".txt": "text/plain; charset=utf-8",
+};
+
+export function isHashed(name: string): boolean {
+  return HASHED_RE.test(name);
+}
+
+export function contentType(name: string): string {
+  return CONTENT_TYPES[extname(name)] ?? "application/octet-stream";
+}
+
+/** Absolute path of a client file, or null for a name that is not a plain served file. */
+export function clientPath(dir: string, name: string): string | null {
+  if (!CLIENT_FILE_RE.test(name) || !(extname(name) in CONTENT_TYPES)) return null;
+  return resolve(dir, name);
+}
+
+/** Tags to boot the client from another page: its stylesheets and module scripts. */
+export interface ClientBoot {
+  head: string;
+}
+
+/** Reads index.html and keeps its same-origin stylesheet and module script tags. */
+export async function clientBoot(dir: string): Promise<ClientBoot | null> {
+  let html: string;
+  try {
+    html = await Deno.readTextFile(resolve(dir, "index.html"));
+  } catch {
+    return null;
+  }
+  const tags: string[] = [];
+  for (const m of html.matchAll(/<link\s+rel="stylesheet"\s+href="(\/[A-Za-z0-9._-]+)"\s*\/?>/g)) {
+    tags.push(`<link rel="stylesheet" href="${m[1]}">`);
+  }
+  for (
+    const m of html.matchAll(/<script\s+type="module"\s+src="(\/[A-Za-z0-9._-]+)"\s*><\/script>/g)
+  ) {
+    tags.push(`<script type="module" src="${m[1]}"></script>`);
+  }
+  return { head: tags.join("\n") };
+}

@@ -1,0 +1,81 @@
+/**
+ * Serves Atelier: `deno run -A src/server/main.ts [--port N] [--kv-path P] [--models-dir D]
+ * [--client-dir D] [--hostname H] [--trust-proxy] [--max-body-bytes N ...]`. $PORT (8000) and
+ * $KV_PATH (./data/atelier.kv) are the defaults. On start it sweeps what crashed uploads left in
+ * KV, then prints one JSON line `{"event":"listening","hostname":...,"port":...}` on stdout.
+ * SIGINT/SIGTERM stop accepting, let requests in flight finish, and close KV.
+ */
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { createApp } from "./app.ts";
+import { DEFAULT_LIMITS, flagName, type Limits, limitsFrom, resolveLimits } from "./limits.ts";
+import { GalleryStore } from "./store/gallery_store.ts";
+
+const limitFlags = Object.fromEntries(
+  (Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]).map((
+    k,
+  ) => [flagName(k), { type: "string" as const }]),
+);
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    port: { type: "string" },
+    hostname: { type: "string" },
+    "kv-path": { type: "string" },
+    "models-dir": { type: "string" },
+    "client-dir": { type: "string" },
+    "trust-proxy": { type: "boolean" },
+    ...limitFlags,
+  },
+  strict: true,
+});
+const flags = values as Record<string, string | boolean | undefined>;
+const str = (k: string) => typeof flags[k] === "string" ? flags[k] as string : undefined;
+
+const port = Number(str("port") ?? Deno.env.get("PORT") ?? 8000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  throw new RangeError(`--port is "${str("port")}": expected 0 to 65535`);
+}
+const hostname = str("hostname") ?? Deno.env.get("HOSTNAME") ?? "0.0.0.0";
+const kvPath = str("kv-path") ?? Deno.env.get("KV_PATH") ?? "./data/atelier.kv";
+const modelsDir = str("models-dir") ?? Deno.env.get("MODELS_DIR") ?? "static/models";
+const clientDir = str("client-dir") ?? Deno.env.get("CLIENT_DIR") ?? "dist/client";
+const limits = resolveLimits(
+  limitsFrom(
+    Object.fromEntries(Object.keys(limitFlags).map((k) => [k, str(k)])),
+    (name) => Deno.env.get(name),
+  ),
+);
+
+await Deno.mkdir(dirname(kvPath), { recursive: true });
+const kv = await Deno.openKv(kvPath);
+const swept = await new GalleryStore(kv).sweep(limits.sweepAgeMs);
+if (swept) console.error(`gallery: swept ${swept} abandoned upload(s)`);
+
+const app = createApp({
+  kv,
+  modelsDir,
+  clientDir,
+  limits,
+  trustProxy: flags["trust-proxy"] === true || Deno.env.get("TRUST_PROXY") === "1",
+});
+const server = Deno.serve({
+  port,
+  hostname,
+  onListen: (addr) => {
+    console.log(JSON.stringify({ event: "listening", hostname: addr.hostname, port: addr.port }));
+  },
+}, (req, info) => app.fetch(req, { remoteAddr: info.remoteAddr }));
+
+let stopping = false;
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.error(`${signal}: shutting down`);
+  await server.shutdown();
+  kv.close();
+  Deno.exit(0);
+}
+for (const sig of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(sig, () => stop(sig));
+await server.finished;

@@ -1,0 +1,273 @@
+/**
+ * The public gallery API. Uploads are multipart/form-data with an `image` (PNG, JPEG or WebP,
+ * re-encoded by image.ts), a `recipe` (JSON, RecipeSchema, at most maxRecipeBytes) and an
+ * optional `title`; the delete token is returned once and only its sha256 is stored. Writes
+ * (upload, delete, report) share one per-client token bucket.
+ */
+import { ARCH_DEFAULTS } from "../../shared/presets.ts";
+import { describeIssues, type Recipe, RecipeSchema } from "../../shared/types.ts";
+import { readForm, readJson } from "../body.ts";
+import { clientAddress, type ServeEnv, type ServerContext } from "../context.ts";
+import { type Context, Hono } from "../deps.ts";
+import { ApiError, methodNotAllowed } from "../errors.ts";
+import { randomId, sha256Hex } from "../hash.ts";
+import { processImage } from "../image.ts";
+import {
+  type BlobPart,
+  CHUNK_BYTES,
+  type GalleryRecord,
+  type GallerySummary,
+} from "../store/gallery_store.ts";
+
+/** 16 random bytes, base64url: 128 bits. */
+export const GALLERY_ID_RE = /^[A-Za-z0-9_-]{22}$/;
+const TAG_RE = /^[A-Za-z0-9_.:\-/]{1,64}$/;
+const CURSOR_RE = /^[A-Za-z0-9_=+/-]{1,512}$/;
+export const MAX_TITLE = 120;
+const FIELDS = new Set(["image", "recipe", "title"]);
+
+export function galleryRoutes(ctx: ServerContext): Hono<ServeEnv> {
+  const app = new Hono<ServeEnv>();
+
+  function takeWrite(c: Context<ServeEnv>): void {
+    const wait = ctx.writes.take(clientAddress(c, ctx.trustProxy));
+    if (wait > 0) {
+      throw new ApiError(429, "rate_limited", `Too many writes: try again in ${wait} s`, {
+        headers: { "Retry-After": String(wait) },
+      });
+    }
+  }
+
+  async function entryOr404(c: Context<ServeEnv>): Promise<GalleryRecord> {
+    const id = c.req.param("id") ?? "";
+    if (!GALLERY_ID_RE.test(id)) {
+      throw new ApiError(400, "bad_request", "A gallery id is 22 characters of [A-Za-z0-9_-]");
+    }
+    const record = await ctx.gallery.get(id);
+    if (!record) throw new ApiError(404, "not_found", `No gallery entry "${id}"`);
+    return record;
+  }
+
+  app.post("/", async (c) => {
+    takeWrite(c);
+    const form = await readForm(c.req.raw, ctx.limits.maxBodyBytes);
+    for (const key of form.keys()) {
+      if (!FIELDS.has(key)) {
+        throw new ApiError(
+          400,
+          "bad_request",
+          `Unknown form field "${key.slice(0, 40)}": expected image, recipe, title`,
+        );
+      }
+    }
+    const recipe = parseRecipe(form.get("recipe"), ctx.limits.maxRecipeBytes);
+    const title = parseTitle(form.get("title"));
+    const file = form.get("image");
+    if (!(file instanceof File)) {
+      throw new ApiError(400, "bad_request", "The form needs an `image` file field");
+    }
+    const { image, thumb } = await processImage(
+      new Uint8Array(await file.arrayBuffer()),
+      ctx.limits,
+    );
+    const installed = await ctx.models.get(recipe.net.id);
+    const architecture = installed?.summary.architecture ??
+      (recipe.net.id in ARCH_DEFAULTS ? recipe.net.id : null);
+    const token = randomId(32);
+    const base = {
+      title,
+      createdAt: ctx.now(),
+      backbone: recipe.net.id,
+      architecture,
+      width: image.width,
+      height: image.height,
+      recipe,
+      tags: [...new Set([recipe.net.id, architecture ?? recipe.net.id])],
+      image: blob(image, await sha256Hex(image.bytes)),
+      thumb: blob(thumb, await sha256Hex(thumb.bytes)),
+      tokenHash: await sha256Hex(token),
+      reports: 0,
+      hidden: false,
+    };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const id = randomId(16);
+      const ok = await ctx.gallery.put({
+        record: { id, ...base },
+        image: image.bytes,
+        thumb: thumb.bytes,
+      });
+      if (!ok) continue;
+      c.header("Location", `/api/gallery/${id}`);
+      return c.json({ id, permalink: `/g/${id}`, deleteToken: token }, 201);
+    }
+    throw new Error("gallery: could not find a free id");
+  });
+
+  app.get("/", async (c) => {
+    const q = c.req.query();
+    const limit = q.limit === undefined ? 24 : Number(q.limit);
+    if (!/^\d{1,3}$/.test(q.limit ?? "24") || limit < 1 || limit > 50) {
+      throw new ApiError(400, "bad_request", `limit is "${q.limit}": expected 1 to 50`);
+    }
+    if (q.backbone !== undefined && q.backbone !== "" && !TAG_RE.test(q.backbone)) {
+      throw new ApiError(400, "bad_request", "backbone must be a net id or an architecture");
+    }
+    if (q.cursor !== undefined && q.cursor !== "" && !CURSOR_RE.test(q.cursor)) {
+      throw new ApiError(400, "bad_request", "cursor is not one this server returned");
+    }
+    let page;
+    try {
+      page = await ctx.gallery.list({ limit, cursor: q.cursor, tag: q.backbone || undefined });
+    } catch (e) {
+      if (e instanceof TypeError || e instanceof RangeError || /cursor/i.test(String(e))) {
+        throw new ApiError(400, "bad_request", "cursor is not one this server returned");
+      }
+      throw e;
+    }
+    c.header("Cache-Control", "no-cache");
+    return c.json({ items: page.items.map(listItem), nextCursor: page.nextCursor });
+  });
+  app.all("/", () => methodNotAllowed("GET, HEAD, POST"));
+
+  app.get("/:id", async (c) => {
+    const r = await entryOr404(c);
+    c.header("Cache-Control", "no-cache");
+    return c.json({
+      ...listItem(r),
+      recipe: r.recipe,
+      image: { url: `/api/gallery/${r.id}/image`, ...publicBlob(r.image) },
+      thumb: { url: `/api/gallery/${r.id}/thumb`, ...publicBlob(r.thumb) },
+    });
+  });
+
+  app.delete("/:id", async (c) => {
+    takeWrite(c);
+    const id = c.req.param("id");
+    if (!GALLERY_ID_RE.test(id)) {
+      throw new ApiError(400, "bad_request", "A gallery id is 22 characters of [A-Za-z0-9_-]");
+    }
+    let token = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    if (!token) {
+      const body = await readJson(c.req.raw, 4096);
+      const t = (body as { token?: unknown } | undefined)?.token;
+      if (typeof t === "string") token = t;
+    }
+    if (!token || token.length > 200) {
+      throw new ApiError(
+        403,
+        "forbidden",
+        "Send the delete token as `Authorization: Bearer <token>` or JSON {token}",
+      );
+    }
+    const result = await ctx.gallery.delete(id, await sha256Hex(token));
+    if (result === "not_found") throw new ApiError(404, "not_found", `No gallery entry "${id}"`);
+    if (result === "forbidden") throw new ApiError(403, "forbidden", "The delete token is wrong");
+    return c.json({ deleted: true });
+  });
+  app.all("/:id", () => methodNotAllowed("GET, HEAD, DELETE"));
+
+  for (const part of ["image", "thumb"] as BlobPart[]) {
+    app.get(`/:id/${part}`, async (c) => {
+      const r = await entryOr404(c);
+      const etag = `"${r[part].sha256}"`;
+      c.header("ETag", etag);
+      c.header("Cache-Control", "public, max-age=31536000, immutable");
+      if (c.req.header("if-none-match")?.split(",").some((t) => t.trim() === etag)) {
+        return c.body(null, 304);
+      }
+      c.header("Content-Type", r[part].type);
+      c.header("Content-Disposition", "inline");
+      return c.body(await ctx.gallery.readBlob(r, part) as Uint8Array<ArrayBuffer>);
+    });
+    app.all(`/:id/${part}`, () => methodNotAllowed("GET, HEAD"));
+  }
+
+  app.post("/:id/report", async (c) => {
+    takeWrite(c);
+    const r = await entryOr404(c);
+    const client = (await sha256Hex(`report:${clientAddress(c, ctx.trustProxy)}`)).slice(0, 32);
+    const result = await ctx.gallery.report(r.id, client, ctx.limits.reportsToHide);
+    if (!result) throw new ApiError(404, "not_found", `No gallery entry "${r.id}"`);
+    return c.json({ reported: result.counted, hidden: result.hidden });
+  });
+  app.all("/:id/report", () => methodNotAllowed("POST"));
+  return app;
+}
+
+function parseRecipe(raw: FormDataEntryValue | null, maxBytes: number): Recipe {
+  if (typeof raw !== "string") {
+    throw new ApiError(400, "bad_request", "The form needs a `recipe` field holding JSON");
+  }
+  const bytes = new TextEncoder().encode(raw).byteLength;
+  if (bytes > maxBytes) {
+    throw new ApiError(
+      413,
+      "recipe_too_large",
+      `The recipe is ${bytes} bytes: the maximum is ${maxBytes} bytes`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ApiError(400, "bad_json", "The recipe is not valid JSON");
+  }
+  const r = RecipeSchema.safeParse(json);
+  if (!r.success) {
+    throw new ApiError(
+      422,
+      "invalid_recipe",
+      `The recipe is invalid: ${describeIssues(r.error).slice(0, 1000)}`,
+    );
+  }
+  return r.data;
+}
+
+function parseTitle(raw: FormDataEntryValue | null): string {
+  if (raw === null) return "Untitled";
+  if (typeof raw !== "string") throw new ApiError(400, "bad_request", "`title` must be text");
+  // Control characters never belong in a title; markup is kept and escaped on output.
+  // deno-lint-ignore no-control-regex -- matching control characters is the point
+  const title = raw.replace(/[\u0000-\u001f\u007f]/g, " ").trim();
+  if ([...title].length > MAX_TITLE) {
+    throw new ApiError(
+      400,
+      "bad_request",
+      `The title is ${[...title].length} characters: the maximum is ${MAX_TITLE}`,
+    );
+  }
+  return title || "Untitled";
+}
+
+function blob(
+  img: { type: string; width: number; height: number; bytes: Uint8Array },
+  sha256: string,
+) {
+  return {
+    type: img.type,
+    width: img.width,
+    height: img.height,
+    bytes: img.bytes.byteLength,
+    chunks: Math.ceil(img.bytes.byteLength / CHUNK_BYTES),
+    sha256,
+  };
+}
+
+function publicBlob(b: GalleryRecord["image"]) {
+  return { type: b.type, width: b.width, height: b.height, bytes: b.bytes };
+}
+
+function listItem(s: GallerySummary) {
+  return {
+    id: s.id,
+    title: s.title,
+    createdAt: new Date(s.createdAt).toISOString(),
+    backbone: s.backbone,
+    architecture: s.architecture,
+    width: s.width,
+    height: s.height,
+    permalink: `/g/${s.id}`,
+    imageUrl: `/api/gallery/${s.id}/image`,
+    thumbUrl: `/api/gallery/${s.id}/thumb`,
+  };
+}

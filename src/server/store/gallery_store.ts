@@ -1,0 +1,303 @@
+/**
+ * The gallery in Deno KV. Every key shape lives here.
+ *
+ *   ["gallery", "entry", id]                          -> GalleryRecord
+ *   ["gallery", "by_time", createdAt, id]             -> GallerySummary (newest first via reverse)
+ *   ["gallery", "by_tag", tag, createdAt, id]         -> GallerySummary (tag: net id or architecture)
+ *   ["gallery", "chunk", id, "image" | "thumb", n]    -> Uint8Array of <= CHUNK_BYTES
+ *   ["gallery", "pending", id]                        -> { startedAt } while chunks are written
+ *   ["gallery", "report", id, clientHash]             -> reportedAt
+ *
+ * KV values are limited to 64 KiB and an atomic commit to ~800 KB, so bytes are split into
+ * 60 000-byte chunks written ten per commit. A pending marker (with its start time) is written
+ * before the chunks; the entry, its indexes and the removal of the marker happen in ONE final
+ * commit that checks the id is new. A crash therefore leaves at most chunks plus a marker, never
+ * a half entry, and sweep() removes those once they are older than sweepAgeMs.
+ */
+import type { Recipe } from "../../shared/types.ts";
+import { timingSafeEqual } from "../hash.ts";
+
+export const CHUNK_BYTES = 60_000;
+/** 10 x 60 000 bytes = 600 kB per commit, under the ~800 KB atomic limit with room for keys. */
+const CHUNKS_PER_COMMIT = 10;
+
+export interface StoredBlob {
+  type: string;
+  width: number;
+  height: number;
+  bytes: number;
+  chunks: number;
+  sha256: string;
+}
+
+/** What a list shows: denormalised into the index values so a page is one range read. */
+export interface GallerySummary {
+  id: string;
+  title: string;
+  createdAt: number;
+  backbone: string;
+  architecture: string | null;
+  width: number;
+  height: number;
+}
+
+export interface GalleryRecord extends GallerySummary {
+  recipe: Recipe;
+  tags: string[];
+  image: StoredBlob;
+  thumb: StoredBlob;
+  tokenHash: string;
+  reports: number;
+  hidden: boolean;
+}
+
+export type BlobPart = "image" | "thumb";
+
+export interface NewEntry {
+  record: GalleryRecord;
+  image: Uint8Array;
+  thumb: Uint8Array;
+}
+
+export interface ListPage {
+  items: GallerySummary[];
+  nextCursor: string | null;
+}
+
+export interface ReportResult {
+  counted: boolean;
+  hidden: boolean;
+}
+
+const entryKey = (id: string) => ["gallery", "entry", id];
+const pendingKey = (id: string) => ["gallery", "pending", id];
+const timeKey = (r: GallerySummary) => ["gallery", "by_time", r.createdAt, r.id];
+const tagKey = (tag: string, r: GallerySummary) => ["gallery", "by_tag", tag, r.createdAt, r.id];
+const chunkPrefix = (id: string, part?: BlobPart) =>
+  part ? ["gallery", "chunk", id, part] : ["gallery", "chunk", id];
+const reportKey = (id: string, client: string) => ["gallery", "report", id, client];
+
+export function summaryOf(r: GalleryRecord): GallerySummary {
+  const { id, title, createdAt, backbone, architecture, width, height } = r;
+  return { id, title, createdAt, backbone, architecture, width, height };
+}
+
+/** List pages are cached this long (ms) and dropped on every write through this store. */
+const PAGE_TTL_MS = 1000;
+
+export class GalleryStore {
+  /**
+   * Read-through cache of list pages: the gallery list is the hottest read. Writes through this
+   * instance clear it at once; the TTL bounds staleness if another process writes the same KV.
+   */
+  private pages = new Map<string, { at: number; page: ListPage }>();
+
+  private generation = 0;
+
+  constructor(readonly kv: Deno.Kv, readonly now: () => number = Date.now) {}
+
+  private invalidate(): void {
+    this.generation++;
+    this.pages.clear();
+  }
+
+  /** Writes chunks, then the entry and its indexes atomically; false when the id is taken. */
+  async put(entry: NewEntry): Promise<boolean> {
+    const { record } = entry;
+    const id = record.id;
+    const mark = await this.kv.atomic()
+      .check({ key: entryKey(id), versionstamp: null })
+      .check({ key: pendingKey(id), versionstamp: null })
+      .set(pendingKey(id), { startedAt: this.now() })
+      .commit();
+    if (!mark.ok) return false;
+    try {
+      await this.writeChunks(id, "image", entry.image);
+      await this.writeChunks(id, "thumb", entry.thumb);
+      const summary = summaryOf(record);
+      let op = this.kv.atomic()
+        .check({ key: entryKey(id), versionstamp: null })
+        .check({ key: pendingKey(id), versionstamp: mark.versionstamp })
+        .set(entryKey(id), record)
+        .set(timeKey(record), summary)
+        .delete(pendingKey(id));
+      for (const tag of record.tags) op = op.set(tagKey(tag, record), summary);
+      const done = await op.commit();
+      this.invalidate();
+      if (!done.ok) throw new Error(`gallery: entry ${id} was written concurrently`);
+      return true;
+    } catch (e) {
+      await this.deleteChunks(id).catch(() => {});
+      await this.kv.delete(pendingKey(id)).catch(() => {});
+      throw e;
+    }
+  }
+
+  private async writeChunks(id: string, part: BlobPart, bytes: Uint8Array): Promise<void> {
+    const n = Math.ceil(bytes.byteLength / CHUNK_BYTES);
+    for (let first = 0; first < n; first += CHUNKS_PER_COMMIT) {
+      const op = this.kv.atomic();
+      for (let i = first; i < Math.min(n, first + CHUNKS_PER_COMMIT); i++) {
+        op.set(
+          [...chunkPrefix(id, part), i],
+          bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES),
+        );
+      }
+      const res = await op.commit();
+      if (!res.ok) throw new Error(`gallery: chunk commit of ${id} failed`);
+    }
+  }
+
+  private async deleteChunks(id: string): Promise<void> {
+    await this.deletePrefix(chunkPrefix(id));
+  }
+
+  private async deletePrefix(prefix: Deno.KvKey): Promise<number> {
+    let n = 0;
+    while (true) {
+      const keys: Deno.KvKey[] = [];
+      for await (const e of this.kv.list({ prefix }, { limit: 100 })) keys.push(e.key);
+      if (!keys.length) return n;
+      const op = this.kv.atomic();
+      for (const k of keys) op.delete(k);
+      await op.commit();
+      n += keys.length;
+    }
+  }
+
+  /** A visible entry, or null (unknown or hidden). */
+  async get(id: string): Promise<GalleryRecord | null> {
+    const r = await this.kv.get<GalleryRecord>(entryKey(id));
+    return r.value && !r.value.hidden ? r.value : null;
+  }
+
+  /** The bytes of an entry's image or thumbnail. */
+  async readBlob(record: GalleryRecord, part: BlobPart): Promise<Uint8Array> {
+    const out = new Uint8Array(record[part].bytes);
+    let at = 0;
+    for await (const e of this.kv.list<Uint8Array>({ prefix: chunkPrefix(record.id, part) })) {
+      out.set(e.value, at);
+      at += e.value.byteLength;
+    }
+    if (at !== out.byteLength) throw new Error(`gallery: ${record.id} ${part} is incomplete`);
+    return out;
+  }
+
+  /** Newest first; `tag` restricts to one net id or architecture. Throws on a bad cursor. */
+  async list(opts: { limit: number; cursor?: string; tag?: string }): Promise<ListPage> {
+    const key = `${opts.tag ?? ""}\n${opts.limit}\n${opts.cursor ?? ""}`;
+    const hit = this.pages.get(key);
+    if (hit && this.now() - hit.at < PAGE_TTL_MS) return hit.page;
+    const gen = this.generation;
+    const page = await this.listUncached(opts);
+    // A write that landed while this page was read makes it stale: do not cache it.
+    if (gen !== this.generation) return page;
+    if (this.pages.size >= 1000) this.pages.clear();
+    this.pages.set(key, { at: this.now(), page });
+    return page;
+  }
+
+  private async listUncached(
+    opts: { limit: number; cursor?: string; tag?: string },
+  ): Promise<ListPage> {
+    const prefix = opts.tag ? ["gallery", "by_tag", opts.tag] : ["gallery", "by_time"];
+    const it = this.kv.list<GallerySummary>({ prefix }, {
+      reverse: true,
+      limit: opts.limit + 1,
+      cursor: opts.cursor || undefined,
+    });
+    const items: GallerySummary[] = [];
+    let cursor = "";
+    let more = false;
+    for await (const e of it) {
+      if (items.length === opts.limit) {
+        more = true;
+        break;
+      }
+      items.push(e.value);
+      cursor = it.cursor;
+    }
+    return { items, nextCursor: more ? cursor : null };
+  }
+
+  /**
+   * Deletes an entry when `tokenHash` matches: "deleted", "forbidden" or "not_found".
+   * The entry and its indexes go in one commit; chunks and reports follow (sweep catches a crash).
+   */
+  async delete(id: string, tokenHash: string): Promise<"deleted" | "forbidden" | "not_found"> {
+    const r = await this.kv.get<GalleryRecord>(entryKey(id));
+    if (!r.value) return "not_found";
+    if (!timingSafeEqual(r.value.tokenHash, tokenHash)) return "forbidden";
+    let op = this.kv.atomic().check(r).delete(entryKey(id)).delete(timeKey(r.value));
+    for (const tag of r.value.tags) op = op.delete(tagKey(tag, r.value));
+    if (!(await op.commit()).ok) return this.delete(id, tokenHash);
+    this.invalidate();
+    await this.deleteChunks(id);
+    await this.deletePrefix(["gallery", "report", id]);
+    return "deleted";
+  }
+
+  /** Counts one report per client; hides the entry (drops its indexes) at `toHide` reports. */
+  async report(id: string, client: string, toHide: number): Promise<ReportResult | null> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const r = await this.kv.get<GalleryRecord>(entryKey(id));
+      if (!r.value || r.value.hidden) return null;
+      const rk = reportKey(id, client);
+      if ((await this.kv.get(rk)).versionstamp) return { counted: false, hidden: false };
+      const reports = r.value.reports + 1;
+      const hidden = reports >= toHide;
+      let op = this.kv.atomic().check(r).check({ key: rk, versionstamp: null })
+        .set(rk, this.now()).set(entryKey(id), { ...r.value, reports, hidden });
+      if (hidden) {
+        op = op.delete(timeKey(r.value));
+        for (const tag of r.value.tags) op = op.delete(tagKey(tag, r.value));
+      }
+      if ((await op.commit()).ok) {
+        if (hidden) this.invalidate();
+        return { counted: true, hidden };
+      }
+    }
+    throw new Error(`gallery: report on ${id} kept conflicting`);
+  }
+
+  /**
+   * Removes what crashed uploads and deletes left behind: chunks of a pending upload older than
+   * `maxAgeMs`, and chunks whose id has neither an entry nor a pending marker. Returns the
+   * number of ids cleaned.
+   */
+  async sweep(maxAgeMs: number): Promise<number> {
+    let cleaned = 0;
+    for await (const p of this.kv.list<{ startedAt: number }>({ prefix: ["gallery", "pending"] })) {
+      if (this.now() - p.value.startedAt < maxAgeMs) continue;
+      const id = p.key[2] as string;
+      if (!(await this.kv.get(entryKey(id))).versionstamp) await this.deleteChunks(id);
+      await this.kv.atomic().check(p).delete(p.key).commit();
+      cleaned++;
+    }
+    let start: Deno.KvKey | undefined;
+    while (true) {
+      const sel = start
+        ? { prefix: ["gallery", "chunk"], start }
+        : { prefix: ["gallery", "chunk"] };
+      const [first] = await Array.fromAsync(this.kv.list(sel, { limit: 1 }));
+      if (!first) return cleaned;
+      const id = first.key[2] as string;
+      const [entry, pending] = await this.kv.getMany([entryKey(id), pendingKey(id)]);
+      if (!entry.versionstamp && !pending.versionstamp) {
+        await this.deleteChunks(id);
+        cleaned++;
+      }
+      // "~" sorts after "image" and "thumb": the next list starts at the following id.
+      start = ["gallery", "chunk", id, "~"];
+    }
+  }
+
+  /** Every key under ["gallery"], grouped by kind; for consistency checks in tests. */
+  async census(): Promise<Record<string, Deno.KvKey[]>> {
+    const out: Record<string, Deno.KvKey[]> = {};
+    for await (const e of this.kv.list({ prefix: ["gallery"] })) {
+      (out[e.key[1] as string] ??= []).push(e.key);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Read-only view of the models directory written by scripts/fetch_models.ts:
+ * `<modelsDir>/<id>/manifest.json` plus the shard files it lists. A directory whose manifest
+ * is unreadable or malformed is skipped with a warning, never served. The scan is cached and
+ * refreshed at most every `refreshMs`, so models fetched while the server runs appear.
+ */
+import { resolve, sep as SEPARATOR } from "node:path";
+import type { ModelSummary } from "../../shared/types.ts";
+import { sha256Hex } from "../hash.ts";
+
+/** Model ids and shard file names the server will ever touch: no separators, no "..". */
+export const MODEL_ID_RE = /^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.)){0,63}$/;
+export const SHARD_FILE_RE = /^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.)){0,127}$/;
+
+/** One shard as listed by a manifest. */
+export interface ShardInfo {
+  path: string;
+  bytes: number;
+  sha256: string;
+  group: "body" | "head";
+}
+
+/** An installed model: its summary for /api/models and what is needed to serve its files. */
+export interface InstalledModel {
+  summary: ModelSummary;
+  manifestBytes: Uint8Array;
+  shards: Map<string, ShardInfo>;
+}
+
+/** Options of createModelStore. */
+export interface ModelStoreOptions {
+  /** Rescan the directory when the cache is older than this (ms); default 5000. */
+  refreshMs?: number;
+  now?: () => number;
+}
+
+/** Cached index of the models directory. */
+export interface ModelStore {
+  list(): Promise<InstalledModel[]>;
+  get(id: string): Promise<InstalledModel | undefined>;
+  /** Absolute path of a file inside modelsDir, or null when it would escape it. */
+  filePath(id: string, file: string): string | null;
+}
+
+export function createModelStore(modelsDir: string, opts: ModelStoreOptions = {}): ModelStore {
+  const root = resolve(modelsDir);
+  const refreshMs = opts.refreshMs ?? 5000;
+  const now = opts.now ?? Date.now;
+  let cache: { at: number; models: Promise<Map<string, InstalledModel>> } | null = null;
+
+  function current(): Promise<Map<string, InstalledModel>> {
+    if (!cache || now() - cache.at > refreshMs) cache = { at: now(), models: scan(root) };
+    return cache.models;
+  }
+
+  return {
+    async list() {
+      return [...(await current()).values()].sort((a, b) =>
+        a.summary.id.localeCompare(b.summary.id)
+      );
+    },
+    async get(id) {
+      return (await current()).get(id);
+    },
+    filePath(id, file) {
+      if (!MODEL_ID_RE.test(id) || !SHARD_FILE_RE.test(file)) return null;
+      const path = resolve(root, id, file);
+      return path.startsWith(root + SEPARATOR) ? path : null;
+    },
+  };
+}
+
+async function scan(root: string): Promise<Map<string, InstalledModel>> {
+  const out = new Map<string, InstalledModel>();
+  let dirs: Deno.DirEntry[];
+  try {
+    dirs = await Array.fromAsync(Deno.readDir(root));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) console.warn(`models: cannot read ${root}: ${e}`);
+    return out;
+  }
+  for (const d of dirs) {
+    if (!d.isDirectory || !MODEL_ID_RE.test(d.name)) continue;
+    try {
+      const model = await readModel(root, d.name);
+      out.set(model.summary.id, model);
+    } catch (e) {
+      console.warn(`models: skipping ${d.name}: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+async function readModel(root: string, dirName: string): Promise<InstalledModel> {
+  const manifestBytes = await Deno.readFile(resolve(root, dirName, "manifest.json"));
+  const m = JSON.parse(new TextDecoder().decode(manifestBytes));
+  const str = (k: string) => {
+    if (typeof m?.[k] !== "string") throw new Error(`manifest.json: "${k}" must be a string`);
+    return m[k] as string;
+  };
+  if (m?.format !== "atelier-net/1") {
+    throw new Error(
+      `manifest.json: format is ${JSON.stringify(m?.format)}, expected "atelier-net/1"`,
+    );
+  }
+  if (str("id") !== dirName) throw new Error(`manifest.json: id "${m.id}" is not the folder name`);
+  const dtype = str("dtype");
+  if (dtype !== "float16" && dtype !== "float32") {
+    throw new Error(`manifest.json: dtype is "${dtype}", expected float16 or float32`);
+  }
+  if (!Array.isArray(m.shards)) throw new Error(`manifest.json: "shards" must be an array`);
+  const shards = new Map<string, ShardInfo>();
+  let bytes = 0;
+  let headBytes = 0;
+  for (const s of m.shards) {
+    const ok = typeof s?.path === "string" && SHARD_FILE_RE.test(s.path) &&
+      s.path !== "manifest.json" && Number.isSafeInteger(s.bytes) && s.bytes >= 0 &&
+      typeof s.sha256 === "string" && /^[0-9a-f]{64}$/.test(s.sha256) &&
+      (s.group === "body" || s.group === "head");
+    if (!ok) throw new Error(`manifest.json: bad shard entry ${JSON.stringify(s).slice(0, 200)}`);
+    shards.set(s.path, { path: s.path, bytes: s.bytes, sha256: s.sha256, group: s.group });
+    if (s.group === "body") bytes += s.bytes;
+    else headBytes += s.bytes;
+  }
+  return {
+    summary: {
+      id: m.id,
+      name: str("name"),
+      architecture: str("architecture"),
+      variant: str("variant"),
+      dtype,
+      bytes,
+      headBytes,
+      manifestSha256: await sha256Hex(manifestBytes),
+    },
+    manifestBytes,
+    shards,
+  };
+}

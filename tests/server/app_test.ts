@@ -1,0 +1,207 @@
+/** Unit tests through app.request(): models, presets, static client, headers, helpers. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createApp } from "../../src/server/app.ts";
+import { escapeHtml, jsonForScript } from "../../src/server/html.ts";
+import { pngComplete, sniff } from "../../src/server/image.ts";
+import { limitsFrom } from "../../src/server/limits.ts";
+import { TokenBuckets } from "../../src/server/rate_limit.ts";
+import { ARCH_DEFAULTS, PRESETS } from "../../src/shared/presets.ts";
+import { ModelSummarySchema } from "../../src/shared/types.ts";
+import { image, makeModels } from "./_helpers.ts";
+
+const models = await makeModels();
+
+async function withApp(
+  fn: (app: ReturnType<typeof createApp>) => Promise<void>,
+  clientDir?: string,
+) {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await fn(
+      createApp({
+        kv,
+        modelsDir: models.modelsDir,
+        clientDir: clientDir ?? join(models.root, "none"),
+      }),
+    );
+  } finally {
+    kv.close();
+  }
+}
+
+Deno.test("GET /api/models lists valid manifests and skips a broken one", async () => {
+  await withApp(async (app) => {
+    const res = await app.request("/api/models");
+    assert.equal(res.status, 200);
+    const list = await res.json();
+    assert.equal(list.length, 1);
+    const m = ModelSummarySchema.parse(list[0]);
+    assert.equal(m.id, "tiny-net");
+    assert.equal(m.bytes, 5000);
+    assert.equal(m.headBytes, 300);
+    const manifest = await Deno.readFile(join(models.modelsDir, "tiny-net", "manifest.json"));
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", manifest));
+    assert.equal(
+      m.manifestSha256,
+      Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(""),
+    );
+  });
+});
+
+Deno.test("GET /models/:id/manifest.json has a strong ETag, no-cache and answers 304", async () => {
+  await withApp(async (app) => {
+    const res = await app.request("/models/tiny-net/manifest.json");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    assert.equal(res.headers.get("cache-control"), "no-cache");
+    const etag = res.headers.get("etag")!;
+    assert.match(etag, /^"[0-9a-f]{64}"$/);
+    assert.equal((await res.json()).id, "tiny-net");
+    const again = await app.request("/models/tiny-net/manifest.json", {
+      headers: { "if-none-match": etag },
+    });
+    assert.equal(again.status, 304);
+  });
+});
+
+Deno.test("GET /models/:id/:shard is immutable, supports ranges and 416", async () => {
+  await withApp(async (app) => {
+    const url = `/models/tiny-net/${models.shardName}`;
+    const res = await app.request(url);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("cache-control"), "public, max-age=31536000, immutable");
+    assert.equal(res.headers.get("content-type"), "application/octet-stream");
+    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), models.shard);
+    const etag = res.headers.get("etag")!;
+    assert.equal((await app.request(url, { headers: { "if-none-match": etag } })).status, 304);
+    const part = await app.request(url, { headers: { range: "bytes=100-199" } });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers.get("content-range"), "bytes 100-199/5000");
+    assert.deepEqual(new Uint8Array(await part.arrayBuffer()), models.shard.subarray(100, 200));
+    const tail = await app.request(url, { headers: { range: "bytes=-10" } });
+    assert.equal(tail.status, 206);
+    assert.deepEqual(new Uint8Array(await tail.arrayBuffer()), models.shard.subarray(4990));
+    for (const bad of ["bytes=5000-", "bytes=9-3", "bytes=abc"]) {
+      const r = await app.request(url, { headers: { range: bad } });
+      assert.equal(r.status, 416, bad);
+      assert.equal(r.headers.get("content-range"), "bytes */5000");
+      assert.equal((await r.json()).error.code, "range_not_satisfiable");
+    }
+  });
+});
+
+Deno.test("model routes refuse traversal and files the manifest does not list", async () => {
+  await withApp(async (app) => {
+    const attempts = [
+      "/models/..%2f..%2fetc/passwd",
+      "/models/..%2F..%2Fsecret.txt/x",
+      "/models/tiny-net/..%2f..%2fsecret.txt",
+      "/models/tiny-net/%2e%2e%2f%2e%2e%2fsecret.txt",
+      "/models/%2e%2e/secret.txt",
+      "/models/tiny-net/..%5c..%5csecret.txt",
+      "/models/tiny-net/manifest.json%00.bin",
+      "/models/broken/manifest.json",
+      "/models/tiny-net/nonexistent.bin",
+    ];
+    for (const path of attempts) {
+      const res = await app.request(path);
+      const text = await res.text();
+      assert.ok([400, 404].includes(res.status), `${path}: ${res.status}`);
+      assert.ok(!text.includes("TOP-SECRET"), path);
+      assert.equal(JSON.parse(text).error.code, res.status === 400 ? "bad_request" : "not_found");
+    }
+  });
+});
+
+Deno.test("GET /api/presets returns ARCH_DEFAULTS and PRESETS", async () => {
+  await withApp(async (app) => {
+    const body = await (await app.request("/api/presets")).json();
+    assert.deepEqual(
+      body,
+      JSON.parse(JSON.stringify({ defaults: ARCH_DEFAULTS, presets: PRESETS })),
+    );
+  });
+});
+
+Deno.test("unknown paths and wrong methods are JSON errors with security headers", async () => {
+  await withApp(async (app) => {
+    const res = await app.request("/api/nope");
+    assert.equal(res.status, 404);
+    assert.deepEqual(Object.keys((await res.json()).error), ["code", "message"]);
+    const put = await app.request("/api/gallery", { method: "PUT" });
+    assert.equal(put.status, 405);
+    assert.equal((await put.json()).error.code, "method_not_allowed");
+    assert.equal(put.headers.get("x-content-type-options"), "nosniff");
+    assert.match(put.headers.get("content-security-policy")!, /frame-ancestors 'none'/);
+  });
+});
+
+Deno.test("GET / explains a missing build, then serves a built client with caching rules", async () => {
+  await withApp(async (app) => {
+    const res = await app.request("/");
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /deno task build/);
+  });
+  const clientDir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    join(clientDir, "index.html"),
+    `<!doctype html><script type="module" src="/app-ABCDEFGH.js"></script>`,
+  );
+  await Deno.writeTextFile(join(clientDir, "app-ABCDEFGH.js"), "console.log(1)");
+  await withApp(async (app) => {
+    const index = await app.request("/");
+    assert.equal(index.headers.get("cache-control"), "no-cache");
+    assert.equal(index.headers.get("cross-origin-opener-policy"), "same-origin");
+    assert.equal(index.headers.get("cross-origin-embedder-policy"), "require-corp");
+    assert.match(
+      index.headers.get("content-security-policy")!,
+      /script-src 'self' 'wasm-unsafe-eval'/,
+    );
+    assert.match(await index.text(), /app-ABCDEFGH/);
+    const js = await app.request("/app-ABCDEFGH.js");
+    assert.equal(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
+    assert.equal(js.headers.get("cross-origin-resource-policy"), "same-origin");
+    assert.match(js.headers.get("content-type")!, /javascript/);
+    assert.equal(await js.text(), "console.log(1)");
+    assert.equal((await app.request("/..%2fsecret.txt")).status, 404);
+  }, clientDir);
+});
+
+Deno.test("escapeHtml() and jsonForScript() neutralise markup", () => {
+  assert.equal(
+    escapeHtml(`<a href="x">'&'</a>`),
+    "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;",
+  );
+  const s = jsonForScript({ t: "</script><!--\u2028&" });
+  assert.ok(!/[<>&\u2028]/.test(s));
+  assert.deepEqual(JSON.parse(s), { t: "</script><!--\u2028&" });
+});
+
+Deno.test("sniff() and pngComplete() tell real images from impostors", async () => {
+  const png = await image(8, 8, "png");
+  assert.equal(sniff(png), "png");
+  assert.equal(sniff(await image(8, 8, "jpeg")), "jpeg");
+  assert.equal(sniff(await image(8, 8, "webp")), "webp");
+  assert.equal(sniff(new TextEncoder().encode("GIF89a....")), null);
+  assert.equal(sniff(new TextEncoder().encode("<svg xmlns=...>")), null);
+  assert.ok(pngComplete(png));
+  assert.ok(!pngComplete(png.subarray(0, png.length - 12)));
+});
+
+Deno.test("limitsFrom() reads flags over env and rejects junk", () => {
+  const env = (n: string) => ({ MAX_PIXELS: "100", MAX_SIDE: "9" } as Record<string, string>)[n];
+  assert.deepEqual(limitsFrom({ "max-side": "512" }, env), { maxPixels: 100, maxSide: 512 });
+  assert.throws(() => limitsFrom({ "max-side": "-1" }, () => undefined), RangeError);
+});
+
+Deno.test("TokenBuckets allows a burst of perMinute then refills over time", () => {
+  let t = 0;
+  const b = new TokenBuckets({ perMinute: 2, now: () => t });
+  assert.equal(b.take("a"), 0);
+  assert.equal(b.take("a"), 0);
+  assert.equal(b.take("a"), 30); // one token per 30 s at 2/min
+  assert.equal(b.take("b"), 0);
+  t = 30_000;
+  assert.equal(b.take("a"), 0);
+});
