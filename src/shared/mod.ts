@@ -8,3 +8,6 @@ export * from "./param/mod.ts";
 export * from "./transforms/mod.ts";
 export * from "./smoothing/mod.ts";
 export * from "./render.ts";
+export * from "./metrics/mod.ts";
+export * from "./featurevis.ts";
+export * from "./experiment.ts";

@@ -150,7 +150,11 @@ export function validateRun(net: Net, images: StylizeImages, recipe: Recipe): vo
       `${images.styles.length} style images given, the recipe lists ${recipe.styles.length}`,
     );
   }
-  images.styles.forEach((s, i) => checkImage(`Style image ${i + 1}`, s));
+  images.styles.forEach((s, i) => {
+    if (s.rank !== 4 || s.shape[0] !== 1 || s.shape[3] !== 3) {
+      throw new RangeError(`Style image ${i + 1} has shape [${s.shape}]: expected [1, h, w, 3]`);
+    }
+  });
   if (recipe.init === "image") {
     if (!images.init) throw new RangeError('init "image" needs an initial image');
     checkImage("Initial image", images.init);
@@ -231,19 +235,30 @@ export async function* stylize(
       })
       : {};
   let contentTargets = contentTargetsFor(seedOf(0));
+  // Gram matrices are size-free, so a thin style image is simply enlarged to the network minimum.
+  const styleInputs = images.styles.map((s) => {
+    const [, sh, sw] = s.shape;
+    const k = Math.max(1, 32 / Math.min(sh, sw));
+    return k === 1
+      ? s
+      : tf.tidy(() =>
+        tf.image.resizeBilinear(s, [Math.ceil(sh * k), Math.ceil(sw * k)], false, true)
+      );
+  });
   const styleGrams: GramMap = tf.tidy(() => {
     const weights = recipe.styles.map((s) => s.weight);
     const sum = weights.reduce((a, b) => a + b, 0);
     if (!(sum > 0)) throw new RangeError("Style weights sum to 0: expected a positive sum");
     const out: GramMap = {};
     for (const layer of styleLayers) {
-      const parts = images.styles.map((s, i) =>
+      const parts = styleInputs.map((s, i) =>
         tf.mul(gram(features(net, s, [layer], recipe.swag)[layer]), weights[i] / sum)
       );
       out[layer] = (parts.length === 1 ? parts[0] : tf.addN(parts)) as tf.Tensor2D;
     }
     return out;
   });
+  tf.dispose(styleInputs.filter((s, i) => s !== images.styles[i]));
   const objectiveFor = (targets: FeatureMap) =>
     buildStyleObjective({
       contentTargets: targets,

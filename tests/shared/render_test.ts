@@ -157,6 +157,19 @@ Deno.test("stylize() rejects bad input with clear errors before any work", async
   });
 });
 
+Deno.test("stylize() accepts a style image thinner than the network minimum", async () => {
+  await withRun(async (net, images) => {
+    const thin = tf.image.resizeBilinear(images.styles[0], [20, 64]) as tf.Tensor4D;
+    const { events, result } = await runAll(
+      stylize(net, { content: images.content, styles: [thin] }, recipe(net, { iterations: 2 }), {
+        previewEvery: 0,
+      }),
+    );
+    assert.equal(events.length, 2);
+    tf.dispose([thin, result.image]);
+  });
+});
+
 Deno.test("stylize() runs with Fourier parameterisation, transforms and SWAG together", async () => {
   await withRun(async (net, images) => {
     const r = recipe(net, {

@@ -1,0 +1,89 @@
+/** Layer choice (checkboxes from the manifest's layers) and loss weights. */
+import type { LayerInfo } from "../../shared/nets/manifest.ts";
+import { effective, type Settings } from "../state/settings.ts";
+
+export function AdvancedPanel(props: {
+  settings: Settings;
+  architecture: string;
+  layers: LayerInfo[];
+  onChange: (s: Settings) => void;
+  disabled?: boolean;
+}) {
+  const s = props.settings;
+  const e = effective(s, props.architecture);
+  const features = props.layers.filter((l) => l.kind === "feature");
+  const toggle = (which: "contentLayers" | "styleLayers", name: string, on: boolean) => {
+    const cur = e[which];
+    const next = on ? [...cur, name] : cur.filter((n) => n !== name);
+    // Keep manifest (depth) order.
+    props.onChange({ ...s, [which]: features.map((l) => l.name).filter((n) => next.includes(n)) });
+  };
+  const weight = (k: "content" | "style" | "tv", v: number) =>
+    v >= 0 && props.onChange({ ...s, weights: { ...e.weights, [k]: v } });
+  return (
+    <details class="advanced">
+      <summary>Advanced: layers and loss weights</summary>
+      <fieldset disabled={props.disabled}>
+        {features.length === 0 && <p class="hint">Loading the network's layers…</p>}
+        <table class="layers">
+          <thead>
+            <tr>
+              <th scope="col">Layer</th>
+              <th scope="col">Content</th>
+              <th scope="col">Style</th>
+            </tr>
+          </thead>
+          <tbody>
+            {features.map((l) => (
+              <tr key={l.name}>
+                <th scope="row">
+                  {l.name} <span class="hint">{l.channels} ch, /{l.stride}</span>
+                </th>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`${l.name} as a content layer`}
+                    checked={e.contentLayers.includes(l.name)}
+                    onChange={(ev) => toggle("contentLayers", l.name, ev.currentTarget.checked)}
+                  />
+                </td>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`${l.name} as a style layer`}
+                    checked={e.styleLayers.includes(l.name)}
+                    onChange={(ev) => toggle("styleLayers", l.name, ev.currentTarget.checked)}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {(["content", "style", "tv"] as const).map((k) => (
+          <label key={k}>
+            {k === "tv" ? "Total variation" : k[0].toUpperCase() + k.slice(1)} weight
+            <input
+              type="number"
+              min={0}
+              step="any"
+              value={e.weights[k]}
+              onChange={(ev) => weight(k, Number(ev.currentTarget.value))}
+            />
+          </label>
+        ))}
+        <button
+          type="button"
+          onClick={() =>
+            props.onChange({
+              ...s,
+              contentLayers: undefined,
+              styleLayers: undefined,
+              weights: undefined,
+            })}
+        >
+          Reset to the {props.architecture} defaults
+        </button>
+      </fieldset>
+    </details>
+  );
+}

@@ -1,0 +1,86 @@
+/** The gallery: newest first, infinite scroll, a backbone filter, remix links. */
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ModelSummary } from "../../shared/types.ts";
+import { backboneOf, type GalleryItem, listGallery } from "../state/api.ts";
+
+export function GalleryView(props: { models: ModelSummary[]; notify: (m: string) => void }) {
+  const [backbone, setBackbone] = useState("");
+  const [items, setItems] = useState<GalleryItem[]>([]);
+  const [cursor, setCursor] = useState<string | null | undefined>(undefined);
+  const [loading, setLoading] = useState(false);
+  const sentinel = useRef<HTMLDivElement>(null);
+  const done = cursor === null;
+
+  const more = async (reset = false) => {
+    if (loading || (!reset && done)) return;
+    setLoading(true);
+    try {
+      const page = await listGallery({ cursor: reset ? undefined : cursor ?? undefined, backbone });
+      setItems((cur) => (reset ? page.items : [...cur, ...page.items]));
+      setCursor(page.nextCursor ?? null);
+    } catch (e) {
+      props.notify(`The gallery could not be loaded: ${(e as Error).message}`);
+      setCursor(null);
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  useEffect(() => {
+    setItems([]);
+    setCursor(undefined);
+    more(true);
+  }, [backbone]);
+
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || done) return;
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) more();
+    });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [cursor, loading, backbone]);
+
+  return (
+    <div class="gallery">
+      <label>
+        Backbone
+        <select
+          aria-label="Filter by backbone"
+          value={backbone}
+          onChange={(e) => setBackbone(e.currentTarget.value)}
+        >
+          <option value="">All</option>
+          {props.models.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
+        </select>
+      </label>
+      <ul class="grid" data-testid="gallery-grid">
+        {items.map((it) => (
+          <li key={it.id} data-id={it.id}>
+            <a href={`/g/${encodeURIComponent(it.id)}`}>
+              <img
+                src={`/api/gallery/${encodeURIComponent(it.id)}/thumb`}
+                alt={it.title}
+                loading="lazy"
+              />
+              <span class="title">{it.title}</span>
+            </a>
+            <span class="hint">{backboneOf(it)}</span>
+            <a class="remix" href={`/?remix=${encodeURIComponent(it.id)}`}>Remix</a>
+          </li>
+        ))}
+      </ul>
+      {!loading && items.length === 0 && done && (
+        <p>No entries yet: share a result from the studio.</p>
+      )}
+      <div ref={sentinel} class="sentinel">
+        {!done && (
+          <button type="button" disabled={loading} onClick={() => more()}>
+            {loading ? "Loading…" : "Load more"}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+/** Download the result (PNG, recipe JSON) and share it to the gallery. */
+import { useState } from "preact/hooks";
+import { share, type ShareResult } from "../state/api.ts";
+import { download, type RunOutput } from "../state/run.ts";
+
+export function SharePanel(props: { result: RunOutput; onError: (message: string) => void }) {
+  const [title, setTitle] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [shared, setShared] = useState<ShareResult & { url: string }>();
+  const [copied, setCopied] = useState(false);
+  const { result } = props;
+  const doShare = async () => {
+    setBusy(true);
+    try {
+      const r = await share(result.png, result.recipe, title.trim() || "Untitled");
+      setShared({ ...r, url: new URL(r.permalink, location.href).href });
+    } catch (e) {
+      props.onError(`Sharing failed: ${(e as Error).message}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="share-panel" aria-label="Download and share">
+      <div class="row">
+        <button type="button" onClick={() => download(result.png, "atelier.png")}>
+          Download PNG
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            download(
+              new Blob([JSON.stringify(result.recipe, null, 2)], { type: "application/json" }),
+              "atelier-recipe.json",
+            )}
+        >
+          Download recipe JSON
+        </button>
+      </div>
+      {!shared && (
+        <form
+          class="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            doShare();
+          }}
+        >
+          <label>
+            Title
+            <input
+              type="text"
+              maxLength={100}
+              value={title}
+              onInput={(e) => setTitle(e.currentTarget.value)}
+            />
+          </label>
+          <button type="submit" disabled={busy}>{busy ? "Sharing…" : "Share to gallery"}</button>
+        </form>
+      )}
+      {shared && (
+        <div class="shared" role="status">
+          <p>
+            Shared: <a href={shared.url} data-testid="permalink">{shared.url}</a>{" "}
+            <button
+              type="button"
+              onClick={async () => {
+                await navigator.clipboard?.writeText(shared.url).catch(() => undefined);
+                setCopied(true);
+              }}
+            >
+              {copied ? "Copied" : "Copy link"}
+            </button>
+          </p>
+          <p>
+            Delete token (shown only once; keep it to delete this entry):{" "}
+            <code data-testid="delete-token">{shared.deleteToken}</code>
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,88 @@
+/**
+ * Will a run fit? A rough activation-memory model of a network at a given image size, and the
+ * largest long side that fits the running backend, so the studio can offer a size that works
+ * instead of crashing the GPU process.
+ */
+import type { LayerInfo } from "../shared/nets/manifest.ts";
+import type { DeviceLimits } from "./protocol.ts";
+
+/** float32 activations; forward + gradient + the optimiser's copies, roughly three times. */
+const BYTES = 4;
+const BACKPROP_FACTOR = 3;
+
+/** Options of estimateRun(). */
+export interface EstimateOptions {
+  /** Layers the recipe reads; the net runs up to the deepest of them. */
+  used: string[];
+}
+
+/** Memory estimate of one run. */
+export interface RunEstimate {
+  /** Sum over layers of h*w*c*4 bytes, times the backprop factor. */
+  totalBytes: number;
+  /** Largest single activation, bytes. */
+  largestTensorBytes: number;
+  /** Largest activation's texels when packed 4 per texel (WebGL). */
+  largestTexels: number;
+}
+
+/** Estimates activation memory for an image of width x height through `layers`. */
+export function estimateRun(
+  layers: Pick<LayerInfo, "name" | "channels" | "stride">[],
+  size: { width: number; height: number },
+  opts: EstimateOptions,
+): RunEstimate {
+  const deepest = Math.max(...opts.used.map((n) => layers.findIndex((l) => l.name === n)));
+  const upTo = deepest >= 0 ? layers.slice(0, deepest + 1) : layers;
+  let total = size.width * size.height * 3 * BYTES;
+  let largest = total;
+  for (const l of upTo) {
+    const bytes = Math.ceil(size.width / l.stride) * Math.ceil(size.height / l.stride) *
+      l.channels * BYTES;
+    total += bytes;
+    largest = Math.max(largest, bytes);
+  }
+  return {
+    totalBytes: total * BACKPROP_FACTOR,
+    largestTensorBytes: largest,
+    largestTexels: largest / BYTES / 4,
+  };
+}
+
+/** Why an estimate does not fit, or undefined when it does. */
+export function misfit(e: RunEstimate, side: number, limits: DeviceLimits): string | undefined {
+  const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
+  if (side > limits.maxTextureSize) {
+    return `${side} px exceeds the GPU's maximum texture size of ${limits.maxTextureSize} px`;
+  }
+  if (e.largestTexels > limits.maxTextureSize ** 2) {
+    return `the largest activation needs more texels than a ${limits.maxTextureSize}² texture holds`;
+  }
+  if (e.largestTensorBytes > limits.maxTensorBytes) {
+    return `the largest activation needs ${mb(e.largestTensorBytes)}, more than the GPU's ` +
+      `${mb(limits.maxTensorBytes)} buffer limit`;
+  }
+  if (e.totalBytes > limits.memoryBytes) {
+    return `the run needs about ${mb(e.totalBytes)} of memory, more than the ` +
+      `${mb(limits.memoryBytes)} this backend can use`;
+  }
+  return undefined;
+}
+
+/** Largest long side (a multiple of 16, at most `side`) whose run fits `limits`. */
+export function largestFit(
+  layers: Pick<LayerInfo, "name" | "channels" | "stride">[],
+  aspect: number,
+  side: number,
+  limits: DeviceLimits,
+  opts: EstimateOptions,
+): number {
+  const dims = (s: number) =>
+    aspect >= 1
+      ? { width: s, height: Math.max(1, Math.round(s / aspect)) }
+      : { width: Math.max(1, Math.round(s * aspect)), height: s };
+  for (let s = Math.floor(side / 16) * 16; s >= 32; s -= 16) {
+    if (!misfit(estimateRun(layers, dims(s), opts), s, limits)) return s;
+  }
+  return 0;
+}

@@ -1,0 +1,68 @@
+/**
+ * Messages between the studio page and the engine worker. Images cross as RGBA bytes (their
+ * buffers are transferred, not copied); recipes cross as plain JSON and the worker validates
+ * them with the shared schema.
+ */
+import type { LayerInfo } from "../shared/nets/manifest.ts";
+import type { StylizeEvent } from "../shared/render.ts";
+import type { RecipeInput } from "../shared/types.ts";
+
+export const BACKENDS = ["webgpu", "webgl", "wasm", "cpu"] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** RGBA pixels, row-major. */
+export interface RawImage {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
+/** What the running backend can hold (see limits.ts). */
+export interface DeviceLimits {
+  /** Largest single tensor in bytes (WebGPU storage buffer binding). */
+  maxTensorBytes: number;
+  /** Largest texture side (WebGL), or Infinity. */
+  maxTextureSize: number;
+  /** Rough memory the backend can use for activations, bytes. */
+  memoryBytes: number;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  /** One line on what this backend means for speed. */
+  note: string;
+  /** Backends tried before this one and why each failed. */
+  failed: { name: BackendName; reason: string }[];
+  limits: DeviceLimits;
+}
+
+export type ToWorker =
+  | { type: "init"; backend?: BackendName }
+  | { type: "load"; modelId: string }
+  | {
+    type: "run";
+    recipe: RecipeInput;
+    content: RawImage;
+    styles: RawImage[];
+    previewEvery: number;
+  }
+  | { type: "pause" }
+  | { type: "resume" }
+  | { type: "stop" };
+
+export interface RunResult {
+  image: RawImage;
+  iterations: number;
+  loss: number;
+  aborted: boolean;
+  elapsedMs: number;
+}
+
+export type FromWorker =
+  | { type: "backend"; info: BackendInfo }
+  | { type: "loadProgress"; modelId: string; loaded: number; total: number }
+  | { type: "loaded"; modelId: string; architecture: string; layers: LayerInfo[]; sha256?: string }
+  | { type: "progress"; event: StylizeEvent }
+  | { type: "tooLarge"; size: number; maxSize: number; reason: string }
+  | { type: "done"; result: RunResult }
+  | { type: "error"; phase: "init" | "load" | "run"; message: string; deviceLost?: boolean };

@@ -1,0 +1,74 @@
+/**
+ * The server's JSON API as the studio uses it. Every call throws an Error whose message says
+ * which request failed and how, ready for an alert.
+ */
+import type { ModelSummary, Preset, RecipeInput } from "../../shared/types.ts";
+
+async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch (e) {
+    throw new Error(`${url}: the server could not be reached (${(e as Error).message})`);
+  }
+  if (!res.ok) {
+    let detail = res.statusText;
+    try {
+      const body = await res.json();
+      // The server answers { error: { code, message } }.
+      detail = body.error?.message ?? body.message ?? detail;
+    } catch {
+      // Not JSON: the status text is all there is.
+    }
+    throw new Error(`${url}: HTTP ${res.status} ${detail}`.trim());
+  }
+  return await res.json() as T;
+}
+
+export const listModels = () => json<ModelSummary[]>("/api/models");
+
+export const getPresets = () => json<{ defaults: unknown; presets: Preset[] }>("/api/presets");
+
+export interface ShareResult {
+  id: string;
+  permalink: string;
+  deleteToken: string;
+}
+
+export function share(image: Blob, recipe: RecipeInput, title: string): Promise<ShareResult> {
+  const form = new FormData();
+  form.append("image", image, "result.png");
+  form.append("recipe", JSON.stringify(recipe));
+  form.append("title", title);
+  return json<ShareResult>("/api/gallery", { method: "POST", body: form });
+}
+
+export interface GalleryItem {
+  id: string;
+  title: string;
+  createdAt?: string | number;
+  backbone?: string;
+  recipe?: RecipeInput;
+  [key: string]: unknown;
+}
+
+export interface GalleryPage {
+  items: GalleryItem[];
+  nextCursor?: string | null;
+}
+
+export function listGallery(opts: { cursor?: string; backbone?: string; limit?: number }) {
+  const q = new URLSearchParams();
+  if (opts.cursor) q.set("cursor", opts.cursor);
+  if (opts.backbone) q.set("backbone", opts.backbone);
+  q.set("limit", String(opts.limit ?? 24));
+  return json<GalleryPage>(`/api/gallery?${q}`);
+}
+
+export const getEntry = (id: string) =>
+  json<GalleryItem & { recipe: RecipeInput }>(`/api/gallery/${encodeURIComponent(id)}`);
+
+/** Backbone id of a gallery item, whatever the server calls it. */
+export function backboneOf(item: GalleryItem): string {
+  return item.backbone ?? item.recipe?.net.id ?? "";
+}

@@ -1,0 +1,68 @@
+/**
+ * One run from the page's side: turns settings and input images into a recipe and RGBA
+ * buffers, runs it in the worker and packages the result (PNG + recipe with provenance).
+ * Studio and Compare both run through here.
+ */
+import type { ModelSummary, RecipeInput } from "../../shared/types.ts";
+import type { RawImage } from "../protocol.ts";
+import type { Engine } from "./engine.ts";
+import { type InputImage, rawToPng, toRaw } from "./images.ts";
+import { buildRecipe, type Settings } from "./settings.ts";
+
+export interface StyleInput {
+  image: InputImage;
+  weight: number;
+}
+
+/** A finished run. */
+export interface RunOutput {
+  raw: RawImage;
+  png: Blob;
+  recipe: RecipeInput;
+  aborted: boolean;
+}
+
+/** Options of runRecipe(). */
+export interface RunOptions {
+  backend: string;
+  previewEvery?: number;
+}
+
+/** Runs `settings` on `model`; undefined when the worker refused the size (it says why). */
+export async function runRecipe(
+  engine: Engine,
+  job: { settings: Settings; model: ModelSummary; content: InputImage; styles: StyleInput[] },
+  opts: RunOptions,
+): Promise<RunOutput | undefined> {
+  const { settings, model, content, styles } = job;
+  const recipe = buildRecipe({ ...settings, modelId: model.id }, model.architecture, {
+    content: { name: content.name, width: content.width, height: content.height },
+    styles: styles.map((s) => ({ name: s.image.name, weight: s.weight })),
+  });
+  recipe.net = { ...recipe.net, sha256: model.manifestSha256 };
+  // Inputs larger than twice the output only cost transfer time and memory.
+  const side = Math.max(settings.size * 2, 64);
+  const raws = await Promise.all(
+    [content, ...styles.map((s) => s.image)].map((i) => toRaw(i, side)),
+  );
+  const result = await engine.run(recipe, raws[0], raws.slice(1), opts.previewEvery ?? 5);
+  if (!result) return undefined;
+  recipe.run = {
+    backend: opts.backend,
+    tfjs: "4.22.0",
+    elapsedMs: Math.round(result.elapsedMs),
+    finalLoss: Number.isFinite(result.loss) ? result.loss : undefined,
+  };
+  return { raw: result.image, png: await rawToPng(result.image), recipe, aborted: result.aborted };
+}
+
+/** Saves a file through a temporary link. */
+export function download(blob: Blob, name: string): void {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}

@@ -1,0 +1,12 @@
+/**
+ * The client's one tfjs side-effect module: registers the gradients (tfjs-core registers none
+ * by itself) and the four backends the worker can choose from. Only worker.ts imports it.
+ */
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import "@tensorflow/tfjs-backend-webgpu";
+import "@tensorflow/tfjs-backend-webgl";
+import "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-backend-cpu";
+
+export * as tf from "@tensorflow/tfjs-core";
+export { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";

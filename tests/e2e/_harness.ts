@@ -1,0 +1,157 @@
+/**
+ * End-to-end harness: builds the client, starts the real server on a free loopback port with a
+ * temporary KV store and the real static/models, and launches headless Debian Chromium via
+ * playwright-core. Everything started here is stopped by the returned close().
+ */
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { buildClient } from "../../scripts/build_client.ts";
+
+export const ROOT = new URL("../../", import.meta.url);
+export const SHARED = new URL("../shared/", ROOT);
+export const ARTIFACTS = new URL("test-artifacts/e2e/", ROOT);
+export const CHROMIUM = Deno.env.get("ATELIER_CHROMIUM") ?? "/usr/bin/chromium";
+const BASE_ARGS = [
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+  "--disable-quic",
+];
+
+export interface Server {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts src/server/main.ts (or $ATELIER_E2E_SERVER) on a free port; resolves once it prints its URL. */
+export async function startServer(): Promise<Server> {
+  await buildClient();
+  const tmp = await Deno.makeTempDir({ prefix: "atelier-e2e-" });
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      Deno.env.get("ATELIER_E2E_SERVER") ?? "src/server/main.ts",
+      "--port",
+      "0",
+      "--hostname",
+      "127.0.0.1",
+      "--kv-path",
+      `${tmp}/e2e.kv`,
+    ],
+    cwd: new URL(ROOT).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const decoder = new TextDecoder();
+  let log = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start in 60 s:\n${log}`)),
+      60_000,
+    );
+    const read = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream) {
+        log += decoder.decode(chunk);
+        // main.ts prints {"event":"listening","hostname":...,"port":N}.
+        const m = log.match(/"port":\s*(\d+)/) ?? log.match(/http:\/\/127\.0\.0\.1:(\d+)/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(`http://127.0.0.1:${m[1]}`);
+        }
+      }
+    };
+    read(proc.stdout);
+    read(proc.stderr);
+    proc.status.then((s) => reject(new Error(`server exited with ${s.code}:\n${log}`)));
+  });
+  return {
+    url,
+    async close() {
+      try {
+        proc.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      await proc.status;
+      await Deno.remove(tmp, { recursive: true }).catch(() => undefined);
+    },
+  };
+}
+
+export interface Browsing {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** Launches Chromium with (or without) its software WebGPU adapter and opens a page. */
+export async function launch(opts: { webgpu: boolean }): Promise<Browsing> {
+  const userDataDir = await Deno.makeTempDir({ prefix: "atelier-chromium-" });
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: opts.webgpu ? [...BASE_ARGS, "--enable-unsafe-webgpu"] : BASE_ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
+  const page = context.pages()[0] ?? await context.newPage();
+  return {
+    browser: context.browser()!,
+    context,
+    page,
+    async close() {
+      await context.close();
+      await Deno.remove(userDataDir, { recursive: true }).catch(() => undefined);
+    },
+  };
+}
+
+/** Saves a screenshot under test-artifacts/e2e/. */
+export async function shot(page: Page, name: string): Promise<void> {
+  await Deno.mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
+}
+
+export const CONTENT = new URL("images/content/chelsea.png", SHARED).pathname;
+export const STYLE = new URL("images/style/starry_night.jpg", SHARED).pathname;
+
+/** Opens the studio and waits for the engine to report its backend. */
+export async function openStudio(page: Page, base: string, query = ""): Promise<string> {
+  await page.goto(`${base}/${query}`);
+  const badge = page.getByTestId("backend");
+  await badge.and(page.locator("[data-backend]:not([data-backend=''])")).waitFor({
+    timeout: 60_000,
+  });
+  return (await badge.getAttribute("data-backend"))!;
+}
+
+/** Sets the inputs and a tiny, fast recipe on darknet-tiny. */
+export async function tinySetup(page: Page, opts: { size?: number; iterations?: number } = {}) {
+  await page.getByLabel("Content image", { exact: true }).setInputFiles(CONTENT);
+  await page.getByLabel("Style images", { exact: true }).setInputFiles(STYLE);
+  await page.getByLabel("Backbone", { exact: true }).selectOption("darknet-tiny");
+  await page.getByLabel("Output size (px, long side)").fill(String(opts.size ?? 48));
+  await page.getByLabel("Output size (px, long side)").dispatchEvent("change");
+  await page.getByLabel("Iterations", { exact: true }).fill(String(opts.iterations ?? 10));
+  await page.getByLabel("Iterations", { exact: true }).dispatchEvent("change");
+}
+
+/** Clicks Run and waits for the run to finish; returns the first and last displayed loss. */
+export async function runToEnd(page: Page, timeout = 120_000) {
+  await page.getByRole("button", { name: "Run", exact: true }).click();
+  const status = page.getByTestId("status");
+  await page.locator("[data-testid=status][data-status=running]").waitFor({ timeout: 10_000 });
+  await page.locator("[data-testid=status][data-status=idle]").waitFor({ timeout });
+  const loss = status.getByTestId("loss");
+  return {
+    first: Number(await loss.getAttribute("data-first")),
+    last: Number(await loss.textContent()),
+  };
+}
+
+/** The preview canvas as a data URL. */
+export function previewData(page: Page): Promise<string> {
+  return page.getByTestId("preview").evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+}
