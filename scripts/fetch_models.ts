@@ -7,8 +7,10 @@
  *     present, since that is the team's mirror).
  * A source that cannot be reached is reported with what to do, and the others still install.
  *
- * Usage: deno task fetch-models [--if-missing] [--dtype float16|float32] [--only ID,...]
- *                               [--mirror DIR] [--out DIR]
+ * Usage: deno task models [--all] [--if-missing] [--dtype float16|float32] [--only ID,...]
+ *                         [--mirror DIR] [--out DIR]
+ * --all also fetches and imports VGG-19 and the robust ResNet-50s from their official URLs
+ * (scripts/import_models.ts --all), reporting the ones it cannot reach.
  */
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
@@ -17,6 +19,7 @@ import { readTfjsLayersModel, type TfjsLayersModel } from "../src/shared/nets/tf
 import { convertKerasSource } from "../src/shared/nets/keras_sources.ts";
 import type { PackedModel } from "../src/shared/nets/pack.ts";
 import { sha256Hex } from "../src/shared/nets/sha256.ts";
+import { installModel } from "./lib/install_model.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CACHE = join(ROOT, ".cache", "models-src");
@@ -59,6 +62,7 @@ const args = parseArgs({
   args: Deno.args,
   options: {
     "if-missing": { type: "boolean", default: false },
+    all: { type: "boolean", default: false },
     dtype: { type: "string", default: "float16" },
     only: { type: "string" },
     mirror: { type: "string" },
@@ -97,27 +101,14 @@ function log(msg: string) {
   console.log(`[models] ${msg}`);
 }
 
-/** Writes a packed model into outDir/<id> atomically (temp dir, then rename). */
+/** Installs a packed model atomically and reports its size. */
 async function install(packed: PackedModel): Promise<void> {
-  const id = packed.manifest.id;
-  await Deno.mkdir(outDir, { recursive: true });
-  const tmp = join(outDir, `.tmp-${id}-${crypto.randomUUID()}`);
-  await Deno.mkdir(tmp);
-  try {
-    for (const [path, bytes] of packed.files) await Deno.writeFile(join(tmp, path), bytes);
-    await Deno.writeTextFile(join(tmp, "manifest.json"), JSON.stringify(packed.manifest, null, 1));
-    const dest = join(outDir, id);
-    const old = join(outDir, `.old-${id}-${crypto.randomUUID()}`);
-    if (exists(dest)) await Deno.rename(dest, old);
-    await Deno.rename(tmp, dest);
-    if (exists(old)) await Deno.remove(old, { recursive: true });
-  } catch (e) {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    throw e;
-  }
+  await installModel(packed, outDir);
   const mb = (packed.manifest.totalBytes / 1e6).toFixed(1);
   const head = (packed.manifest.headBytes / 1e6).toFixed(1);
-  log(`${id}: installed ${packed.files.size} shards, ${mb} MB body + ${head} MB head (${dtype})`);
+  log(
+    `${packed.manifest.id}: installed ${packed.files.size} shards, ${mb} MB body + ${head} MB head (${dtype})`,
+  );
 }
 
 async function run(cmd: string, argv: string[], cwd: string): Promise<string> {
@@ -261,6 +252,24 @@ for (const job of jobs) {
       `[models] ${id}: FAILED: ${(e as Error).message}\n[models]   what to do: ${job.hint}`,
     );
   }
+}
+if (args.values.all) {
+  // The bring-your-own backbones (VGG-19, robust ResNet-50s) from their official URLs.
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      join(ROOT, "scripts/import_models.ts"),
+      "--all",
+      "--out",
+      outDir,
+      "--dtype",
+      dtype,
+    ],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!r.success) failures++;
 }
 if (failures) {
   console.error(
