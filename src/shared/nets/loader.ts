@@ -3,6 +3,7 @@
  * file URLs in Deno), checks every shard's size and sha256 and the manifest's consistency, and
  * builds a Net. Nothing half-loaded stays in memory: on any error all tensors made are freed.
  */
+import { concatBytes } from "./_bytes.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { fromHalf } from "./_float16.ts";
 import {
@@ -148,14 +149,9 @@ export async function loadNet(manifestUrl: string | URL, opts: LoadNetOptions = 
   const weights = new Map<string, tf.Tensor>();
   try {
     for (const group of groups) {
-      const parts = shards.filter((s) => s.group === group).map((s) => bytesOf.get(s.path)!);
-      const size = parts.reduce((n, p) => n + p.length, 0);
-      const all = new Uint8Array(size);
-      let at = 0;
-      for (const p of parts) {
-        all.set(p, at);
-        at += p.length;
-      }
+      const all = concatBytes(
+        shards.filter((s) => s.group === group).map((s) => bytesOf.get(s.path)!),
+      );
       let offset = 0;
       for (const w of manifest.weights.filter((w) => w.group === group)) {
         const n = sizeOf(w.shape);

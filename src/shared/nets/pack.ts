@@ -3,6 +3,7 @@
  * into "body" (features) and "head" (classifier, downloaded only when asked), encoded as
  * float16 or float32, cut into shards of at most 4 MiB named after their sha256.
  */
+import { concatBytes } from "./_bytes.ts";
 import { encodeHalf } from "./_float16.ts";
 import {
   bytesPerElement,
@@ -82,15 +83,10 @@ export async function packModel(meta: ManifestMeta, opts: PackOptions): Promise<
           : new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength),
       );
     }
-    const total = encoded.reduce((n, e) => n + e.length, 0);
+    const all = concatBytes(encoded);
+    const total = all.length;
     totals[group] = total;
     if (total === 0) continue;
-    const all = new Uint8Array(total);
-    let at = 0;
-    for (const e of encoded) {
-      all.set(e, at);
-      at += e.length;
-    }
     // Shards cut at multiples of the element size, so no value straddles two shards' checks.
     const step = Math.floor(max / bpe) * bpe;
     for (let start = 0, i = 0; start < total; start += step, i++) {

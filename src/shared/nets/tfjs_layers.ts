@@ -2,6 +2,7 @@
  * Reads a TensorFlow.js "layers-model" (model.json + binary weight files) into plain float32
  * arrays without tfjs-layers, so that the converter runs in any face (CLI, tests, browser).
  */
+import { concatBytes } from "./_bytes.ts";
 
 /** A named float32 tensor held as a plain array. */
 export interface HostTensor {
@@ -53,13 +54,8 @@ export async function readTfjsLayersModel(
   for (const group of json.weightsManifest) {
     const parts: Uint8Array[] = [];
     for (const path of group.paths) parts.push(await readFile(path));
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    const bytes = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.length;
-    }
+    const bytes = concatBytes(parts);
+    const total = bytes.length;
     let offset = 0;
     for (const w of group.weights) {
       if (w.dtype !== "float32") {
