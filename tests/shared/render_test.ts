@@ -188,3 +188,20 @@ Deno.test("stylize() runs with Fourier parameterisation, transforms and SWAG tog
     tf.dispose([min, max, result.image]);
   });
 });
+
+Deno.test("stylize() optimises through MobileNet's depthwise convolutions on this backend", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const net = await loadNet(pathToFileURL(join(ROOT, "static/models/mobilenet-v1/manifest.json")));
+  const content = await loadImage(sharedImage("content/coffee.png"), 48);
+  const style = await loadImage(sharedImage("style/the_scream.jpg"), 48);
+  const { events, result } = await runAll(
+    stylize(net, { content, styles: [style] }, defaultRecipe(net, { size: 48, iterations: 3 }), {
+      previewEvery: 0,
+    }),
+  );
+  assert.ok(events[2].losses.total < events[0].losses.total);
+  tf.dispose([content, style, result.image]);
+  net.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});

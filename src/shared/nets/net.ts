@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { GraphNode, LayerInfo, ModelManifest } from "./manifest.ts";
 import { MIN_SIZE } from "../types.ts";
+import { depthwiseBySlices, hasDepthwiseGrad } from "./_depthwise.ts";
 
 /** Options of Net construction. */
 export interface NetOptions {
@@ -153,6 +154,8 @@ export class Net {
         const k = this.#weight<tf.Rank.R4>(node.kernel);
         let y = node.op === "conv2d"
           ? tf.conv2d(x, k, node.strides, padding)
+          : k.shape[3] === 1 && !hasDepthwiseGrad()
+          ? depthwiseBySlices(x, k, node.strides, node.padding)
           : tf.depthwiseConv2d(x, k, node.strides, padding);
         if (node.bias) y = tf.add(y, this.#weight(node.bias));
         return y;
