@@ -205,3 +205,25 @@ Deno.test("stylize() optimises through MobileNet's depthwise convolutions on thi
   net.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
+
+Deno.test("stylize() holds a flat number of tensors once the L-BFGS history is full", async () => {
+  await withRun(async (net, images) => {
+    const counts: number[] = [];
+    const { result } = await runAll(
+      stylize(
+        net,
+        images,
+        recipe(net, { iterations: 12, optimizer: { kind: "lbfgs", history: 3 } }),
+        {
+          previewEvery: 0,
+        },
+      ),
+      () => counts.push(tf.memory().numTensors),
+    );
+    // The history holds at most m = 3 (s, y) pairs: the count rises by at most 2m over the first
+    // count and, once the history is full, stays put.
+    assert.ok(Math.max(...counts) <= counts[0] + 6, `tensor counts ${counts}`);
+    assert.equal(new Set(counts.slice(-4)).size, 1, `tensor counts ${counts}`);
+    result.image.dispose();
+  });
+});
