@@ -1,8 +1,9 @@
 /**
- * Response headers every page and asset gets. The studio runs threaded WASM, which needs
- * cross-origin isolation (COOP same-origin + COEP require-corp on the documents and workers,
- * CORP same-origin on what they load); the CSP allows only our own scripts, WASM compilation
- * and blob: workers.
+ * Response headers every page and asset gets: cross-origin isolation (COOP same-origin + COEP
+ * require-corp on the documents and workers, CORP same-origin on what they load), which WASM
+ * SIMD and SharedArrayBuffer need, and a CSP that allows only our own scripts and WASM
+ * compilation. tfjs 4.22 starts WASM threads with importScripts on blob: URLs, which this CSP
+ * refuses on purpose, so the studio runs WASM single-threaded rather than allow blob: scripts.
  */
 import type { MiddlewareHandler } from "./deps.ts";
 
