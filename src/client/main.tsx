@@ -1,7 +1,8 @@
 /**
  * Atelier studio: the browser face. Owns the engine worker, the installed models and presets,
- * the persisted settings and the notices, and switches between the studio, compare and gallery
- * views. URL parameters: ?view=studio|compare|gallery, ?remix=<id>, ?backend=webgpu|webgl|wasm|cpu.
+ * the persisted settings and the notices, and switches between the studio, compare, gallery,
+ * feature visualisation ("see") and experiment reports views. URL parameters:
+ * ?view=studio|compare|gallery|see|reports, ?remix=<id>, ?backend=webgpu|webgl|wasm|cpu.
  */
 import { render } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
@@ -9,6 +10,8 @@ import type { ModelSummary, Preset } from "../shared/types.ts";
 import { Alerts, type Notice } from "./components/alerts.tsx";
 import { CompareView } from "./components/compare_view.tsx";
 import { GalleryView } from "./components/gallery_view.tsx";
+import { ReportsView } from "./components/reports_view.tsx";
+import { SeeView } from "./components/see_view.tsx";
 import { StudioView } from "./components/studio_view.tsx";
 import { type BackendInfo, type BackendName, BACKENDS } from "./protocol.ts";
 import { getEntry, getPresets, listModels } from "./state/api.ts";
@@ -22,8 +25,15 @@ import {
   type Settings,
 } from "./state/settings.ts";
 
-const VIEWS = ["studio", "compare", "gallery"] as const;
+const VIEWS = ["studio", "compare", "gallery", "see", "reports"] as const;
 type View = (typeof VIEWS)[number];
+const VIEW_NAMES: Record<View, string> = {
+  studio: "Studio",
+  compare: "Compare",
+  gallery: "Gallery",
+  see: "What does this network see?",
+  reports: "Reports",
+};
 
 const params = new URLSearchParams(location.search);
 const forcedBackend = (BACKENDS as readonly string[]).includes(params.get("backend") ?? "")
@@ -140,7 +150,7 @@ function App() {
               aria-pressed={view === v}
               onClick={() => setView(v)}
             >
-              {v[0].toUpperCase() + v.slice(1)}
+              {VIEW_NAMES[v]}
             </button>
           ))}
         </nav>
@@ -185,6 +195,8 @@ function App() {
           />
         )}
         {view === "gallery" && <GalleryView models={models} notify={notify} />}
+        {view === "see" && <SeeView engine={engine} backend={backend} models={models} />}
+        {view === "reports" && <ReportsView notify={notify} />}
       </main>
     </>
   );

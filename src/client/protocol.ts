@@ -5,7 +5,8 @@
  */
 import type { LayerInfo } from "../shared/nets/manifest.ts";
 import type { StylizeEvent } from "../shared/render.ts";
-import type { RecipeInput } from "../shared/types.ts";
+import type { VisEvent, VisTarget } from "../shared/featurevis.ts";
+import type { ParamSpec, RecipeInput, TransformsSpec } from "../shared/types.ts";
 
 export const BACKENDS = ["webgpu", "webgl", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -46,6 +47,7 @@ export type ToWorker =
     styles: RawImage[];
     previewEvery: number;
   }
+  | { type: "visualize"; request: VisRequest }
   | { type: "pause" }
   | { type: "resume" }
   | { type: "stop" };
@@ -58,6 +60,28 @@ export interface RunResult {
   elapsedMs: number;
 }
 
+/** A feature visualisation ("what does this network see?"): visualize() on `modelId`. */
+export interface VisRequest {
+  modelId: string;
+  target: VisTarget;
+  size: number;
+  iterations: number;
+  param: ParamSpec;
+  transforms?: TransformsSpec;
+  seed: number;
+  learningRate?: number;
+  previewEvery: number;
+}
+
+export interface VisOutcome {
+  image: RawImage;
+  /** The target's activation on the final image, without transforms. */
+  activation: number;
+  iterations: number;
+  aborted: boolean;
+  elapsedMs: number;
+}
+
 export type FromWorker =
   | { type: "backend"; info: BackendInfo }
   | { type: "loadProgress"; modelId: string; loaded: number; total: number }
@@ -65,4 +89,11 @@ export type FromWorker =
   | { type: "progress"; event: StylizeEvent }
   | { type: "tooLarge"; size: number; maxSize: number; reason: string }
   | { type: "done"; result: RunResult }
-  | { type: "error"; phase: "init" | "load" | "run"; message: string; deviceLost?: boolean };
+  | { type: "visProgress"; event: VisEvent }
+  | { type: "visDone"; result: VisOutcome }
+  | {
+    type: "error";
+    phase: "init" | "load" | "run" | "visualize";
+    message: string;
+    deviceLost?: boolean;
+  };

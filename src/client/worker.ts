@@ -6,6 +6,7 @@
 /// <reference lib="webworker" />
 import { setWasmPaths, tf } from "./tf_setup.ts";
 import { loadNet, ModelLoadError, type Net } from "../shared/nets/mod.ts";
+import { visualize } from "../shared/featurevis.ts";
 import { resizeToLongSide, stylize, toRgba } from "../shared/render.ts";
 import { MIN_SIZE, RecipeSchema } from "../shared/types.ts";
 import { cachedFetch, evict } from "./cache_fetch.ts";
@@ -129,10 +130,12 @@ async function init(forced?: BackendName): Promise<void> {
   post({ type: "error", phase: "init", message: "No tfjs backend could start in this browser" });
 }
 
-function load(modelId: string): Promise<Net> {
-  if (net?.id === modelId) return Promise.resolve(net);
+/** Loads a network (its classifier head too when `head`), reusing the loaded one if it fits. */
+function load(modelId: string, head = false): Promise<Net> {
+  if (net?.id === modelId && (!head || net.hasHead)) return Promise.resolve(net);
   const url = new URL(`/models/${encodeURIComponent(modelId)}/manifest.json`, location.href);
   const p = loadNet(url, {
+    groups: head ? ["body", "head"] : ["body"],
     fetch: cachedFetch,
     onProgress: (loaded, total) => post({ type: "loadProgress", modelId, loaded, total }),
   }).then((n) => {
@@ -224,6 +227,52 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
   }
 }
 
+/** Feature visualisation: the same pause/stop handling as run(). */
+async function visualizeRun(msg: Extract<ToWorker, { type: "visualize" }>): Promise<void> {
+  const q = msg.request;
+  // Only the class logits need the classifier head; channels of feature layers do not.
+  const n = await load(q.modelId, q.target.layer === "logits");
+  controller = new AbortController();
+  const started = performance.now();
+  try {
+    const gen = visualize(n, q.target, {
+      size: q.size,
+      iterations: q.iterations,
+      param: q.param,
+      transforms: q.transforms,
+      seed: q.seed,
+      learningRate: q.learningRate,
+      signal: controller.signal,
+      previewEvery: q.previewEvery,
+    });
+    for (;;) {
+      if (paused) await paused;
+      const r = await gen.next();
+      if (r.done) {
+        const image = await toRgba(r.value.image);
+        r.value.image.dispose();
+        const { activation, iterations, aborted } = r.value;
+        post({
+          type: "visDone",
+          result: {
+            image,
+            activation,
+            iterations,
+            aborted,
+            elapsedMs: performance.now() - started,
+          },
+        }, [image.rgba.buffer]);
+        return;
+      }
+      const preview = r.value.preview;
+      post({ type: "visProgress", event: r.value }, preview ? [preview.rgba.buffer] : []);
+    }
+  } finally {
+    controller = undefined;
+    resume?.();
+  }
+}
+
 function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -256,6 +305,18 @@ scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
               errorMessage(e)
             }); the last preview is kept`
             : errorMessage(e),
+        });
+      }
+      return;
+    case "visualize":
+      try {
+        await visualizeRun(msg);
+      } catch (e) {
+        post({
+          type: "error",
+          phase: "visualize",
+          deviceLost: deviceLost || undefined,
+          message: errorMessage(e),
         });
       }
       return;

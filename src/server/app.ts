@@ -10,6 +10,7 @@ import { Hono } from "./deps.ts";
 import { errorHandler, errorResponse } from "./errors.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { TokenBuckets } from "./rate_limit.ts";
+import { experimentRoutes } from "./routes/experiments.ts";
 import { galleryRoutes } from "./routes/gallery.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { permalinkRoutes } from "./routes/permalink.ts";
@@ -23,6 +24,8 @@ import { createModelStore } from "./store/model_store.ts";
 export interface AppDeps {
   kv: Deno.Kv;
   modelsDir: string;
+  /** Experiment reports (one folder each, with report.html); default "experiments". */
+  experimentsDir?: string;
   /** Built client (index.html + hashed assets); default "dist/client". */
   clientDir?: string;
   limits?: Partial<Limits>;
@@ -58,6 +61,9 @@ export function createApp(deps: AppDeps): AtelierApp {
   app.route("/api/presets", presetRoutes());
   app.route("/api/gallery", galleryRoutes(ctx));
   app.route("/g", permalinkRoutes(ctx));
+  const experiments = experimentRoutes(deps.experimentsDir ?? "experiments");
+  app.route("/api/experiments", experiments.api);
+  app.route("/experiments", experiments.files);
   app.route("/", staticRoutes(ctx));
   app.notFound((c) => errorResponse(c, 404, "not_found", `Nothing at ${c.req.path.slice(0, 200)}`));
   app.onError(errorHandler);

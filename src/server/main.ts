@@ -1,9 +1,9 @@
 /**
  * Serves Atelier: `deno run -A src/server/main.ts [--port N] [--kv-path P] [--models-dir D]
- * [--client-dir D] [--hostname H] [--trust-proxy] [--max-body-bytes N ...]`. $PORT (8000) and
- * $KV_PATH (./data/atelier.kv) are the defaults. On start it sweeps what crashed uploads left in
- * KV, then prints one JSON line `{"event":"listening","hostname":...,"port":...}` on stdout.
- * SIGINT/SIGTERM stop accepting, let requests in flight finish, and close KV.
+ * [--client-dir D] [--experiments-dir D] [--hostname H] [--trust-proxy] [--max-body-bytes N
+ * ...]`. $PORT (8000) and $KV_PATH (./data/atelier.kv) are the defaults. On start it sweeps
+ * what crashed uploads left in KV, then prints one JSON line
+ * `{"event":"listening","hostname":...,"port":...}` on stdout. SIGINT/SIGTERM stop accepting, let requests in flight finish, and close KV.
  */
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     "kv-path": { type: "string" },
     "models-dir": { type: "string" },
     "client-dir": { type: "string" },
+    "experiments-dir": { type: "string" },
     "trust-proxy": { type: "boolean" },
     ...limitFlags,
   },
@@ -41,6 +42,7 @@ const hostname = str("hostname") ?? Deno.env.get("HOSTNAME") ?? "0.0.0.0";
 const kvPath = str("kv-path") ?? Deno.env.get("KV_PATH") ?? "./data/atelier.kv";
 const modelsDir = str("models-dir") ?? Deno.env.get("MODELS_DIR") ?? "static/models";
 const clientDir = str("client-dir") ?? Deno.env.get("CLIENT_DIR") ?? "dist/client";
+const experimentsDir = str("experiments-dir") ?? Deno.env.get("EXPERIMENTS_DIR") ?? "experiments";
 const limits = resolveLimits(
   limitsFrom(
     Object.fromEntries(Object.keys(limitFlags).map((k) => [k, str(k)])),
@@ -57,6 +59,7 @@ const app = createApp({
   kv,
   modelsDir,
   clientDir,
+  experimentsDir,
   limits,
   trustProxy: flags["trust-proxy"] === true || Deno.env.get("TRUST_PROXY") === "1",
 });

@@ -103,7 +103,7 @@ export async function* visualize(
   const objective = tf.valueAndGrad((flat: tf.Tensor1D) =>
     tf.tidy(() => {
       const image = param.toImage(flat);
-      const seen = transform ? transform(image, createRng(stepSeed)) : image;
+      const seen = transform ? atLeastMinSize(transform(image, createRng(stepSeed))) : image;
       const f = net.forward(seen, [target.layer])[target.layer];
       return tf.neg(activationOf(f, target));
     })

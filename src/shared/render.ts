@@ -184,6 +184,17 @@ function features(net: Net, image: tf.Tensor4D, layers: string[], smooth: boolea
   return out;
 }
 
+/**
+ * Enlarges a transformed image whose short side fell below the network minimum (e.g. lucid's
+ * 0.95 scale on a 32 px side). halfPixelCenters stays off: the WASM gradient ignores it.
+ */
+export function atLeastMinSize(x: tf.Tensor4D, min = 32): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  if (h >= min && w >= min) return x;
+  const k = min / Math.min(h, w);
+  return tf.image.resizeBilinear(x, [Math.ceil(h * k), Math.ceil(w * k)]);
+}
+
 /** Initial flat parameter vector. Caller disposes. */
 function initialFlat(param: Parameterization, images: StylizeImages, recipe: Recipe): tf.Tensor1D {
   if (recipe.init === "content" || recipe.init === "image") {
@@ -230,7 +241,9 @@ export async function* stylize(
   const contentTargetsFor = (seed: number): FeatureMap =>
     contentLayers.length
       ? tf.tidy(() => {
-        const seen = transform ? transform(images.content, createRng(seed)) : images.content;
+        const seen = transform
+          ? atLeastMinSize(transform(images.content, createRng(seed)))
+          : images.content;
         return features(net, seen, contentLayers, recipe.swag);
       })
       : {};
@@ -283,7 +296,7 @@ export async function* stylize(
   let kept: [string, tf.Scalar][] = [];
   const valueAndGrad = tf.valueAndGrad((flat: tf.Tensor1D) => {
     const image = param.toImage(flat);
-    const seen = transform ? transform(image, createRng(iterationSeed)) : image;
+    const seen = transform ? atLeastMinSize(transform(image, createRng(iterationSeed))) : image;
     const value = objective(features(net, seen, allLayers, recipe.swag), image);
     kept = Object.entries(value.terms).map(([k, v]) => [k, tf.keep(v)]);
     return value.total;

@@ -24,8 +24,14 @@ export interface Server {
   close(): Promise<void>;
 }
 
+/** Options of startServer(). */
+export interface ServerOptions {
+  /** Passed as --experiments-dir (default: the server's own, experiments/). */
+  experimentsDir?: string;
+}
+
 /** Starts src/server/main.ts (or $ATELIER_E2E_SERVER) on a free port; resolves once it prints its URL. */
-export async function startServer(): Promise<Server> {
+export async function startServer(opts: ServerOptions = {}): Promise<Server> {
   await buildClient();
   const tmp = await Deno.makeTempDir({ prefix: "atelier-e2e-" });
   const proc = new Deno.Command(Deno.execPath(), {
@@ -39,6 +45,7 @@ export async function startServer(): Promise<Server> {
       "127.0.0.1",
       "--kv-path",
       `${tmp}/e2e.kv`,
+      ...(opts.experimentsDir ? ["--experiments-dir", opts.experimentsDir] : []),
     ],
     cwd: new URL(ROOT).pathname,
     stdout: "piped",

@@ -170,6 +170,23 @@ Deno.test("stylize() accepts a style image thinner than the network minimum", as
   });
 });
 
+Deno.test("stylize() keeps transformed images at the network minimum (48 px, scale 0.95)", async () => {
+  await withRun(async (net, images) => {
+    const small = tf.image.resizeBilinear(images.content, [32, 48]) as tf.Tensor4D;
+    const r = recipe(net, {
+      size: 48,
+      iterations: 2,
+      transforms: { pad: 0, jitter: 2, scales: [0.95], angles: [] },
+    });
+    const { events, result } = await runAll(
+      stylize(net, { content: small, styles: images.styles }, r, { previewEvery: 0 }),
+    );
+    assert.equal(events.length, 2);
+    assert.deepEqual(result.image.shape, [1, 32, 48, 3]);
+    tf.dispose([small, result.image]);
+  });
+});
+
 Deno.test("stylize() runs with Fourier parameterisation, transforms and SWAG together", async () => {
   await withRun(async (net, images) => {
     const r = recipe(net, {

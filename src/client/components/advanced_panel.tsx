@@ -1,6 +1,8 @@
-/** Layer choice (checkboxes from the manifest's layers) and loss weights. */
+/** Layer choice (checkboxes from the manifest's layers), loss weights and the article's fixes. */
 import type { LayerInfo } from "../../shared/nets/manifest.ts";
-import { effective, type Settings } from "../state/settings.ts";
+import { ARCH_DEFAULTS } from "../../shared/presets.ts";
+import { DEFAULT_SETTINGS, effective, type Settings, TRANSFORMS_OFF } from "../state/settings.ts";
+import { FixesPanel } from "./fixes_panel.tsx";
 
 export function AdvancedPanel(props: {
   settings: Settings;
@@ -22,8 +24,13 @@ export function AdvancedPanel(props: {
     v >= 0 && props.onChange({ ...s, weights: { ...e.weights, [k]: v } });
   return (
     <details class="advanced">
-      <summary>Advanced: layers and loss weights</summary>
+      <summary>Advanced: layers, loss weights and the article's fixes</summary>
       <fieldset disabled={props.disabled}>
+        <FixesPanel
+          settings={s}
+          defaultPooling={ARCH_DEFAULTS[props.architecture]?.pooling ?? "max"}
+          onChange={props.onChange}
+        />
         {features.length === 0 && <p class="hint">Loading the network's layers…</p>}
         <table class="layers">
           <thead>
@@ -79,6 +86,10 @@ export function AdvancedPanel(props: {
               contentLayers: undefined,
               styleLayers: undefined,
               weights: undefined,
+              param: DEFAULT_SETTINGS.param,
+              transforms: TRANSFORMS_OFF,
+              swag: false,
+              pooling: undefined,
             })}
         >
           Reset to the {props.architecture} defaults

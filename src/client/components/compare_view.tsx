@@ -40,7 +40,10 @@ function Panel(props: {
     if (!l || !s || !props.lens) return;
     const ctx = l.getContext("2d")!;
     ctx.imageSmoothingEnabled = false;
-    const w = LENS / ZOOM;
+    // ZOOM times what the panel shows: a small result is already enlarged on screen, so the
+    // lens covers fewer source pixels than LENS / ZOOM.
+    const shown = box.current?.getBoundingClientRect().width || s.width;
+    const w = (LENS / ZOOM) * (s.width / shown);
     const x = props.lens.u * s.width - w / 2;
     const y = props.lens.v * s.height - w / 2;
     ctx.clearRect(0, 0, LENS, LENS);

@@ -43,6 +43,7 @@ export function SettingsForm(props: {
               contentLayers: undefined,
               styleLayers: undefined,
               weights: undefined,
+              pooling: undefined,
             })}
         >
           {props.models.map((m) => (

@@ -72,3 +72,13 @@ export const getEntry = (id: string) =>
 export function backboneOf(item: GalleryItem): string {
   return item.backbone ?? item.recipe?.net.id ?? "";
 }
+
+/** An experiment report the server can serve (src/server/routes/experiments.ts). */
+export interface ExperimentSummary {
+  name: string;
+  /** From results.json meta.date, when present. */
+  date?: string;
+  report: string;
+}
+
+export const listExperiments = () => json<{ experiments: ExperimentSummary[] }>("/api/experiments");

@@ -2,7 +2,15 @@
  * The page's handle on the engine worker: one worker, messages in, typed events out. Runs are
  * sequential; run() resolves with the result (or undefined when the worker refused the size).
  */
-import type { BackendName, FromWorker, RawImage, RunResult, ToWorker } from "../protocol.ts";
+import type {
+  BackendName,
+  FromWorker,
+  RawImage,
+  RunResult,
+  ToWorker,
+  VisOutcome,
+  VisRequest,
+} from "../protocol.ts";
 import type { RecipeInput } from "../../shared/types.ts";
 
 /** Bundled worker URL, injected by scripts/build_client.ts. */
@@ -74,6 +82,22 @@ export class Engine {
         content.rgba.buffer,
         ...styles.map((s) => s.rgba.buffer),
       ]);
+    });
+  }
+
+  /** Runs a feature visualisation; progress arrives as "visProgress" events. */
+  visualize(request: VisRequest): Promise<VisOutcome> {
+    return new Promise<VisOutcome>((resolve, reject) => {
+      const off = this.on((m) => {
+        if (m.type === "visDone") {
+          off();
+          resolve(m.result);
+        } else if (m.type === "error" && m.phase === "visualize") {
+          off();
+          reject(Object.assign(new Error(m.message), { deviceLost: m.deviceLost }));
+        }
+      });
+      this.#send({ type: "visualize", request });
     });
   }
 

@@ -4,7 +4,32 @@
  * defaults (src/shared/presets.ts).
  */
 import { ARCH_DEFAULTS } from "../../shared/presets.ts";
-import type { LossWeights, Preset, RecipeInput } from "../../shared/types.ts";
+import type {
+  LossWeights,
+  ParamSpec,
+  Preset,
+  RecipeInput,
+  TransformsSpec,
+} from "../../shared/types.ts";
+
+/** No transformation robustness (the plain Gatys setting). */
+export const TRANSFORMS_OFF: TransformsSpec = { pad: 0, jitter: 0, scales: [], angles: [] };
+/**
+ * Mordvintsev et al. 2018 (lucid's standard_transforms, scaled to small images): the same
+ * values as the "fourier" fix of src/shared/experiment.ts.
+ */
+export const TRANSFORMS_LUCID: TransformsSpec = {
+  pad: 4,
+  jitter: 4,
+  scales: [0.95, 1, 1.05],
+  angles: [-5, 0, 5],
+};
+
+/** "off", "lucid" or "custom": which named set a transforms spec equals. */
+export function transformsPreset(t: TransformsSpec): "off" | "lucid" | "custom" {
+  const same = (a: TransformsSpec, b: TransformsSpec) => JSON.stringify(a) === JSON.stringify(b);
+  return same(t, TRANSFORMS_OFF) ? "off" : same(t, TRANSFORMS_LUCID) ? "lucid" : "custom";
+}
 
 export interface Settings {
   modelId: string;
@@ -20,6 +45,14 @@ export interface Settings {
   styleLayers?: string[];
   /** Undefined: the architecture's defaults. */
   weights?: LossWeights;
+  /** Image parameterisation (pixel or Fourier) and decorrelated colour. */
+  param: ParamSpec;
+  /** Transformation robustness applied before every evaluation. */
+  transforms: TransformsSpec;
+  /** SWAG activation smoothing (Wang et al. 2021). */
+  swag: boolean;
+  /** Undefined: the architecture's default pooling. */
+  pooling?: "max" | "avg";
   /** Backbones for Compare. */
   compareModels: string[];
 }
@@ -33,6 +66,9 @@ export const DEFAULT_SETTINGS: Settings = {
   learningRate: 0.02,
   init: "content",
   seed: 1,
+  param: { kind: "pixel", decorrelate: false },
+  transforms: TRANSFORMS_OFF,
+  swag: false,
   compareModels: [],
 };
 
@@ -62,7 +98,7 @@ export function effective(s: Settings, architecture: string) {
     contentLayers: s.contentLayers ?? d?.layers.content.map((l) => l.layer) ?? [],
     styleLayers: s.styleLayers ?? d?.layers.style.map((l) => l.layer) ?? [],
     weights: s.weights ?? d?.weights ?? { content: 1, style: 1e4, tv: 0 },
-    pooling: d?.pooling ?? "max",
+    pooling: s.pooling ?? d?.pooling ?? "max",
   };
 }
 
@@ -92,6 +128,16 @@ export function buildRecipe(s: Settings, architecture: string, images: RecipeIma
       ? { kind: "adam", learningRate: s.learningRate }
       : { kind: "lbfgs", history: 10 },
     seed: s.seed,
+    param: { ...s.param },
+    // Off is left out: a recipe without transforms is the plain setting.
+    ...(transformsPreset(s.transforms) === "off" ? {} : {
+      transforms: {
+        ...s.transforms,
+        scales: [...s.transforms.scales],
+        angles: [...s.transforms.angles],
+      },
+    }),
+    swag: s.swag,
   };
 }
 
@@ -114,6 +160,19 @@ export function fromRecipe(s: Settings, r: Partial<RecipeInput>): Settings {
     out.styleLayers = r.layers.style.map((l) => l.layer);
   }
   if (r.weights) out.weights = r.weights;
+  // A recipe is complete: what it leaves out takes RecipeSchema's defaults.
+  out.param = {
+    kind: r.param?.kind ?? "pixel",
+    decorrelate: r.param?.decorrelate ?? false,
+  };
+  out.transforms = {
+    pad: r.transforms?.pad ?? 0,
+    jitter: r.transforms?.jitter ?? 0,
+    scales: r.transforms?.scales ?? [],
+    angles: r.transforms?.angles ?? [],
+  };
+  out.swag = r.swag ?? false;
+  out.pooling = r.net?.pooling;
   return out;
 }
 

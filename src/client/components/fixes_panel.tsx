@@ -1,0 +1,171 @@
+/**
+ * The article's fixes as controls: parameterisation (pixel or Fourier, Mordvintsev et al. 2018),
+ * decorrelated colour, transformation robustness (off, lucid's set, or custom), SWAG activation
+ * smoothing (Wang et al. 2021) and pooling (Gatys et al. 2016 use average pooling). They edit
+ * the settings, so the recipe, a share, a permalink and a remix all carry them.
+ */
+import type { ParamSpec, TransformsSpec } from "../../shared/types.ts";
+import {
+  type Settings,
+  TRANSFORMS_LUCID,
+  TRANSFORMS_OFF,
+  transformsPreset,
+} from "../state/settings.ts";
+
+// The bounds of TransformsSchema (src/shared/types.ts); the worker validates every recipe.
+const MAX_PAD = 64;
+
+/** "0.95, 1, 1.05" -> [0.95, 1, 1.05]; undefined when any entry is not in [min, max]. */
+export function parseList(text: string, min: number, max: number): number[] | undefined {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  const nums = parts.map(Number);
+  if (nums.some((n) => !Number.isFinite(n) || n < min || n > max)) return undefined;
+  return nums;
+}
+
+/** Params and transforms form for either the studio or the feature visualisation view. */
+export function ParamControls(props: {
+  param: ParamSpec;
+  transforms: TransformsSpec;
+  onParam: (p: ParamSpec) => void;
+  onTransforms: (t: TransformsSpec) => void;
+}) {
+  const { param, transforms: t } = props;
+  const named = transformsPreset(t);
+  const int = (k: "pad" | "jitter", v: string) => {
+    const n = Math.round(Number(v));
+    if (n >= 0 && n <= MAX_PAD) props.onTransforms({ ...t, [k]: n });
+  };
+  return (
+    <>
+      <label>
+        Parameterisation
+        <select
+          aria-label="Parameterisation"
+          value={param.kind}
+          onChange={(e) =>
+            props.onParam({
+              ...param,
+              kind: e.currentTarget.value as ParamSpec["kind"],
+            })}
+        >
+          <option value="pixel">Pixels</option>
+          <option value="fourier">Fourier (spectrum)</option>
+        </select>
+      </label>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={param.decorrelate}
+          onChange={(e) => props.onParam({ ...param, decorrelate: e.currentTarget.checked })}
+        />
+        Decorrelated colour
+      </label>
+      <label>
+        Transformation robustness
+        <select
+          aria-label="Transformation robustness"
+          value={named}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            if (v === "off") props.onTransforms(TRANSFORMS_OFF);
+            else if (v === "lucid") props.onTransforms(TRANSFORMS_LUCID);
+          }}
+        >
+          <option value="off">Off</option>
+          <option value="lucid">Lucid (pad 4, jitter 4, scale ±5%, rotate ±5°)</option>
+          <option value="custom" disabled={named !== "custom"}>Custom</option>
+        </select>
+      </label>
+      <div class="row transforms">
+        <label>
+          Pad (px)
+          <input
+            type="number"
+            min={0}
+            max={MAX_PAD}
+            value={t.pad}
+            onChange={(e) => int("pad", e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          Jitter (px)
+          <input
+            type="number"
+            min={0}
+            max={MAX_PAD}
+            value={t.jitter}
+            onChange={(e) => int("jitter", e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          Scales
+          <input
+            type="text"
+            inputMode="decimal"
+            placeholder="none, e.g. 0.95, 1, 1.05"
+            value={t.scales.join(", ")}
+            onChange={(e) => {
+              const v = parseList(e.currentTarget.value, 0.25, 4);
+              if (v) props.onTransforms({ ...t, scales: v });
+              else e.currentTarget.value = t.scales.join(", ");
+            }}
+          />
+        </label>
+        <label>
+          Angles (°)
+          <input
+            type="text"
+            inputMode="decimal"
+            placeholder="none, e.g. -5, 0, 5"
+            value={t.angles.join(", ")}
+            onChange={(e) => {
+              const v = parseList(e.currentTarget.value, -180, 180);
+              if (v) props.onTransforms({ ...t, angles: v });
+              else e.currentTarget.value = t.angles.join(", ");
+            }}
+          />
+        </label>
+      </div>
+    </>
+  );
+}
+
+export function FixesPanel(props: {
+  settings: Settings;
+  defaultPooling: "max" | "avg";
+  onChange: (s: Settings) => void;
+}) {
+  const s = props.settings;
+  return (
+    <fieldset class="fixes">
+      <legend>The article's fixes</legend>
+      <ParamControls
+        param={s.param}
+        transforms={s.transforms}
+        onParam={(param) => props.onChange({ ...s, param })}
+        onTransforms={(transforms) => props.onChange({ ...s, transforms })}
+      />
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={s.swag}
+          onChange={(e) => props.onChange({ ...s, swag: e.currentTarget.checked })}
+        />
+        SWAG activation smoothing
+      </label>
+      <label>
+        Pooling
+        <select
+          aria-label="Pooling"
+          value={s.pooling ?? props.defaultPooling}
+          onChange={(e) =>
+            props.onChange({ ...s, pooling: e.currentTarget.value as "max" | "avg" })}
+        >
+          <option value="max">Max pooling</option>
+          <option value="avg">Average pooling</option>
+        </select>
+      </label>
+    </fieldset>
+  );
+}
