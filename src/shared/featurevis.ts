@@ -9,7 +9,7 @@ import type { Net } from "./nets/net.ts";
 import { createAdam } from "./optim/adam.ts";
 import { createParameterization } from "./param/mod.ts";
 import { createRng } from "./random.ts";
-import { type PreviewImage, toRgba } from "./render.ts";
+import { atLeastMinSize, type PreviewImage, toRgba } from "./render.ts";
 import { standardTransforms } from "./transforms/mod.ts";
 import type { ParamSpec, TransformsSpec } from "./types.ts";
 
