@@ -51,7 +51,8 @@ export function estimateRun(
 
 /** Why an estimate does not fit, or undefined when it does. */
 export function misfit(e: RunEstimate, side: number, limits: DeviceLimits): string | undefined {
-  const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
+  // Whole MB for real runs; one decimal below 10 MB so a small figure never reads "0 MB".
+  const mb = (n: number) => `${(n / 2 ** 20).toFixed(n < 10 * 2 ** 20 ? 1 : 0)} MB`;
   if (side > limits.maxTextureSize) {
     return `${side} px exceeds the GPU's maximum texture size of ${limits.maxTextureSize} px`;
   }
