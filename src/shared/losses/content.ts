@@ -3,7 +3,7 @@
  * content image's features there.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { assertSameShape, pick } from "./_util.ts";
+import { assertSameShape, weightedOverLayers } from "./_util.ts";
 import type { FeatureMap, LayerWeightLike } from "./style.ts";
 
 /**
@@ -29,14 +29,9 @@ export function layeredContentLoss(
   features: FeatureMap,
   options: LayeredContentLossOptions,
 ): tf.Scalar {
-  return tf.tidy(() => {
-    let total: tf.Scalar = tf.scalar(0);
-    for (const { layer, weight } of options.layers) {
-      if (weight === 0) continue;
-      const f = pick(features, layer, "feature map");
-      const target = pick(options.targets, layer, "content target");
-      total = tf.add(total, tf.mul(contentLoss(f, target), weight));
-    }
-    return total;
-  });
+  return weightedOverLayers(
+    options.layers,
+    { features, targets: options.targets, what: "content target" },
+    contentLoss,
+  );
 }

@@ -5,7 +5,7 @@
  * neither the image size nor the channel count of a layer changes the scale of its loss.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { assertSameShape, pick } from "./_util.ts";
+import { assertSameShape, pick, weightedOverLayers } from "./_util.ts";
 
 /** Feature maps by layer name, NHWC `[1, h, w, c]` each (what a net's forward pass returns). */
 export type FeatureMap = Record<string, tf.Tensor4D>;
@@ -73,16 +73,11 @@ export function layeredStyleLoss(
   features: FeatureMap,
   options: LayeredStyleLossOptions,
 ): tf.Scalar {
-  return tf.tidy(() => {
-    let total: tf.Scalar = tf.scalar(0);
-    for (const { layer, weight } of options.layers) {
-      if (weight === 0) continue;
-      const f = pick(features, layer, "feature map");
-      const target = pick(options.grams, layer, "style Gram");
-      total = tf.add(total, tf.mul(styleLoss(gram(f), target), weight));
-    }
-    return total;
-  });
+  return weightedOverLayers(
+    options.layers,
+    { features, targets: options.grams, what: "style Gram" },
+    (f, target) => styleLoss(gram(f), target),
+  );
 }
 
 /** Options of {@link styleTargets} and {@link blendGrams}. */
