@@ -1,5 +1,5 @@
 /**
- * The studio in real headless Chromium against the real server: a full run on WebGPu
+ * The studio in real headless Chromium against the real server: a full run on WebGPU
  * (SwiftShader) with share, permalink, gallery and remix; the fallback without WebGPU; the
  * weight cache across reloads; and the error messages for bad inputs and failed downloads.
  * Tiny sizes and few iterations: software WebGPU is slow.
