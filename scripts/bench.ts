@@ -212,7 +212,8 @@ await Deno.writeTextFile(
     2,
   ),
 );
-const fmt = (x: number | undefined, d = 0) => (x === undefined ? "" : x.toFixed(d));
+const fmt = (x: number | undefined, d = 0) =>
+  x === undefined || !Number.isFinite(x) ? "" : x.toFixed(d);
 const md = [
   `Engine benchmark, ${
     meta.date.slice(0, 10)
@@ -230,7 +231,9 @@ const md = [
     } | ${c.status === "ok" ? "" : c.status + ": " + (c.note ?? "")} |`
   ),
   "",
-  `Tensors count the L-BFGS history (+2 per iteration until its m = 10 pairs are held). Memory over 40`,
+  `Tensors count the L-BFGS history (+2 per iteration until its m = 10 pairs are held); on WASM the`,
+  `first size of each network also counts its flipped conv kernels, made once on the first backward`,
+  `pass (conv2dForwardGrad) and kept until the network is disposed. Memory over 40`,
   `iterations (darknet-tiny, 128 px, wasm): ${memory[0]?.tensors} tensors after iteration 1, ${
     late[0]?.tensors
   } after 21, ${memory.at(-1)?.tensors} after 40, bytes ${

@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { GraphNode, LayerInfo, ModelManifest } from "./manifest.ts";
 import { MIN_SIZE } from "../types.ts";
+import { conv2dForwardGrad, flipKernel, preferForwardConvGrad } from "./_conv_grad.ts";
 import { depthwiseBySlices, hasDepthwiseGrad } from "./_depthwise.ts";
 
 /** Options of Net construction. */
@@ -25,6 +26,8 @@ export class Net {
   readonly pooling: "max" | "avg";
   readonly manifestSha256?: string;
   readonly #weights: Map<string, tf.Tensor>;
+  /** Flipped conv kernels for conv2dForwardGrad(), by kernel name (WASM only). */
+  readonly #flips = new Map<string, tf.Tensor4D>();
   readonly #mean: tf.Tensor1D;
   readonly #std: tf.Tensor1D;
   readonly #layers: Map<string, LayerInfo>;
@@ -118,6 +121,8 @@ export class Net {
     this.#disposed = true;
     for (const t of this.#weights.values()) t.dispose();
     this.#weights.clear();
+    for (const t of this.#flips.values()) t.dispose();
+    this.#flips.clear();
     this.#mean.dispose();
     this.#std.dispose();
   }
@@ -137,6 +142,16 @@ export class Net {
     return needed;
   }
 
+  /** flipKernel() of a conv kernel, made on its first backward pass and kept until dispose(). */
+  #flipped(name: string, kernel: tf.Tensor4D): tf.Tensor4D {
+    let t = this.#flips.get(name);
+    if (!t) {
+      t = tf.keep(flipKernel(kernel));
+      this.#flips.set(name, t);
+    }
+    return t;
+  }
+
   #weight<R extends tf.Rank>(name: string): tf.Tensor<R> {
     const t = this.#weights.get(name);
     if (!t) throw new Error(`Network ${this.id}: weight ${name} is not loaded`);
@@ -153,7 +168,11 @@ export class Net {
           : [[0, 0], node.padding[0], node.padding[1], [0, 0]] as tf.backend_util.ExplicitPadding;
         const k = this.#weight<tf.Rank.R4>(node.kernel);
         let y = node.op === "conv2d"
-          ? tf.conv2d(x, k, node.strides, padding)
+          ? (preferForwardConvGrad()
+            ? conv2dForwardGrad(x, k, node.strides, node.padding, {
+              flipped: () => this.#flipped(node.kernel, k),
+            })
+            : tf.conv2d(x, k, node.strides, padding))
           : k.shape[3] === 1 && !hasDepthwiseGrad()
           ? depthwiseBySlices(x, k, node.strides, node.padding)
           : tf.depthwiseConv2d(x, k, node.strides, padding);
