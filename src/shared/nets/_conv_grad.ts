@@ -1,14 +1,18 @@
 /**
- * conv2d whose input gradient is computed by a forward conv2d. tfjs's WASM backend runs
- * Conv2D through XNNPACK but Conv2DBackpropInput through a plain loop that is several times
- * slower, and style transfer spends half its time in that backward pass. The input gradient of
- * a convolution is itself a convolution (the transposed convolution): upsample dy with s-1 zeros
- * between samples, pad it, and correlate it with the kernel flipped in space and with its
- * in/out channels swapped. Same values as tf.conv2d's own gradient (checked in tests).
+ * Convolutions whose input gradient is computed by a forward convolution. tfjs's WASM backend
+ * runs Conv2D through XNNPACK but Conv2DBackpropInput through a plain loop that is several times
+ * slower, and has no DepthwiseConv2dNativeBackpropInput at all; style transfer spends half its
+ * time in that backward pass. The input gradient of a convolution is itself a convolution (the
+ * transposed convolution): upsample dy with s-1 zeros between samples, pad it, and correlate it
+ * with the kernel flipped in space and, for a full conv2d, with its in/out channels swapped.
+ * Same values as tf.conv2d's own gradient (checked in tests).
  */
 import * as tf from "@tensorflow/tfjs-core";
 
 type Padding = "same" | "valid" | [[number, number], [number, number]];
+
+/** A full convolution (kernel [kh, kw, cin, cout]) or a depthwise one ([kh, kw, c, 1]). */
+export type ConvKind = "conv2d" | "depthwise";
 
 /** TensorFlow's output size and leading padding along one axis. */
 export function convAxis(
@@ -41,17 +45,27 @@ function zeroUpsample(t: tf.Tensor4D, s: number, axis: 1 | 2): tf.Tensor4D {
 }
 
 /**
- * The kernel of the transposed convolution: flipped in space, in/out channels swapped,
- * [kh, kw, cout, cin]. Caller disposes.
+ * The kernel of the transposed convolution: flipped in space and, for conv2d, with in/out
+ * channels swapped ([kh, kw, cout, cin]). Caller disposes.
  */
-export function flipKernel(kernel: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]));
+export function flipKernel(kernel: tf.Tensor4D, kind: ConvKind = "conv2d"): tf.Tensor4D {
+  return tf.tidy(() => {
+    const flipped = tf.reverse(kernel, [0, 1]);
+    return kind === "conv2d" ? tf.transpose(flipped, [0, 1, 3, 2]) : flipped;
+  });
+}
+
+/** Options of conv2dInputGrad(). */
+export interface InputGradOptions {
+  /** conv2d (default) or depthwise with channel multiplier 1. */
+  kind?: ConvKind;
+  /** flipKernel(kernel, kind), when the caller keeps it across calls. */
+  flipped?: tf.Tensor4D;
 }
 
 /**
- * The gradient of tf.conv2d(x, kernel, strides, padding) with respect to x, for a kernel
- * [kh, kw, cin, cout] and an upstream gradient dy [n, oh, ow, cout]; `flipped` is
- * flipKernel(kernel), passed in when the caller keeps it across calls. Caller disposes.
+ * The gradient of tf.conv2d(x, kernel, strides, padding) (or tf.depthwiseConv2d) with respect
+ * to x, for an upstream gradient dy [n, oh, ow, cout]. Caller disposes.
  */
 export function conv2dInputGrad(
   dy: tf.Tensor4D,
@@ -59,8 +73,9 @@ export function conv2dInputGrad(
   xShape: [number, number, number, number],
   strides: [number, number],
   padding: Padding,
-  flipped?: tf.Tensor4D,
+  options: InputGradOptions = {},
 ): tf.Tensor4D {
+  const kind = options.kind ?? "conv2d";
   const [, h, w] = xShape;
   const [kh, kw] = kernel.shape;
   const [sh, sw] = strides;
@@ -86,28 +101,42 @@ export function conv2dInputGrad(
       need[1],
       -1,
     ]);
-    return tf.conv2d(cut as tf.Tensor4D, flipped ?? flipKernel(kernel), 1, "valid");
+    const flipped = options.flipped ?? flipKernel(kernel, kind);
+    return kind === "conv2d"
+      ? tf.conv2d(cut as tf.Tensor4D, flipped, 1, "valid")
+      : tf.depthwiseConv2d(cut as tf.Tensor4D, flipped, 1, "valid");
   });
 }
 
 /**
- * Whether the active backend should take conv2dForwardGrad(): WASM, where it measured 6x
- * faster forward+backward on a 3x3 256-channel conv at 64 px (645 ms vs 3811 ms).
+ * Whether the active backend should take conv2dForwardGrad() for this kind of convolution:
+ * conv2d on WASM, where it measured 6x faster forward+backward on a 3x3 256-channel conv at
+ * 64 px (645 ms vs 3811 ms); depthwise wherever the backend lacks the backprop kernel.
  */
-export function preferForwardConvGrad(): boolean {
-  return tf.getBackend() === "wasm";
+export function preferForwardConvGrad(kind: ConvKind): boolean {
+  if (kind === "conv2d") return tf.getBackend() === "wasm";
+  try {
+    return tf.getKernel("DepthwiseConv2dNativeBackpropInput", tf.getBackend()) === undefined;
+  } catch {
+    return true;
+  }
 }
 
 /** Options of conv2dForwardGrad(). */
 export interface ConvGradOptions {
+  /** conv2d (default) or depthwise with channel multiplier 1. */
+  kind?: ConvKind;
   /**
-   * Returns flipKernel(kernel), kept by the caller (a network flips each kernel once, on its
+   * Returns flipKernel(kernel, kind), kept by the caller (a network flips each kernel once, on its
    * first backward pass, instead of on every one). Without it the kernel is flipped each time.
    */
   flipped?: () => tf.Tensor4D;
 }
 
-/** tf.conv2d(x, kernel, strides, padding) with the input gradient of conv2dInputGrad(). */
+/**
+ * tf.conv2d(x, kernel, strides, padding), or tf.depthwiseConv2d, with the input gradient of
+ * conv2dInputGrad(). Caller disposes.
+ */
 export function conv2dForwardGrad(
   x: tf.Tensor4D,
   kernel: tf.Tensor4D,
@@ -115,6 +144,12 @@ export function conv2dForwardGrad(
   padding: Padding,
   options: ConvGradOptions = {},
 ): tf.Tensor4D {
+  const kind = options.kind ?? "conv2d";
+  if (kind === "depthwise" && (kernel.shape[3] !== 1 || kernel.shape[2] !== x.shape[3])) {
+    throw new RangeError(
+      `depthwise kernel [${kernel.shape}] for ${x.shape[3]} channels: expected multiplier 1`,
+    );
+  }
   const tfPadding = typeof padding === "string"
     ? padding
     : [[0, 0], padding[0], padding[1], [0, 0]] as tf.backend_util.ExplicitPadding;
@@ -122,16 +157,14 @@ export function conv2dForwardGrad(
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xi = args[0] as tf.Tensor4D;
     return {
-      value: tf.conv2d(xi, kernel, strides, tfPadding),
+      value: kind === "conv2d"
+        ? tf.conv2d(xi, kernel, strides, tfPadding)
+        : tf.depthwiseConv2d(xi, kernel, strides, tfPadding),
       gradFunc: (dy: tf.Tensor) =>
-        conv2dInputGrad(
-          dy as tf.Tensor4D,
-          kernel,
-          xi.shape,
-          strides,
-          padding,
-          options.flipped?.(),
-        ),
+        conv2dInputGrad(dy as tf.Tensor4D, kernel, xi.shape, strides, padding, {
+          kind,
+          flipped: options.flipped?.(),
+        }),
     };
   });
   return f(x) as tf.Tensor4D;

@@ -6,8 +6,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { GraphNode, LayerInfo, ModelManifest } from "./manifest.ts";
 import { MIN_SIZE } from "../types.ts";
-import { conv2dForwardGrad, flipKernel, preferForwardConvGrad } from "./_conv_grad.ts";
-import { depthwiseBySlices, hasDepthwiseGrad } from "./_depthwise.ts";
+import {
+  conv2dForwardGrad,
+  type ConvKind,
+  flipKernel,
+  preferForwardConvGrad,
+} from "./_conv_grad.ts";
 
 /** Options of Net construction. */
 export interface NetOptions {
@@ -26,7 +30,7 @@ export class Net {
   readonly pooling: "max" | "avg";
   readonly manifestSha256?: string;
   readonly #weights: Map<string, tf.Tensor>;
-  /** Flipped conv kernels for conv2dForwardGrad(), by kernel name (WASM only). */
+  /** Flipped kernels for conv2dForwardGrad(), by kernel name (WASM only). */
   readonly #flips = new Map<string, tf.Tensor4D>();
   readonly #mean: tf.Tensor1D;
   readonly #std: tf.Tensor1D;
@@ -143,10 +147,10 @@ export class Net {
   }
 
   /** flipKernel() of a conv kernel, made on its first backward pass and kept until dispose(). */
-  #flipped(name: string, kernel: tf.Tensor4D): tf.Tensor4D {
+  #flipped(name: string, kernel: tf.Tensor4D, kind: ConvKind): tf.Tensor4D {
     let t = this.#flips.get(name);
     if (!t) {
-      t = tf.keep(flipKernel(kernel));
+      t = tf.keep(flipKernel(kernel, kind));
       this.#flips.set(name, t);
     }
     return t;
@@ -167,14 +171,14 @@ export class Net {
           ? node.padding
           : [[0, 0], node.padding[0], node.padding[1], [0, 0]] as tf.backend_util.ExplicitPadding;
         const k = this.#weight<tf.Rank.R4>(node.kernel);
-        let y = node.op === "conv2d"
-          ? (preferForwardConvGrad()
-            ? conv2dForwardGrad(x, k, node.strides, node.padding, {
-              flipped: () => this.#flipped(node.kernel, k),
-            })
-            : tf.conv2d(x, k, node.strides, padding))
-          : k.shape[3] === 1 && !hasDepthwiseGrad()
-          ? depthwiseBySlices(x, k, node.strides, node.padding)
+        const kind = node.op === "conv2d" ? "conv2d" : "depthwise";
+        let y = preferForwardConvGrad(kind) && (kind === "conv2d" || k.shape[3] === 1)
+          ? conv2dForwardGrad(x, k, node.strides, node.padding, {
+            kind,
+            flipped: () => this.#flipped(node.kernel, k, kind),
+          })
+          : kind === "conv2d"
+          ? tf.conv2d(x, k, node.strides, padding)
           : tf.depthwiseConv2d(x, k, node.strides, padding);
         if (node.bias) y = tf.add(y, this.#weight(node.bias));
         return y;

@@ -72,3 +72,71 @@ Deno.test("conv2dForwardGrad() matches tf.conv2d and its gradient for every padd
   }
   assert.equal(tf.memory().numTensors, before);
 });
+
+Deno.test("conv2dForwardGrad({ kind: depthwise }) differentiates where tf.depthwiseConv2d cannot", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const g = tf.tidy(() => {
+    const k = tf.ones([3, 3, 2, 1]) as tf.Tensor4D;
+    return tf.grad((x: tf.Tensor) =>
+      tf.sum(conv2dForwardGrad(x as tf.Tensor4D, k, [1, 1], "same", { kind: "depthwise" }))
+    )(tf.ones([1, 4, 4, 2]));
+  });
+  // d/dx of the sum of a 3x3 box filter with zero 'same' padding: each pixel counts once per
+  // output window covering it: 4 at corners, 6 on edges, 9 inside.
+  const v = await g.data();
+  assert.equal(v[0], 4);
+  assert.equal(v[2], 6);
+  assert.equal(v[(1 * 4 + 1) * 2], 9);
+  g.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("depthwise conv2dForwardGrad() equals a block-diagonal conv2d and its gradient", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const cases: [number, number, [number, number], Pad][] = [
+    // [height, width, strides, padding]: MobileNet uses same/1, same/2 and valid after a pad.
+    [8, 8, [1, 1], "same"],
+    [8, 7, [2, 2], "same"],
+    [9, 9, [2, 2], "same"],
+    [7, 10, [1, 1], "valid"],
+    [10, 9, [2, 2], "valid"],
+    [6, 6, [2, 2], [[1, 1], [1, 1]]],
+    [7, 7, [2, 2], [[0, 1], [0, 1]]],
+  ];
+  for (const [h, w, s, pad] of cases) {
+    const label = `${h}x${w} ${s} ${JSON.stringify(pad)}`;
+    tf.tidy(() => {
+      const c = 5;
+      const x = tf.randomNormal([1, h, w, c], 0, 1, "float32", h * w) as tf.Tensor4D;
+      const k = tf.randomNormal([3, 3, c, 1], 0, 1, "float32", 3) as tf.Tensor4D;
+      // The same filter as a full conv: kernel[i, j, a, b] = k[i, j, a] if a = b, else 0.
+      const diag = tf.mul(tf.reshape(k, [3, 3, c, 1]), tf.reshape(tf.eye(c), [1, 1, c, c]));
+      const tfPad = typeof pad === "string"
+        ? pad
+        : [[0, 0], pad[0], pad[1], [0, 0]] as tf.backend_util.ExplicitPadding;
+      const ref = tf.conv2d(x, diag as tf.Tensor4D, s, tfPad);
+      const ours = conv2dForwardGrad(x, k, s, pad, { kind: "depthwise" });
+      assert.deepEqual(ours.shape, ref.shape, label);
+      assert.ok(tf.max(tf.abs(tf.sub(ours, ref))).dataSync()[0] < 1e-4, label);
+      const r = tf.randomNormal(ref.shape, 0, 1, "float32", 7);
+      const g = (conv: (a: tf.Tensor4D) => tf.Tensor) =>
+        tf.grad((a: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D), r)))(x);
+      const gRef = g((a) => tf.conv2d(a, diag as tf.Tensor4D, s, tfPad));
+      const gOurs = g((a) => conv2dForwardGrad(a, k, s, pad, { kind: "depthwise" }));
+      const scale = tf.max(tf.abs(gRef)).dataSync()[0];
+      assert.ok(scale > 0, label);
+      const err = tf.max(tf.abs(tf.sub(gOurs, gRef))).dataSync()[0] / scale;
+      assert.ok(err < 1e-5, `${label}: relative error ${err}`);
+    });
+  }
+  const x2 = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
+  const k2 = tf.zeros([3, 3, 2, 2]) as tf.Tensor4D;
+  assert.throws(
+    () => conv2dForwardGrad(x2, k2, [1, 1], "same", { kind: "depthwise" }),
+    /depthwise kernel \[3,3,2,2\] for 2 channels: expected multiplier 1/,
+  );
+  tf.dispose([x2, k2]);
+  assert.equal(tf.memory().numTensors, before);
+});
