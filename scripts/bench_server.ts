@@ -1,9 +1,12 @@
 /**
- * Load benchmark of the edge server: `deno task bench:server [--seconds 5] [--connections 32]`.
- * Starts src/server/main.ts on loopback over a temporary KV seeded with 100 gallery entries and
- * a temporary models dir holding one 4 MiB shard, then drives each scenario from a separate
- * process (so the load generator does not share the server's event loop): a bounded number of
- * concurrent keep-alive fetch loops for a bounded time. Writes bench/server.json and
+ * Load benchmark of the edge server: `deno task bench:server [--seconds 5] [--connections 8]
+ * [--tool wrk|fetch]`. Starts src/server/main.ts on loopback over a temporary KV seeded with 100
+ * gallery entries and a temporary models dir holding one 4 MiB shard, then drives each scenario
+ * from a separate process (so the load generator does not share the server's event loop) for a
+ * bounded time after 1 s of warm-up: with Debian's `wrk` (one thread, keep-alive connections,
+ * its latency distribution) when it is installed (`apt-get install wrk`), else with keep-alive
+ * fetch loops in a second Deno process. The shard figure is set beside the speed of reading the
+ * same file from disk (page cache) in this process. Writes bench/server.json and
  * bench/server.md.
  */
 import sharp from "sharp";
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     connections: { type: "string", default: "8" },
     name: { type: "string", default: "" },
+    tool: { type: "string" },
   },
 });
 const seconds = Number(values.seconds);
@@ -39,6 +43,66 @@ const connections = Number(values.connections);
 if (values.load) {
   console.log(JSON.stringify(await drive(values.name!, values.load, seconds, connections)));
   Deno.exit(0);
+}
+
+/** Whether `wrk` is on the PATH. */
+async function hasWrk(): Promise<boolean> {
+  try {
+    await new Deno.Command("wrk", { args: ["--version"], stdout: "null", stderr: "null" })
+      .output();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** wrk's duration ("1.23ms", "456.00us", "1.02s") in milliseconds. */
+function wrkMs(v: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(v);
+  if (!m) throw new Error(`wrk: unreadable latency "${v}"`);
+  return Number(m[1]) * { us: 1e-3, ms: 1, s: 1e3, m: 6e4 }[m[2] as "us" | "ms" | "s" | "m"];
+}
+
+/** wrk's size ("12.34MB", "980.00KB") in bytes. */
+function wrkBytes(v: string): number {
+  const m = /^([\d.]+)([KMG]?B)$/.exec(v);
+  if (!m) throw new Error(`wrk: unreadable size "${v}"`);
+  return Number(m[1]) * { B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30 }[m[2] as "B"];
+}
+
+/** One scenario under wrk: 1 thread, `conns` keep-alive connections, after 1 s of warm-up. */
+async function driveWrk(name: string, url: string, secs: number, conns: number) {
+  const run = (d: number) =>
+    new Deno.Command("wrk", {
+      args: ["-t1", `-c${conns}`, `-d${d}s`, "--latency", url],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+  await run(1);
+  const out = new TextDecoder().decode((await run(secs)).stdout);
+  const grab = (re: RegExp) => {
+    const m = re.exec(out);
+    if (!m) throw new Error(`wrk output lacks ${re}:\n${out}`);
+    return m[1];
+  };
+  const requests = Number(grab(/(\d+) requests in/));
+  const elapsed = wrkMs(grab(/requests in ([\d.]+\w+),/)) / 1000;
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+  const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+  return {
+    name,
+    path: new URL(url).pathname,
+    seconds: round(elapsed),
+    connections: conns,
+    requests,
+    errors,
+    rps: round(Number(grab(/Requests\/sec:\s+([\d.]+)/)), 0),
+    p50ms: round(wrkMs(grab(/\s50%\s+([\d.]+\w+)/))),
+    p99ms: round(wrkMs(grab(/\s99%\s+([\d.]+\w+)/))),
+    mbPerSec: round(wrkBytes(grab(/Transfer\/sec:\s+([\d.]+\w+)/)) / 1e6),
+  };
 }
 
 /** `connections` loops, each fetching `url` back to back until the deadline. */
@@ -86,6 +150,11 @@ async function drive(name: string, url: string, secs: number, conns: number): Pr
   };
 }
 
+const tool = values.tool ?? ((await hasWrk()) ? "wrk" : "fetch");
+if (tool !== "wrk" && tool !== "fetch") throw new Error(`--tool ${tool}: expected wrk or fetch`);
+if (tool === "fetch") {
+  console.error("bench:server: wrk not found (apt-get install wrk); using fetch loops instead");
+}
 const tmp = await Deno.makeTempDir({ prefix: "atelier-bench-" });
 const modelsDir = join(tmp, "models");
 await Deno.mkdir(join(modelsDir, "bench-net"), { recursive: true });
@@ -171,6 +240,14 @@ try {
   ];
   const results: LoadResult[] = [];
   for (const [name, url, conns] of scenarios) {
+    if (tool === "wrk") {
+      const r = await driveWrk(name, url, seconds, conns);
+      results.push(r);
+      console.error(
+        `${name}: ${r.rps} req/s, p50 ${r.p50ms} ms, p99 ${r.p99ms} ms, ${r.mbPerSec} MB/s`,
+      );
+      continue;
+    }
     const out = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -194,10 +271,18 @@ try {
     );
   }
 
+  // The disk baseline: read the same shard file back to back for `seconds`.
+  const shardPath = join(modelsDir, "bench-net", shardName);
+  let read = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) read += (await Deno.readFile(shardPath)).length;
+  const diskMBps = Math.round(read / ((performance.now() - t0) / 1000) / 1e4) / 100;
   const meta = {
     date: new Date().toISOString(),
     deno: Deno.version.deno,
     cpus: navigator.hardwareConcurrency,
+    tool: tool === "wrk" ? "wrk -t1 (Debian)" : "fetch loops (Deno)",
+    diskReadMBps: diskMBps,
     note: "server and load generator share this machine's cores",
   };
   await Deno.mkdir("bench", { recursive: true });
@@ -206,7 +291,9 @@ try {
     `# Server benchmark`,
     ``,
     `${meta.date}, Deno ${meta.deno}, ${meta.cpus} CPUs (${meta.note}); ${seconds} s per scenario,`,
-    `keep-alive fetch loops from a separate process after 1 s of warm-up; KV seeded with 100 entries.`,
+    `load from ${meta.tool} in a separate process after 1 s of warm-up, keep-alive; KV seeded with`,
+    `100 entries. Reading the same 4 MiB shard file from disk (page cache) in one Deno process:`,
+    `${diskMBps} MB/s.`,
     ``,
     `| scenario | conns | requests | errors | req/s | p50 ms | p99 ms | MB/s |`,
     `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
