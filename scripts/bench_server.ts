@@ -14,6 +14,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sha256Hex } from "../src/server/hash.ts";
 
+/** Rounds to `d` decimals for the report. */
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
 interface LoadResult {
   name: string;
   path: string;
@@ -90,7 +93,6 @@ async function driveWrk(name: string, url: string, secs: number, conns: number) 
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
   return {
     name,
     path: new URL(url).pathname,
@@ -135,7 +137,6 @@ async function drive(name: string, url: string, secs: number, conns: number): Pr
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
-  const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
   return {
     name,
     path: new URL(url).pathname,
