@@ -14,20 +14,12 @@ type Padding = "same" | "valid" | [[number, number], [number, number]];
 /** A full convolution (kernel [kh, kw, cin, cout]) or a depthwise one ([kh, kw, c, 1]). */
 export type ConvKind = "conv2d" | "depthwise";
 
-/** TensorFlow's output size and leading padding along one axis. */
-export function convAxis(
-  n: number,
-  k: number,
-  s: number,
-  pad: "same" | "valid" | [number, number],
-): { out: number; before: number } {
-  if (pad === "same") {
-    const out = Math.ceil(n / s);
-    const total = Math.max((out - 1) * s + k - n, 0);
-    return { out, before: Math.floor(total / 2) };
-  }
-  if (pad === "valid") return { out: Math.floor((n - k) / s) + 1, before: 0 };
-  return { out: Math.floor((n + pad[0] + pad[1] - k) / s) + 1, before: pad[0] };
+/** TensorFlow's leading padding along one axis of input size n, kernel k, stride s. */
+function leadingPad(n: number, k: number, s: number, pad: "same" | "valid" | [number, number]) {
+  if (pad === "valid") return 0;
+  if (pad !== "same") return pad[0];
+  const out = Math.ceil(n / s);
+  return Math.floor(Math.max((out - 1) * s + k - n, 0) / 2);
 }
 
 /** Inserts s-1 zeros after every sample along the height (axis 1) or width (axis 2). */
@@ -79,14 +71,14 @@ export function conv2dInputGrad(
   const [, h, w] = xShape;
   const [kh, kw] = kernel.shape;
   const [sh, sw] = strides;
-  const ay = convAxis(h, kh, sh, typeof padding === "string" ? padding : padding[0]);
-  const ax = convAxis(w, kw, sw, typeof padding === "string" ? padding : padding[1]);
+  const top = leadingPad(h, kh, sh, typeof padding === "string" ? padding : padding[0]);
+  const left = leadingPad(w, kw, sw, typeof padding === "string" ? padding : padding[1]);
   return tf.tidy(() => {
     // dx[i] = sum_t u[i + before - t] W[t]ᵀ, u = dy upsampled by s: a valid correlation of u,
     // shifted by k-1-before and cut to n rows, with the flipped kernel.
     const u = zeroUpsample(zeroUpsample(dy, sh, 1), sw, 2);
     const [, uh, uw] = u.shape;
-    const front = [kh - 1 - ay.before, kw - 1 - ax.before];
+    const front = [kh - 1 - top, kw - 1 - left];
     const need = [h + kh - 1, w + kw - 1];
     const padded = tf.pad(u, [
       [0, 0],
