@@ -74,7 +74,12 @@ function wrkBytes(v: string): number {
 }
 
 /** One scenario under wrk: 1 thread, `conns` keep-alive connections, after 1 s of warm-up. */
-async function driveWrk(name: string, url: string, secs: number, conns: number) {
+async function driveWrk(
+  name: string,
+  url: string,
+  secs: number,
+  conns: number,
+): Promise<LoadResult> {
   const run = (d: number) =>
     new Deno.Command("wrk", {
       args: ["-t1", `-c${conns}`, `-d${d}s`, "--latency", url],
@@ -149,6 +154,32 @@ async function drive(name: string, url: string, secs: number, conns: number): Pr
     p99ms: round(pct(0.99)),
     mbPerSec: round(bytes / elapsed / 1e6),
   };
+}
+
+/** drive() in a second Deno process, so the load does not share the server's event loop. */
+async function driveFetchProcess(
+  name: string,
+  url: string,
+  secs: number,
+  conns: number,
+): Promise<LoadResult> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "scripts/bench_server.ts",
+      "--load",
+      url,
+      "--name",
+      name,
+      "--seconds",
+      String(secs),
+      "--connections",
+      String(conns),
+    ],
+    stderr: "inherit",
+  }).output();
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as LoadResult;
 }
 
 const tool = values.tool ?? ((await hasWrk()) ? "wrk" : "fetch");
@@ -241,31 +272,9 @@ try {
   ];
   const results: LoadResult[] = [];
   for (const [name, url, conns] of scenarios) {
-    if (tool === "wrk") {
-      const r = await driveWrk(name, url, seconds, conns);
-      results.push(r);
-      console.error(
-        `${name}: ${r.rps} req/s, p50 ${r.p50ms} ms, p99 ${r.p99ms} ms, ${r.mbPerSec} MB/s`,
-      );
-      continue;
-    }
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "scripts/bench_server.ts",
-        "--load",
-        url,
-        "--name",
-        name,
-        "--seconds",
-        String(seconds),
-        "--connections",
-        String(conns),
-      ],
-      stderr: "inherit",
-    }).output();
-    const r = JSON.parse(new TextDecoder().decode(out.stdout)) as LoadResult;
+    const r = tool === "wrk"
+      ? await driveWrk(name, url, seconds, conns)
+      : await driveFetchProcess(name, url, seconds, conns);
     results.push(r);
     console.error(
       `${name}: ${r.rps} req/s, p50 ${r.p50ms} ms, p99 ${r.p99ms} ms, ${r.mbPerSec} MB/s`,

@@ -11,6 +11,11 @@ import * as tf from "@tensorflow/tfjs-core";
 
 type Padding = "same" | "valid" | [[number, number], [number, number]];
 
+/** A manifest padding as tf.conv2d takes it: "same", "valid" or explicit NHWC pairs. */
+export function toTfPadding(padding: Padding): "same" | "valid" | tf.backend_util.ExplicitPadding {
+  return typeof padding === "string" ? padding : [[0, 0], padding[0], padding[1], [0, 0]];
+}
+
 /** A full convolution (kernel [kh, kw, cin, cout]) or a depthwise one ([kh, kw, c, 1]). */
 export type ConvKind = "conv2d" | "depthwise";
 
@@ -142,9 +147,7 @@ export function conv2dForwardGrad(
       `depthwise kernel [${kernel.shape}] for ${x.shape[3]} channels: expected multiplier 1`,
     );
   }
-  const tfPadding = typeof padding === "string"
-    ? padding
-    : [[0, 0], padding[0], padding[1], [0, 0]] as tf.backend_util.ExplicitPadding;
+  const tfPadding = toTfPadding(padding);
   // customGrad passes the inputs, then a save function this gradient does not need.
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xi = args[0] as tf.Tensor4D;

@@ -11,6 +11,7 @@ import {
   type ConvKind,
   flipKernel,
   preferForwardConvGrad,
+  toTfPadding,
 } from "./_conv_grad.ts";
 
 /** Options of Net construction. */
@@ -167,9 +168,7 @@ export class Net {
     switch (node.op) {
       case "conv2d":
       case "depthwiseConv2d": {
-        const padding = typeof node.padding === "string"
-          ? node.padding
-          : [[0, 0], node.padding[0], node.padding[1], [0, 0]] as tf.backend_util.ExplicitPadding;
+        const padding = toTfPadding(node.padding);
         const k = this.#weight<tf.Rank.R4>(node.kernel);
         const kind = node.op === "conv2d" ? "conv2d" : "depthwise";
         let y = preferForwardConvGrad(kind) && (kind === "conv2d" || k.shape[3] === 1)
