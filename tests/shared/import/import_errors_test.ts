@@ -188,3 +188,31 @@ Deno.test("importWeights() refuses a state dict of an unknown architecture, list
   });
   await refuse(bytes, /unknown architecture: expected VGG-19 or ResNet-50 keys .*found encoder\./);
 });
+
+Deno.test("unpickle() refuses a negative or overlong length instead of seeking backwards", () => {
+  // PROTO 2, BINSTRING with int32 length -5 (fb ff ff ff), STOP: the length would move the
+  // read position 5 bytes back to the PROTO opcode and loop (issue 11: 20-45 s, then a crash).
+  const negative = new Uint8Array([0x80, 0x02, 0x54, 0xfb, 0xff, 0xff, 0xff, 0x2e]);
+  const t0 = performance.now();
+  assert.throws(() => unpickle(negative), (e: Error) => {
+    assert.ok(e instanceof PickleError, `${e.name}: ${e.message}`);
+    assert.match(e.message, /length -5/);
+    return true;
+  });
+  assert.ok(performance.now() - t0 < 1000, "refused at once, not after a spin");
+  // Lengths past the end: BINUNICODE says 1000 bytes with 2 left, FRAME says 2^40 bytes.
+  const long = new Uint8Array([0x80, 0x02, 0x58, 0xe8, 0x03, 0, 0, 0x61, 0x2e]);
+  assert.throws(() => unpickle(long), /length 1000 .*only 2 bytes? remain/);
+  const frame = new Uint8Array([0x80, 0x04, 0x95, 0, 0, 0, 0, 0, 1, 0, 0, 0x2e]);
+  assert.throws(() => unpickle(frame), /FRAME length .*remain/);
+});
+
+Deno.test("importWeights() refuses a zip checkpoint whose data.pkl has a negative BINSTRING", async () => {
+  const bytes = await editPickle(
+    "resnet50_torchvision.pth",
+    () => new Uint8Array([0x80, 0x02, 0x54, 0xfb, 0xff, 0xff, 0xff, 0x2e]),
+  );
+  const t0 = performance.now();
+  await refuse(bytes, /length -5/, PickleError);
+  assert.ok(performance.now() - t0 < 5000, "refused at once, not after a spin");
+});

@@ -28,7 +28,9 @@ const CALLABLES = new Set([
 ]);
 
 export function allowed(name: string): boolean {
-  return CALLABLES.has(name) || name in STORAGE_TYPES || name in TORCH_DTYPES;
+  // Object.hasOwn, not `in`: "in" also finds inherited names such as "constructor".
+  return CALLABLES.has(name) || Object.hasOwn(STORAGE_TYPES, name) ||
+    Object.hasOwn(TORCH_DTYPES, name);
 }
 
 export function persistent(pid: PickleValue, fail: (m: string) => never): StorageRef {

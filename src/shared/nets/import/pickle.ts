@@ -87,11 +87,24 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): Unpickl
   const need = (n: number) => {
     if (pos + n > bytes.length) fail("unexpected end of data: the file is truncated");
   };
+  /**
+   * A length read from the data: it must be a non-negative integer no larger than what is left,
+   * or a negative BINSTRING length would move `pos` backwards and loop (issue 11).
+   */
+  const length = (n: number, what: string): number => {
+    const left = bytes.length - pos;
+    if (!Number.isSafeInteger(n) || n < 0 || n > left) {
+      fail(`${what} length ${n} is invalid: only ${left} bytes remain`);
+    }
+    return n;
+  };
   const u8 = () => (need(1), bytes[pos++]);
   const u16 = () => (need(2), pos += 2, view.getUint16(pos - 2, true));
   const u32 = () => (need(4), pos += 4, view.getUint32(pos - 4, true));
   const i32 = () => (need(4), pos += 4, view.getInt32(pos - 4, true));
-  const take = (n: number) => (need(n), pos += n, bytes.subarray(pos - n, pos));
+  const take = (n: number, what: string) => (
+    length(n, what), pos += n, bytes.subarray(pos - n, pos)
+  );
   const line = (): string => {
     const end = bytes.indexOf(0x0a, pos);
     if (end < 0) fail("unexpected end of data in a text line: the file is truncated");
@@ -143,9 +156,11 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): Unpickl
       case 0x80: // PROTO
         if (u8() > 5) fail("unsupported pickle protocol");
         break;
-      case 0x95: // FRAME: a length prefix only
-        take(8);
+      case 0x95: { // FRAME: a length prefix only; the frame must fit in what is left
+        const lo = u32(), hi = u32();
+        length(hi * 2 ** 32 + lo, "FRAME");
         break;
+      }
       case 0x2e: // STOP
         return { value: pop(), end: pos };
       case 0x7d: // EMPTY_DICT
@@ -204,22 +219,21 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): Unpickl
         break;
       }
       case 0x58: // BINUNICODE
-        stack.push(text.decode(take(u32())));
+        stack.push(text.decode(take(u32(), "BINUNICODE")));
         break;
       case 0x8c: // SHORT_BINUNICODE
-        stack.push(text.decode(take(u8())));
+        stack.push(text.decode(take(u8(), "SHORT_BINUNICODE")));
         break;
       case 0x8d: { // BINUNICODE8
         const lo = u32(), hi = u32();
-        if (hi) fail("string too long");
-        stack.push(text.decode(take(lo)));
+        stack.push(text.decode(take(hi * 2 ** 32 + lo, "BINUNICODE8")));
         break;
       }
       case 0x55: // SHORT_BINSTRING (python 2 str)
-        stack.push(latin1.decode(take(u8())));
+        stack.push(latin1.decode(take(u8(), "SHORT_BINSTRING")));
         break;
       case 0x54: // BINSTRING
-        stack.push(latin1.decode(take(i32())));
+        stack.push(latin1.decode(take(i32(), "BINSTRING")));
         break;
       case 0x4b: // BININT1
         stack.push(u8());
@@ -231,7 +245,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions = {}): Unpickl
         stack.push(i32());
         break;
       case 0x8a: { // LONG1: little-endian two's complement
-        const b = take(u8());
+        const b = take(u8(), "LONG1");
         let v = 0n;
         for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
         if (b.length && b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
