@@ -22,39 +22,97 @@ export interface ModelsFixture {
   secretPath: string;
 }
 
-/** A temp dir with models/tiny-net (body + head shard), models/broken (bad manifest), secret.txt. */
-export async function makeModels(opts: { shardBytes?: number } = {}): Promise<ModelsFixture> {
+/**
+ * A manifest the engine's parseManifest accepts: one 1x1 conv (3 -> 625 channels, with bias) in
+ * the body and a 625 -> 1 dense layer in the head, stored as float16.
+ *   body: kernel 1*1*3*625 = 1875 + bias 625 = 2500 elements * 2 bytes = 5000 bytes
+ *   head: kernel 625*1 = 625 + bias 1 = 626 elements * 2 bytes = 1252 bytes
+ */
+export function tinyManifest(
+  id: string,
+  body: { path: string; sha256: string },
+  head: { path: string; sha256: string },
+): Record<string, unknown> {
+  return {
+    format: "atelier-net/1",
+    id,
+    name: "Tiny test net",
+    architecture: "resnet50",
+    variant: "test",
+    description: "",
+    licence: "test",
+    source: { url: "test" },
+    preprocess: { kind: "unit", order: "rgb", scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
+    dtype: "float16",
+    totalBytes: 5000,
+    headBytes: 1252,
+    layers: [{ name: "conv1", node: "conv1", channels: 625, stride: 1, kind: "feature" }],
+    graph: [
+      {
+        op: "conv2d",
+        name: "conv1",
+        input: "input",
+        kernel: "conv1/kernel",
+        bias: "conv1/bias",
+        strides: [1, 1],
+        padding: "same",
+      },
+      { op: "globalAvgPool", name: "gap", input: "conv1" },
+      { op: "dense", name: "logits", input: "gap", kernel: "fc/kernel", bias: "fc/bias" },
+    ],
+    weights: [
+      { name: "conv1/kernel", shape: [1, 1, 3, 625], group: "body" },
+      { name: "conv1/bias", shape: [625], group: "body" },
+      { name: "fc/kernel", shape: [625, 1], group: "head" },
+      { name: "fc/bias", shape: [1], group: "head" },
+    ],
+    shards: [
+      { path: body.path, bytes: 5000, sha256: body.sha256, group: "body" },
+      { path: head.path, bytes: 1252, sha256: head.sha256, group: "head" },
+    ],
+  };
+}
+
+/**
+ * A temp dir with models/tiny-net (a manifest the engine accepts, body + head shard),
+ * models/broken (not JSON), models/drifted (a manifest the server's old hand-written rules
+ * accepted but the engine refuses: an unknown key and no graph) and secret.txt.
+ */
+export async function makeModels(): Promise<ModelsFixture> {
   const root = await Deno.makeTempDir({ prefix: "atelier-models-" });
   const modelsDir = join(root, "models");
   const dir = join(modelsDir, "tiny-net");
   await Deno.mkdir(dir, { recursive: true });
-  const shard = new Uint8Array(opts.shardBytes ?? 5000).map((_, i) => (i * 31 + 7) & 255);
-  const head = new Uint8Array(300).fill(9);
+  const shard = new Uint8Array(5000).map((_, i) => (i * 31 + 7) & 255);
+  const head = new Uint8Array(1252).fill(9);
   const shardSha = await sha256Hex(shard);
   const headSha = await sha256Hex(head);
   const shardName = `body-0-${shardSha.slice(0, 16)}.bin`;
   const headName = `head-0-${headSha.slice(0, 16)}.bin`;
   await Deno.writeFile(join(dir, shardName), shard);
   await Deno.writeFile(join(dir, headName), head);
+  const body = { path: shardName, sha256: shardSha };
+  const headShard = { path: headName, sha256: headSha };
   await Deno.writeTextFile(
     join(dir, "manifest.json"),
-    JSON.stringify({
-      format: "atelier-net/1",
-      id: "tiny-net",
-      name: "Tiny test net",
-      architecture: "resnet50",
-      variant: "test",
-      dtype: "float16",
-      totalBytes: shard.byteLength,
-      somethingNew: { tolerated: true },
-      shards: [
-        { path: shardName, bytes: shard.byteLength, sha256: shardSha, group: "body" },
-        { path: headName, bytes: head.byteLength, sha256: headSha, group: "head" },
-      ],
-    }),
+    JSON.stringify(tinyManifest("tiny-net", body, headShard)),
   );
   await Deno.mkdir(join(modelsDir, "broken"));
   await Deno.writeTextFile(join(modelsDir, "broken", "manifest.json"), "{not json");
+  await Deno.mkdir(join(modelsDir, "drifted"));
+  await Deno.writeTextFile(
+    join(modelsDir, "drifted", "manifest.json"),
+    JSON.stringify({
+      format: "atelier-net/1",
+      id: "drifted",
+      name: "Drifted",
+      architecture: "resnet50",
+      variant: "test",
+      dtype: "float16",
+      somethingNew: { tolerated: true },
+      shards: [{ path: shardName, bytes: 5000, sha256: shardSha, group: "body" }],
+    }),
+  );
   const secretPath = join(root, "secret.txt");
   await Deno.writeTextFile(secretPath, "TOP-SECRET-DO-NOT-SERVE");
   return { root, modelsDir, shardName, shard, headName, secretPath };

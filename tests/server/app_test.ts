@@ -6,8 +6,8 @@ import { escapeHtml, jsonForScript } from "../../src/server/html.ts";
 import { pngComplete, sniff } from "../../src/server/image.ts";
 import { limitsFrom } from "../../src/server/limits.ts";
 import { TokenBuckets } from "../../src/server/rate_limit.ts";
-import { ARCH_DEFAULTS, PRESETS } from "../../src/shared/presets.ts";
-import { ModelSummarySchema } from "../../src/shared/types.ts";
+import { ModelSummarySchema, PresetSchema } from "../../src/shared/types.ts";
+import { parseManifest } from "../../src/shared/nets/manifest.ts";
 import { image, makeModels } from "./_helpers.ts";
 
 const models = await makeModels();
@@ -30,16 +30,21 @@ async function withApp(
   }
 }
 
-Deno.test("GET /api/models lists valid manifests and skips a broken one", async () => {
+Deno.test("GET /api/models lists the manifests the engine accepts and skips the others", async () => {
+  // The fixture is one the engine's own parser accepts (it was not: issue 11).
+  const path = join(models.modelsDir, "tiny-net", "manifest.json");
+  parseManifest(JSON.parse(await Deno.readTextFile(path)), path);
+  const drifted = join(models.modelsDir, "drifted", "manifest.json");
+  assert.throws(() => parseManifest(JSON.parse(Deno.readTextFileSync(drifted)), drifted));
   await withApp(async (app) => {
     const res = await app.request("/api/models");
     assert.equal(res.status, 200);
     const list = await res.json();
-    assert.equal(list.length, 1);
+    // "broken" is not JSON and "drifted" passes the old hand rules but not parseManifest.
+    assert.deepEqual(list.map((m: { id: string }) => m.id), ["tiny-net"]);
     const m = ModelSummarySchema.parse(list[0]);
-    assert.equal(m.id, "tiny-net");
-    assert.equal(m.bytes, 5000);
-    assert.equal(m.headBytes, 300);
+    assert.equal(m.bytes, 5000); // body: 2500 float16 elements (see tinyManifest)
+    assert.equal(m.headBytes, 1252); // head: 626 float16 elements
     const manifest = await Deno.readFile(join(models.modelsDir, "tiny-net", "manifest.json"));
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", manifest));
     assert.equal(
@@ -114,13 +119,29 @@ Deno.test("model routes refuse traversal and files the manifest does not list", 
   });
 });
 
-Deno.test("GET /api/presets returns ARCH_DEFAULTS and PRESETS", async () => {
+Deno.test("GET /api/presets serves valid presets and the literature's VGG-19 defaults", async () => {
   await withApp(async (app) => {
-    const body = await (await app.request("/api/presets")).json();
-    assert.deepEqual(
-      body,
-      JSON.parse(JSON.stringify({ defaults: ARCH_DEFAULTS, presets: PRESETS })),
-    );
+    const res = await app.request("/api/presets");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    const body = await res.json();
+    // Independent of presets.ts: every served preset must pass the schema, and the two
+    // presets the README names must be there.
+    for (const p of body.presets) PresetSchema.parse(p);
+    const ids = body.presets.map((p: { id: string }) => p.id);
+    for (const id of ["gatys2016-vgg19", "nakano2019-resnet50"]) assert.ok(ids.includes(id), id);
+    // Gatys, Ecker & Bethge 2016, section 2: VGG-19 with average pooling, style on
+    // relu1_1..relu5_1 (conv1_1..conv5_1), content on relu4_2 (conv4_2).
+    const vgg = body.defaults.vgg19;
+    assert.equal(vgg.pooling, "avg");
+    assert.deepEqual(vgg.layers.style.map((l: { layer: string }) => l.layer), [
+      "relu1_1",
+      "relu2_1",
+      "relu3_1",
+      "relu4_1",
+      "relu5_1",
+    ]);
+    assert.deepEqual(vgg.layers.content.map((l: { layer: string }) => l.layer), ["relu4_2"]);
   });
 });
 

@@ -1,10 +1,12 @@
 /**
  * Read-only view of the models directory written by scripts/fetch_models.ts:
  * `<modelsDir>/<id>/manifest.json` plus the shard files it lists. A directory whose manifest
- * is unreadable or malformed is skipped with a warning, never served. The scan is cached and
+ * is unreadable or refused by the engine's parseManifest (the same rules the client loader
+ * applies) is skipped with a warning, never served. The scan is cached and
  * refreshed at most every `refreshMs`, so models fetched while the server runs appear.
  */
 import { resolve, sep as SEPARATOR } from "node:path";
+import { parseManifest, type Shard } from "../../shared/nets/manifest.ts";
 import type { ModelSummary } from "../../shared/types.ts";
 import { sha256Hex } from "../hash.ts";
 
@@ -13,12 +15,7 @@ export const MODEL_ID_RE = /^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.)){0,63}$/;
 export const SHARD_FILE_RE = /^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.)){0,127}$/;
 
 /** One shard as listed by a manifest. */
-export interface ShardInfo {
-  path: string;
-  bytes: number;
-  sha256: string;
-  group: "body" | "head";
-}
+export type ShardInfo = Shard;
 
 /** An installed model: its summary for /api/models and what is needed to serve its files. */
 export interface InstalledModel {
@@ -93,44 +90,21 @@ async function scan(root: string): Promise<Map<string, InstalledModel>> {
 
 async function readModel(root: string, dirName: string): Promise<InstalledModel> {
   const manifestBytes = await Deno.readFile(resolve(root, dirName, "manifest.json"));
-  const m = JSON.parse(new TextDecoder().decode(manifestBytes));
-  const str = (k: string) => {
-    if (typeof m?.[k] !== "string") throw new Error(`manifest.json: "${k}" must be a string`);
-    return m[k] as string;
-  };
-  if (m?.format !== "atelier-net/1") {
-    throw new Error(
-      `manifest.json: format is ${JSON.stringify(m?.format)}, expected "atelier-net/1"`,
-    );
-  }
-  if (str("id") !== dirName) throw new Error(`manifest.json: id "${m.id}" is not the folder name`);
-  const dtype = str("dtype");
-  if (dtype !== "float16" && dtype !== "float32") {
-    throw new Error(`manifest.json: dtype is "${dtype}", expected float16 or float32`);
-  }
-  if (!Array.isArray(m.shards)) throw new Error(`manifest.json: "shards" must be an array`);
+  const file = `${dirName}/manifest.json`;
+  // The engine's own parser: the server serves exactly the manifests a client can load.
+  const m = parseManifest(JSON.parse(new TextDecoder().decode(manifestBytes)), file);
+  if (m.id !== dirName) throw new Error(`${file}: id "${m.id}" is not the folder name`);
   const shards = new Map<string, ShardInfo>();
-  let bytes = 0;
-  let headBytes = 0;
-  for (const s of m.shards) {
-    const ok = typeof s?.path === "string" && SHARD_FILE_RE.test(s.path) &&
-      s.path !== "manifest.json" && Number.isSafeInteger(s.bytes) && s.bytes >= 0 &&
-      typeof s.sha256 === "string" && /^[0-9a-f]{64}$/.test(s.sha256) &&
-      (s.group === "body" || s.group === "head");
-    if (!ok) throw new Error(`manifest.json: bad shard entry ${JSON.stringify(s).slice(0, 200)}`);
-    shards.set(s.path, { path: s.path, bytes: s.bytes, sha256: s.sha256, group: s.group });
-    if (s.group === "body") bytes += s.bytes;
-    else headBytes += s.bytes;
-  }
+  for (const s of m.shards) shards.set(s.path, s);
   return {
     summary: {
       id: m.id,
-      name: str("name"),
-      architecture: str("architecture"),
-      variant: str("variant"),
-      dtype,
-      bytes,
-      headBytes,
+      name: m.name,
+      architecture: m.architecture,
+      variant: m.variant,
+      dtype: m.dtype,
+      bytes: m.totalBytes,
+      headBytes: m.headBytes,
       manifestSha256: await sha256Hex(manifestBytes),
     },
     manifestBytes,

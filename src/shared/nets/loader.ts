@@ -8,14 +8,16 @@ import * as tf from "@tensorflow/tfjs-core";
 import { fromHalf } from "./_float16.ts";
 import {
   bytesPerElement,
-  type ModelManifest,
-  ModelManifestSchema,
+  ModelLoadError,
+  parseManifest,
   sizeOf,
   type WeightGroup,
 } from "./manifest.ts";
 import { Net } from "./net.ts";
 import { sha256Hex } from "./sha256.ts";
-import { describeIssues } from "../types.ts";
+
+// The manifest parser lives with the schema (the server uses it too); re-exported for callers.
+export { ModelLoadError, parseManifest };
 
 /** Options of loadNet(). */
 export interface LoadNetOptions {
@@ -27,16 +29,6 @@ export interface LoadNetOptions {
   /** Called after each shard with bytes loaded so far and the total to load. */
   onProgress?: (loaded: number, total: number) => void;
   signal?: AbortSignal;
-}
-
-/** A problem with a model file; `file` names the manifest or shard at fault. */
-export class ModelLoadError extends Error {
-  readonly file: string;
-  constructor(file: string, message: string) {
-    super(`${file}: ${message}`);
-    this.name = "ModelLoadError";
-    this.file = file;
-  }
 }
 
 async function fetchBytes(f: typeof fetch, url: URL, signal?: AbortSignal): Promise<Uint8Array> {
@@ -52,54 +44,6 @@ async function fetchBytes(f: typeof fetch, url: URL, signal?: AbortSignal): Prom
     throw new ModelLoadError(url.href, `HTTP ${res.status} ${res.statusText}`.trim());
   }
   return new Uint8Array(await res.arrayBuffer());
-}
-
-/** Parses and checks a manifest's internal consistency; throws ModelLoadError naming `file`. */
-export function parseManifest(json: unknown, file: string): ModelManifest {
-  const parsed = ModelManifestSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ModelLoadError(
-      file,
-      `not a valid atelier-net manifest: ${describeIssues(parsed.error)}`,
-    );
-  }
-  const m = parsed.data;
-  const bpe = bytesPerElement(m.dtype);
-  const names = new Set(m.weights.map((w) => w.name));
-  for (const group of ["body", "head"] as const) {
-    const want = m.weights.filter((w) => w.group === group)
-      .reduce((n, w) => n + sizeOf(w.shape) * bpe, 0);
-    const have = m.shards.filter((s) => s.group === group).reduce((n, s) => n + s.bytes, 0);
-    if (want !== have) {
-      throw new ModelLoadError(
-        file,
-        `the ${group} weights need ${want} bytes but its shards hold ${have} bytes`,
-      );
-    }
-    const declared = group === "body" ? m.totalBytes : m.headBytes;
-    if (declared !== have) {
-      throw new ModelLoadError(file, `declares ${declared} ${group} bytes, shards hold ${have}`);
-    }
-  }
-  const nodes = new Set(["input"]);
-  for (const n of m.graph) {
-    const inputs = n.op === "add" ? n.inputs : [n.input];
-    for (const i of inputs) {
-      if (!nodes.has(i)) throw new ModelLoadError(file, `node ${n.name} uses undefined input ${i}`);
-    }
-    for (const w of ["kernel" in n ? n.kernel : undefined, "bias" in n ? n.bias : undefined]) {
-      if (w && !names.has(w)) {
-        throw new ModelLoadError(file, `node ${n.name} uses unknown weight ${w}`);
-      }
-    }
-    nodes.add(n.name);
-  }
-  for (const l of m.layers) {
-    if (!nodes.has(l.node)) {
-      throw new ModelLoadError(file, `layer ${l.name} refers to unknown node ${l.node}`);
-    }
-  }
-  return m;
 }
 
 /** Loads the network whose manifest is at `manifestUrl`. */
