@@ -226,3 +226,28 @@ Deno.test("TokenBuckets allows a burst of perMinute then refills over time", () 
   t = 30_000;
   assert.equal(b.take("a"), 0);
 });
+
+Deno.test("HEAD on a model shard, a client file and a range leaks no file handle", async () => {
+  const clientDir = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(clientDir, "app-ABCDEFGH.js"), "console.log(1)");
+  const fds = () => [...Deno.readDirSync("/proc/self/fd")].length;
+  await withApp(async (app) => {
+    const urls = [`/models/tiny-net/${models.shardName}`, "/app-ABCDEFGH.js"];
+    // Warm up (the model scan and module caches open files once).
+    for (const url of urls) await (await app.request(url, { method: "HEAD" })).body?.cancel();
+    const before = fds();
+    for (let i = 0; i < 50; i++) {
+      for (const url of urls) {
+        const res = await app.request(url, { method: "HEAD" });
+        assert.equal(res.status, 200, url);
+        assert.equal(res.body, null, `${url}: HEAD has no body`);
+        assert.ok(Number(res.headers.get("content-length")) > 0, url);
+      }
+      const part = await app.request(urls[0], { method: "HEAD", headers: { range: "bytes=0-9" } });
+      assert.equal(part.status, 206);
+      assert.equal(part.headers.get("content-length"), "10");
+    }
+    // 150 HEADs: before the fix each left one open handle (150 more fds).
+    assert.ok(fds() - before < 5, `open fds grew from ${before} to ${fds()}`);
+  }, clientDir);
+});

@@ -11,6 +11,7 @@ import { join, resolve, sep } from "node:path";
 import type { ServeEnv } from "../context.ts";
 import { type Context, Hono } from "../deps.ts";
 import { ApiError, methodNotAllowed } from "../errors.ts";
+import { fileBody } from "../file_body.ts";
 
 /** An experiment folder: as `deno task experiment --out experiments/NAME` names it. */
 export const EXPERIMENT_NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9_+-]|\.(?!\.)){0,99}$/;
@@ -123,11 +124,7 @@ export function experimentRoutes(dir: string): { api: Hono<ServeEnv>; files: Hon
     c.header("Content-Type", type);
     c.header("Content-Length", String(stat.size));
     c.header("Cache-Control", "no-cache");
-    if (c.req.method === "HEAD") {
-      file.close();
-      return c.body(null);
-    }
-    return c.body(file.readable);
+    return fileBody(c, file);
   }
 
   for (const leaf of ["report.html", "results.json"] as const) {

@@ -8,6 +8,7 @@
 import type { ServeEnv, ServerContext } from "../context.ts";
 import { type Context, Hono } from "../deps.ts";
 import { ApiError, methodNotAllowed } from "../errors.ts";
+import { fileBody } from "../file_body.ts";
 import { MODEL_ID_RE, SHARD_FILE_RE } from "../store/model_store.ts";
 
 export function modelRoutes(ctx: ServerContext): { api: Hono<ServeEnv>; files: Hono<ServeEnv> } {
@@ -109,13 +110,16 @@ async function serveShard(
     }
     if (!range) {
       c.header("Content-Length", String(size));
-      return c.body(file.readable, 200);
+      return fileBody(c, file);
     }
     await file.seek(range.start, Deno.SeekMode.Start);
     const length = range.end - range.start + 1;
     c.header("Content-Range", `bytes ${range.start}-${range.end}/${size}`);
     c.header("Content-Length", String(length));
-    return c.body(file.readable.pipeThrough(limitBytes(length)), 206);
+    return fileBody(c, file, {
+      status: 206,
+      stream: c.req.method === "HEAD" ? undefined : file.readable.pipeThrough(limitBytes(length)),
+    });
   } catch (e) {
     try {
       file.close();

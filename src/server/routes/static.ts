@@ -5,6 +5,7 @@
 import type { ServeEnv, ServerContext } from "../context.ts";
 import { Hono } from "../deps.ts";
 import { ApiError } from "../errors.ts";
+import { fileBody } from "../file_body.ts";
 import { clientPath, contentType, isHashed } from "../client_dir.ts";
 
 const NOT_BUILT = `<!doctype html>
@@ -45,7 +46,7 @@ export function staticRoutes(ctx: ServerContext): Hono<ServeEnv> {
       "Cache-Control",
       isHashed(name) ? "public, max-age=31536000, immutable" : "no-cache",
     );
-    return c.body(file.readable);
+    return fileBody(c, file);
   });
   return app;
 }
