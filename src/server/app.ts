@@ -16,6 +16,7 @@ import { modelRoutes } from "./routes/models.ts";
 import { permalinkRoutes } from "./routes/permalink.ts";
 import { presetRoutes } from "./routes/presets.ts";
 import { staticRoutes } from "./routes/static.ts";
+import { hostGuard, parsePublicUrl } from "./origin.ts";
 import { securityHeaders } from "./security.ts";
 import { GalleryStore } from "./store/gallery_store.ts";
 import { createModelStore } from "./store/model_store.ts";
@@ -29,6 +30,11 @@ export interface AppDeps {
   /** Built client (index.html + hashed assets); default "dist/client". */
   clientDir?: string;
   limits?: Partial<Limits>;
+  /**
+   * Origin for absolute URLs in pages (og:url, og:image, canonical), e.g.
+   * "https://atelier.example"; without it the validated Host header is used.
+   */
+  publicUrl?: string;
   /** Take the client address from X-Forwarded-For (only behind a trusted proxy). */
   trustProxy?: boolean;
   now?: () => number;
@@ -50,11 +56,13 @@ export function createApp(deps: AppDeps): AtelierApp {
     writes: new TokenBuckets({ perMinute: limits.writesPerMinute, now }),
     clientDir: deps.clientDir ?? "dist/client",
     trustProxy: deps.trustProxy ?? false,
+    publicOrigin: deps.publicUrl ? parsePublicUrl(deps.publicUrl) : undefined,
     now,
   };
 
   const app = new Hono<ServeEnv>();
   app.use(securityHeaders());
+  app.use(hostGuard());
   const models = modelRoutes(ctx);
   app.route("/api/models", models.api);
   app.route("/models", models.files);

@@ -12,6 +12,8 @@ export interface ServerContext {
   writes: TokenBuckets;
   clientDir: string;
   trustProxy: boolean;
+  /** Configured public origin (--public-url); undefined: the validated Host. */
+  publicOrigin?: string;
   now: () => number;
 }
 

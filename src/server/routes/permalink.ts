@@ -1,6 +1,6 @@
 /**
  * GET /g/:id: a server-rendered permalink page. Crawlers get OpenGraph and Twitter card tags
- * (absolute image URL from the request origin); people get the image, the recipe and a
+ * (absolute URLs from the configured public URL, else the validated Host); people get the image, the recipe and a
  * "Remix in the studio" link; the client, when built, boots with the recipe from a JSON script
  * block. Every user string is HTML-escaped and the JSON is escaped for a script element.
  */
@@ -10,6 +10,7 @@ import type { ServeEnv, ServerContext } from "../context.ts";
 import { Hono } from "../deps.ts";
 import { ApiError, methodNotAllowed } from "../errors.ts";
 import { escapeHtml, jsonForScript } from "../html.ts";
+import { requestOrigin } from "../origin.ts";
 import type { GalleryRecord } from "../store/gallery_store.ts";
 import { GALLERY_ID_RE } from "./gallery.ts";
 
@@ -19,7 +20,7 @@ export function permalinkRoutes(ctx: ServerContext): Hono<ServeEnv> {
     const id = c.req.param("id");
     const record = GALLERY_ID_RE.test(id) ? await ctx.gallery.get(id) : null;
     if (!record) throw new ApiError(404, "not_found", `No gallery entry "${id.slice(0, 40)}"`);
-    const origin = new URL(c.req.url).origin;
+    const origin = requestOrigin(c, ctx.publicOrigin);
     c.header("Cache-Control", "no-cache");
     return c.html(
       renderPermalink(record, { origin, boot: (await clientBoot(ctx.clientDir))?.head }),
@@ -36,7 +37,7 @@ export function describeRecipe(r: Recipe): string {
 }
 
 export interface PermalinkOptions {
-  /** Scheme, host and port the page was requested on, for absolute og:image URLs. */
+  /** Public scheme, host and port (see origin.ts), for absolute og:image URLs. */
   origin: string;
   /** Client stylesheet and script tags, when the client is built. */
   boot?: string;
