@@ -9,14 +9,15 @@ import type { ServeEnv, ServerContext } from "./context.ts";
 import { Hono } from "./deps.ts";
 import { errorHandler, errorResponse } from "./errors.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
-import { TokenBuckets } from "./rate_limit.ts";
+import { KvRateLimiter } from "./rate_limit.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { experimentRoutes } from "./routes/experiments.ts";
 import { galleryRoutes } from "./routes/gallery.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { permalinkRoutes } from "./routes/permalink.ts";
 import { presetRoutes } from "./routes/presets.ts";
 import { staticRoutes } from "./routes/static.ts";
-import { hostGuard, parsePublicUrl } from "./origin.ts";
+import { hostGuard, parsePublicUrl, sameOriginWrites } from "./origin.ts";
 import { securityHeaders } from "./security.ts";
 import { GalleryStore } from "./store/gallery_store.ts";
 import { createModelStore } from "./store/model_store.ts";
@@ -35,6 +36,8 @@ export interface AppDeps {
    * "https://atelier.example"; without it the validated Host header is used.
    */
   publicUrl?: string;
+  /** Token of the moderator: un-hide, delete and list the review queue. */
+  adminToken?: string;
   /** Take the client address from X-Forwarded-For (only behind a trusted proxy). */
   trustProxy?: boolean;
   now?: () => number;
@@ -53,7 +56,8 @@ export function createApp(deps: AppDeps): AtelierApp {
     gallery: new GalleryStore(deps.kv, now),
     models: createModelStore(deps.modelsDir, { now }),
     limits,
-    writes: new TokenBuckets({ perMinute: limits.writesPerMinute, now }),
+    writes: new KvRateLimiter(deps.kv, { perMinute: limits.writesPerMinute, now }),
+    adminToken: deps.adminToken || undefined,
     clientDir: deps.clientDir ?? "dist/client",
     trustProxy: deps.trustProxy ?? false,
     publicOrigin: deps.publicUrl ? parsePublicUrl(deps.publicUrl) : undefined,
@@ -63,11 +67,13 @@ export function createApp(deps: AppDeps): AtelierApp {
   const app = new Hono<ServeEnv>();
   app.use(securityHeaders());
   app.use(hostGuard());
+  app.use(sameOriginWrites(ctx.publicOrigin));
   const models = modelRoutes(ctx);
   app.route("/api/models", models.api);
   app.route("/models", models.files);
   app.route("/api/presets", presetRoutes());
   app.route("/api/gallery", galleryRoutes(ctx));
+  app.route("/api/admin", adminRoutes(ctx));
   app.route("/g", permalinkRoutes(ctx));
   const experiments = experimentRoutes(deps.experimentsDir ?? "experiments");
   app.route("/api/experiments", experiments.api);
@@ -76,9 +82,4 @@ export function createApp(deps: AppDeps): AtelierApp {
   app.notFound((c) => errorResponse(c, 404, "not_found", `Nothing at ${c.req.path.slice(0, 200)}`));
   app.onError(errorHandler);
   return app;
-}
-
-/** Sweeps what crashed uploads left in KV; main.ts runs it at startup. */
-export function sweepGallery(kv: Deno.Kv, maxAgeMs: number, now?: () => number): Promise<number> {
-  return new GalleryStore(kv, now).sweep(maxAgeMs);
 }

@@ -1,6 +1,6 @@
 /**
  * Serves Atelier: `deno run -A src/server/main.ts [--port N] [--kv-path P] [--models-dir D]
- * [--client-dir D] [--experiments-dir D] [--hostname H] [--trust-proxy] [--public-url U] [--max-body-bytes N
+ * [--client-dir D] [--experiments-dir D] [--hostname H] [--trust-proxy] [--public-url U] [--admin-token T] [--max-body-bytes N
  * ...]`. $PORT (8000) and $KV_PATH (./data/atelier.kv) are the defaults. On start it sweeps
  * what crashed uploads left in KV, then prints one JSON line
  * `{"event":"listening","hostname":...,"port":...}` on stdout. SIGINT/SIGTERM stop accepting, let requests in flight finish, and close KV.
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     "experiments-dir": { type: "string" },
     "trust-proxy": { type: "boolean" },
     "public-url": { type: "string" },
+    "admin-token": { type: "string" },
     ...limitFlags,
   },
   strict: true,
@@ -64,6 +65,7 @@ const app = createApp({
   limits,
   trustProxy: flags["trust-proxy"] === true || Deno.env.get("TRUST_PROXY") === "1",
   publicUrl: str("public-url") ?? Deno.env.get("PUBLIC_URL"),
+  adminToken: str("admin-token") ?? Deno.env.get("ADMIN_TOKEN"),
 });
 const server = Deno.serve({
   port,

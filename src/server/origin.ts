@@ -4,6 +4,12 @@
  * configured public URL (--public-url / PUBLIC_URL) wins, and otherwise a Host of the form
  * hostname[:port] is used. Any other Host is refused with 400 before routing, because Deno
  * builds the request URL from it and a Host with a path would change which route answers.
+ *
+ * Writes (POST, DELETE, ...) are refused with 403 when a browser says they come from another
+ * site: Sec-Fetch-Site other than "same-origin", or an Origin that is not ours. Browsers always
+ * send Origin on a cross-site POST, so a request with neither header is not a cross-site browser
+ * request; it is a script or a command-line client, which holds no victim's cookies or
+ * network position and is allowed (rate limits still apply).
  */
 import type { Context, MiddlewareHandler } from "./deps.ts";
 import { ApiError } from "./errors.ts";
@@ -61,4 +67,40 @@ export function requestOrigin(c: Context, configured: string | undefined): strin
   // hostGuard has run: the Host header, when present, is hostname[:port].
   const host = c.req.header("host") ?? new URL(url).host;
   return `${scheme}://${host}`;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Middleware: 403 for a write that a browser marks as cross-site (see the module comment). */
+export function sameOriginWrites(configured: string | undefined): MiddlewareHandler {
+  return async (c, next) => {
+    if (!SAFE_METHODS.has(c.req.method)) {
+      const site = c.req.header("sec-fetch-site");
+      const origin = c.req.header("origin");
+      if (
+        (site !== undefined && site !== "same-origin") ||
+        (origin !== undefined && !ours(c, origin, configured))
+      ) {
+        throw new ApiError(
+          403,
+          "forbidden",
+          "Cross-site writes are refused: send them from this site",
+        );
+      }
+    }
+    await next();
+  };
+}
+
+/** Whether an Origin header names this server (the public URL, or the Host behind a proxy). */
+function ours(c: Context, origin: string, configured: string | undefined): boolean {
+  if (configured) return origin === configured;
+  let url: URL;
+  try {
+    url = new URL(origin); // "null" (sandboxed frames, file:) throws and is refused
+  } catch {
+    return false;
+  }
+  // Only the host is compared: a TLS-terminating proxy makes our own scheme look like http.
+  return url.host === (c.req.header("host") ?? new URL(c.req.url).host);
 }

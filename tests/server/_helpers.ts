@@ -171,7 +171,13 @@ export interface LocalServer {
 /** createApp over a KV file, served by Deno.serve on 127.0.0.1 (a random port). */
 export async function serveLocal(
   models: ModelsFixture,
-  opts: { limits?: Partial<Limits>; clientDir?: string; publicUrl?: string } = {},
+  opts: {
+    limits?: Partial<Limits>;
+    clientDir?: string;
+    publicUrl?: string;
+    /** Clock of the app (a fixed one keeps a test inside one rate-limit window). */
+    now?: () => number;
+  } = {},
 ): Promise<LocalServer> {
   const kvPath = join(await Deno.makeTempDir({ prefix: "atelier-kv-" }), "test.kv");
   const kv = await Deno.openKv(kvPath);
@@ -181,6 +187,7 @@ export async function serveLocal(
     clientDir: opts.clientDir ?? join(models.root, "no-client"),
     limits: { writesPerMinute: 10_000, ...opts.limits },
     publicUrl: opts.publicUrl,
+    now: opts.now,
   });
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: () => {} },

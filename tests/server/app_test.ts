@@ -5,7 +5,6 @@ import { createApp } from "../../src/server/app.ts";
 import { escapeHtml, jsonForScript } from "../../src/server/html.ts";
 import { pngComplete, sniff } from "../../src/server/image.ts";
 import { limitsFrom } from "../../src/server/limits.ts";
-import { TokenBuckets } from "../../src/server/rate_limit.ts";
 import { ModelSummarySchema, PresetSchema } from "../../src/shared/types.ts";
 import { parseManifest } from "../../src/shared/nets/manifest.ts";
 import { image, makeModels } from "./_helpers.ts";
@@ -214,17 +213,6 @@ Deno.test("limitsFrom() reads flags over env and rejects junk", () => {
   const env = (n: string) => ({ MAX_PIXELS: "100", MAX_SIDE: "9" } as Record<string, string>)[n];
   assert.deepEqual(limitsFrom({ "max-side": "512" }, env), { maxPixels: 100, maxSide: 512 });
   assert.throws(() => limitsFrom({ "max-side": "-1" }, () => undefined), RangeError);
-});
-
-Deno.test("TokenBuckets allows a burst of perMinute then refills over time", () => {
-  let t = 0;
-  const b = new TokenBuckets({ perMinute: 2, now: () => t });
-  assert.equal(b.take("a"), 0);
-  assert.equal(b.take("a"), 0);
-  assert.equal(b.take("a"), 30); // one token per 30 s at 2/min
-  assert.equal(b.take("b"), 0);
-  t = 30_000;
-  assert.equal(b.take("a"), 0);
 });
 
 Deno.test("HEAD on a model shard, a client file and a range leaks no file handle", async () => {

@@ -142,7 +142,8 @@ Deno.test("50 concurrent uploads all land intact and page through the list", asy
 });
 
 Deno.test("reports hide an entry after 3 distinct clients; writes are rate limited", async () => {
-  const s = await serveLocal(models, { limits: { writesPerMinute: 5 } });
+  // A fixed clock: the five writes below stay in one one-minute window.
+  const s = await serveLocal(models, { limits: { writesPerMinute: 5 }, now: () => 1_000_000 });
   try {
     const up = await post(s.url, uploadForm(await image(50, 50)));
     assert.equal(up.status, 201);

@@ -2,12 +2,20 @@
  * The public gallery API. Uploads are multipart/form-data with an `image` (PNG, JPEG or WebP,
  * re-encoded by image.ts), a `recipe` (JSON, RecipeSchema, at most maxRecipeBytes) and an
  * optional `title`; the delete token is returned once and only its sha256 is stored. Writes
- * (upload, delete, report) share one per-client token bucket.
+ * (upload, delete, report, unhide) share one per-client limit kept in KV (rate_limit.ts).
+ * Reports hide an entry into a review queue; its owner (delete token) or the admin un-hides it
+ * with POST /:id/unhide, and the admin token also deletes (see routes/admin.ts).
  */
 import { ARCH_DEFAULTS } from "../../shared/presets.ts";
 import { describeIssues, type Recipe, RecipeSchema } from "../../shared/types.ts";
 import { readForm, readJson } from "../body.ts";
-import { clientAddress, type ServeEnv, type ServerContext } from "../context.ts";
+import {
+  bearerToken,
+  clientAddress,
+  isAdmin,
+  type ServeEnv,
+  type ServerContext,
+} from "../context.ts";
 import { type Context, Hono } from "../deps.ts";
 import { ApiError, methodNotAllowed } from "../errors.ts";
 import { randomId, sha256Hex } from "../hash.ts";
@@ -29,8 +37,8 @@ const FIELDS = new Set(["image", "recipe", "title"]);
 export function galleryRoutes(ctx: ServerContext): Hono<ServeEnv> {
   const app = new Hono<ServeEnv>();
 
-  function takeWrite(c: Context<ServeEnv>): void {
-    const wait = ctx.writes.take(clientAddress(c, ctx.trustProxy));
+  async function takeWrite(c: Context<ServeEnv>): Promise<void> {
+    const wait = await ctx.writes.take(clientAddress(c, ctx.trustProxy));
     if (wait > 0) {
       throw new ApiError(429, "rate_limited", `Too many writes: try again in ${wait} s`, {
         headers: { "Retry-After": String(wait) },
@@ -38,18 +46,16 @@ export function galleryRoutes(ctx: ServerContext): Hono<ServeEnv> {
     }
   }
 
+  /** The entry of :id; a hidden one only for the admin (who reviews it). */
   async function entryOr404(c: Context<ServeEnv>): Promise<GalleryRecord> {
-    const id = c.req.param("id") ?? "";
-    if (!GALLERY_ID_RE.test(id)) {
-      throw new ApiError(400, "bad_request", "A gallery id is 22 characters of [A-Za-z0-9_-]");
-    }
-    const record = await ctx.gallery.get(id);
+    const id = idParam(c);
+    const record = await ctx.gallery.get(id, { hidden: await isAdmin(ctx, bearerToken(c)) });
     if (!record) throw new ApiError(404, "not_found", `No gallery entry "${id}"`);
     return record;
   }
 
   app.post("/", async (c) => {
-    takeWrite(c);
+    await takeWrite(c);
     const form = await readForm(c.req.raw, ctx.limits.maxBodyBytes);
     for (const key of form.keys()) {
       if (!FIELDS.has(key)) {
@@ -72,7 +78,8 @@ export function galleryRoutes(ctx: ServerContext): Hono<ServeEnv> {
     );
     const installed = await ctx.models.get(recipe.net.id);
     const architecture = installed?.summary.architecture ??
-      (recipe.net.id in ARCH_DEFAULTS ? recipe.net.id : null);
+      // Object.hasOwn: `in` would accept inherited names such as "constructor".
+      (Object.hasOwn(ARCH_DEFAULTS, recipe.net.id) ? recipe.net.id : null);
     const token = randomId(32);
     const base = {
       title,
@@ -141,25 +148,11 @@ export function galleryRoutes(ctx: ServerContext): Hono<ServeEnv> {
   });
 
   app.delete("/:id", async (c) => {
-    takeWrite(c);
-    const id = c.req.param("id");
-    if (!GALLERY_ID_RE.test(id)) {
-      throw new ApiError(400, "bad_request", "A gallery id is 22 characters of [A-Za-z0-9_-]");
-    }
-    let token = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
-    if (!token) {
-      const body = await readJson(c.req.raw, 4096);
-      const t = (body as { token?: unknown } | undefined)?.token;
-      if (typeof t === "string") token = t;
-    }
-    if (!token || token.length > 200) {
-      throw new ApiError(
-        403,
-        "forbidden",
-        "Send the delete token as `Authorization: Bearer <token>` or JSON {token}",
-      );
-    }
-    const result = await ctx.gallery.delete(id, await sha256Hex(token));
+    await takeWrite(c);
+    const id = idParam(c);
+    const token = await ownerToken(c);
+    const admin = await isAdmin(ctx, token);
+    const result = await ctx.gallery.delete(id, await sha256Hex(token), { admin });
     if (result === "not_found") throw new ApiError(404, "not_found", `No gallery entry "${id}"`);
     if (result === "forbidden") throw new ApiError(403, "forbidden", "The delete token is wrong");
     return c.json({ deleted: true });
@@ -183,7 +176,7 @@ export function galleryRoutes(ctx: ServerContext): Hono<ServeEnv> {
   }
 
   app.post("/:id/report", async (c) => {
-    takeWrite(c);
+    await takeWrite(c);
     const r = await entryOr404(c);
     const client = (await sha256Hex(`report:${clientAddress(c, ctx.trustProxy)}`)).slice(0, 32);
     const result = await ctx.gallery.report(r.id, client, ctx.limits.reportsToHide);
@@ -191,7 +184,45 @@ export function galleryRoutes(ctx: ServerContext): Hono<ServeEnv> {
     return c.json({ reported: result.counted, hidden: result.hidden });
   });
   app.all("/:id/report", () => methodNotAllowed("POST"));
+
+  app.post("/:id/unhide", async (c) => {
+    await takeWrite(c);
+    const id = idParam(c);
+    const token = await ownerToken(c);
+    const admin = await isAdmin(ctx, token);
+    const result = await ctx.gallery.unhide(id, await sha256Hex(token), { admin });
+    if (result === "not_found") throw new ApiError(404, "not_found", `No gallery entry "${id}"`);
+    if (result === "forbidden") throw new ApiError(403, "forbidden", "The delete token is wrong");
+    return c.json({ hidden: false, restored: result === "restored" });
+  });
+  app.all("/:id/unhide", () => methodNotAllowed("POST"));
   return app;
+}
+
+function idParam(c: Context<ServeEnv>): string {
+  const id = c.req.param("id") ?? "";
+  if (!GALLERY_ID_RE.test(id)) {
+    throw new ApiError(400, "bad_request", "A gallery id is 22 characters of [A-Za-z0-9_-]");
+  }
+  return id;
+}
+
+/** The delete token (or the admin token): a Bearer token or JSON {token}; 403 without one. */
+async function ownerToken(c: Context<ServeEnv>): Promise<string> {
+  let token = bearerToken(c);
+  if (!token) {
+    const body = await readJson(c.req.raw, 4096);
+    const t = (body as { token?: unknown } | undefined)?.token;
+    if (typeof t === "string") token = t;
+  }
+  if (!token || token.length > 200) {
+    throw new ApiError(
+      403,
+      "forbidden",
+      "Send the delete token as `Authorization: Bearer <token>` or JSON {token}",
+    );
+  }
+  return token;
 }
 
 function parseRecipe(raw: FormDataEntryValue | null, maxBytes: number): Recipe {

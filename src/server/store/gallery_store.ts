@@ -1,21 +1,38 @@
 /**
- * The gallery in Deno KV. Every key shape lives here.
- *
- *   ["gallery", "entry", id]                          -> GalleryRecord
- *   ["gallery", "by_time", createdAt, id]             -> GallerySummary (newest first via reverse)
- *   ["gallery", "by_tag", tag, createdAt, id]         -> GallerySummary (tag: net id or architecture)
- *   ["gallery", "chunk", id, "image" | "thumb", n]    -> Uint8Array of <= CHUNK_BYTES
- *   ["gallery", "pending", id]                        -> { startedAt } while chunks are written
- *   ["gallery", "report", id, clientHash]             -> reportedAt
+ * The gallery in Deno KV (key shapes: keys.ts).
  *
  * KV values are limited to 64 KiB and an atomic commit to ~800 KB, so bytes are split into
  * 60 000-byte chunks written ten per commit. A pending marker (with its start time) is written
  * before the chunks; the entry, its indexes and the removal of the marker happen in ONE final
  * commit that checks the id is new. A crash therefore leaves at most chunks plus a marker, never
  * a half entry, and sweep() removes those once they are older than sweepAgeMs.
+ *
+ * Reports never delete: at `reportsToHide` distinct reporters an entry is hidden (its list
+ * indexes go) and queued for review; its owner or an admin can un-hide it, and only the owner's
+ * or an admin's delete removes it.
  */
 import type { Recipe } from "../../shared/types.ts";
 import { timingSafeEqual } from "../hash.ts";
+import {
+  afterChunks,
+  type BlobPart,
+  CHUNK_PREFIX,
+  chunkPrefix,
+  entryKey,
+  GALLERY_PREFIX,
+  PENDING_PREFIX,
+  pendingKey,
+  reportKey,
+  reportPrefix,
+  REVIEW_PREFIX,
+  reviewKey,
+  tagKey,
+  tagPrefix,
+  TIME_PREFIX,
+  timeKey,
+} from "./keys.ts";
+
+export type { BlobPart };
 
 export const CHUNK_BYTES = 60_000;
 /** 10 x 60 000 bytes = 600 kB per commit, under the ~800 KB atomic limit with room for keys. */
@@ -49,9 +66,15 @@ export interface GalleryRecord extends GallerySummary {
   tokenHash: string;
   reports: number;
   hidden: boolean;
+  /** When reports hid the entry (ms); absent while visible. */
+  hiddenAt?: number;
 }
 
-export type BlobPart = "image" | "thumb";
+/** One entry waiting for review: hidden by reports. */
+export interface ReviewItem extends GallerySummary {
+  reports: number;
+  hiddenAt: number;
+}
 
 export interface NewEntry {
   record: GalleryRecord;
@@ -68,14 +91,6 @@ export interface ReportResult {
   counted: boolean;
   hidden: boolean;
 }
-
-const entryKey = (id: string) => ["gallery", "entry", id];
-const pendingKey = (id: string) => ["gallery", "pending", id];
-const timeKey = (r: GallerySummary) => ["gallery", "by_time", r.createdAt, r.id];
-const tagKey = (tag: string, r: GallerySummary) => ["gallery", "by_tag", tag, r.createdAt, r.id];
-const chunkPrefix = (id: string, part?: BlobPart) =>
-  part ? ["gallery", "chunk", id, part] : ["gallery", "chunk", id];
-const reportKey = (id: string, client: string) => ["gallery", "report", id, client];
 
 export function summaryOf(r: GalleryRecord): GallerySummary {
   const { id, title, createdAt, backbone, architecture, width, height } = r;
@@ -165,10 +180,10 @@ export class GalleryStore {
     }
   }
 
-  /** A visible entry, or null (unknown or hidden). */
-  async get(id: string): Promise<GalleryRecord | null> {
+  /** A visible entry, or null (unknown, or hidden unless `hidden` is set). */
+  async get(id: string, opts: { hidden?: boolean } = {}): Promise<GalleryRecord | null> {
     const r = await this.kv.get<GalleryRecord>(entryKey(id));
-    return r.value && !r.value.hidden ? r.value : null;
+    return r.value && (opts.hidden || !r.value.hidden) ? r.value : null;
   }
 
   /** The bytes of an entry's image or thumbnail. */
@@ -200,7 +215,7 @@ export class GalleryStore {
   private async listUncached(
     opts: { limit: number; cursor?: string; tag?: string },
   ): Promise<ListPage> {
-    const prefix = opts.tag ? ["gallery", "by_tag", opts.tag] : ["gallery", "by_time"];
+    const prefix = opts.tag ? tagPrefix(opts.tag) : TIME_PREFIX;
     const it = this.kv.list<GallerySummary>({ prefix }, {
       reverse: true,
       limit: opts.limit + 1,
@@ -221,23 +236,32 @@ export class GalleryStore {
   }
 
   /**
-   * Deletes an entry when `tokenHash` matches: "deleted", "forbidden" or "not_found".
-   * The entry and its indexes go in one commit; chunks and reports follow (sweep catches a crash).
+   * Deletes an entry, visible or hidden, when `tokenHash` matches its delete token or `admin`
+   * is set: "deleted", "forbidden" or "not_found". The entry, its indexes and its review item go
+   * in one commit; chunks and reports follow (sweep catches a crash).
    */
-  async delete(id: string, tokenHash: string): Promise<"deleted" | "forbidden" | "not_found"> {
+  async delete(
+    id: string,
+    tokenHash: string,
+    opts: { admin?: boolean } = {},
+  ): Promise<"deleted" | "forbidden" | "not_found"> {
     const r = await this.kv.get<GalleryRecord>(entryKey(id));
     if (!r.value) return "not_found";
-    if (!timingSafeEqual(r.value.tokenHash, tokenHash)) return "forbidden";
+    if (!opts.admin && !timingSafeEqual(r.value.tokenHash, tokenHash)) return "forbidden";
     let op = this.kv.atomic().check(r).delete(entryKey(id)).delete(timeKey(r.value));
     for (const tag of r.value.tags) op = op.delete(tagKey(tag, r.value));
-    if (!(await op.commit()).ok) return this.delete(id, tokenHash);
+    if (r.value.hiddenAt !== undefined) op = op.delete(reviewKey(r.value.hiddenAt, id));
+    if (!(await op.commit()).ok) return this.delete(id, tokenHash, opts);
     this.invalidate();
     await this.deleteChunks(id);
-    await this.deletePrefix(["gallery", "report", id]);
+    await this.deletePrefix(reportPrefix(id));
     return "deleted";
   }
 
-  /** Counts one report per client; hides the entry (drops its indexes) at `toHide` reports. */
+  /**
+   * Counts one report per client; at `toHide` reports hides the entry (drops its list indexes)
+   * and queues it for review. Nothing is deleted.
+   */
   async report(id: string, client: string, toHide: number): Promise<ReportResult | null> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const r = await this.kv.get<GalleryRecord>(entryKey(id));
@@ -246,10 +270,17 @@ export class GalleryStore {
       if ((await this.kv.get(rk)).versionstamp) return { counted: false, hidden: false };
       const reports = r.value.reports + 1;
       const hidden = reports >= toHide;
+      const now = this.now();
+      const next: GalleryRecord = {
+        ...r.value,
+        reports,
+        hidden,
+        ...(hidden ? { hiddenAt: now } : {}),
+      };
       let op = this.kv.atomic().check(r).check({ key: rk, versionstamp: null })
-        .set(rk, this.now()).set(entryKey(id), { ...r.value, reports, hidden });
+        .set(rk, now).set(entryKey(id), next);
       if (hidden) {
-        op = op.delete(timeKey(r.value));
+        op = op.delete(timeKey(r.value)).set(reviewKey(now, id), summaryOf(r.value));
         for (const tag of r.value.tags) op = op.delete(tagKey(tag, r.value));
       }
       if ((await op.commit()).ok) {
@@ -261,13 +292,54 @@ export class GalleryStore {
   }
 
   /**
+   * Un-hides an entry when `tokenHash` matches its delete token or `admin` is set: "restored",
+   * "forbidden", "not_found" or "visible" (nothing to do). Its indexes come back and its review
+   * item goes in one commit; the report count restarts at 0 while the reporters' keys stay, so
+   * the same clients cannot hide it again.
+   */
+  async unhide(
+    id: string,
+    tokenHash: string,
+    opts: { admin?: boolean } = {},
+  ): Promise<"restored" | "forbidden" | "not_found" | "visible"> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const r = await this.kv.get<GalleryRecord>(entryKey(id));
+      if (!r.value) return "not_found";
+      if (!opts.admin && !timingSafeEqual(r.value.tokenHash, tokenHash)) return "forbidden";
+      if (!r.value.hidden) return "visible";
+      const { hiddenAt, ...rest } = r.value;
+      const record: GalleryRecord = { ...rest, hidden: false, reports: 0 };
+      const summary = summaryOf(record);
+      let op = this.kv.atomic().check(r).set(entryKey(id), record).set(timeKey(record), summary);
+      for (const tag of record.tags) op = op.set(tagKey(tag, record), summary);
+      if (hiddenAt !== undefined) op = op.delete(reviewKey(hiddenAt, id));
+      if ((await op.commit()).ok) {
+        this.invalidate();
+        return "restored";
+      }
+    }
+    throw new Error(`gallery: unhide of ${id} kept conflicting`);
+  }
+
+  /** The review queue: entries hidden by reports, oldest first (at most `limit`). */
+  async reviewQueue(limit = 100): Promise<ReviewItem[]> {
+    const out: ReviewItem[] = [];
+    for await (const e of this.kv.list<GallerySummary>({ prefix: REVIEW_PREFIX }, { limit })) {
+      const r = await this.kv.get<GalleryRecord>(entryKey(e.value.id));
+      if (!r.value?.hidden) continue;
+      out.push({ ...summaryOf(r.value), reports: r.value.reports, hiddenAt: e.key[2] as number });
+    }
+    return out;
+  }
+
+  /**
    * Removes what crashed uploads and deletes left behind: chunks of a pending upload older than
    * `maxAgeMs`, and chunks whose id has neither an entry nor a pending marker. Returns the
    * number of ids cleaned.
    */
   async sweep(maxAgeMs: number): Promise<number> {
     let cleaned = 0;
-    for await (const p of this.kv.list<{ startedAt: number }>({ prefix: ["gallery", "pending"] })) {
+    for await (const p of this.kv.list<{ startedAt: number }>({ prefix: PENDING_PREFIX })) {
       if (this.now() - p.value.startedAt < maxAgeMs) continue;
       const id = p.key[2] as string;
       if (!(await this.kv.get(entryKey(id))).versionstamp) await this.deleteChunks(id);
@@ -276,9 +348,7 @@ export class GalleryStore {
     }
     let start: Deno.KvKey | undefined;
     while (true) {
-      const sel = start
-        ? { prefix: ["gallery", "chunk"], start }
-        : { prefix: ["gallery", "chunk"] };
+      const sel = start ? { prefix: CHUNK_PREFIX, start } : { prefix: CHUNK_PREFIX };
       const [first] = await Array.fromAsync(this.kv.list(sel, { limit: 1 }));
       if (!first) return cleaned;
       const id = first.key[2] as string;
@@ -287,15 +357,14 @@ export class GalleryStore {
         await this.deleteChunks(id);
         cleaned++;
       }
-      // "~" sorts after "image" and "thumb": the next list starts at the following id.
-      start = ["gallery", "chunk", id, "~"];
+      start = afterChunks(id); // the next list starts at the following id
     }
   }
 
   /** Every key under ["gallery"], grouped by kind; for consistency checks in tests. */
   async census(): Promise<Record<string, Deno.KvKey[]>> {
     const out: Record<string, Deno.KvKey[]> = {};
-    for await (const e of this.kv.list({ prefix: ["gallery"] })) {
+    for await (const e of this.kv.list({ prefix: GALLERY_PREFIX })) {
       (out[e.key[1] as string] ??= []).push(e.key);
     }
     return out;
