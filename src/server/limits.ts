@@ -19,8 +19,10 @@ export interface Limits {
   reportsToHide: number;
   /** Largest recipe JSON, in bytes. */
   maxRecipeBytes: number;
-  /** Pending uploads older than this many ms, with no entry, are swept at startup. */
+  /** Pending uploads older than this many ms, with no entry, are swept. */
   sweepAgeMs: number;
+  /** The sweep runs at startup and then every this many ms while the server runs. */
+  sweepIntervalMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -34,6 +36,7 @@ export const DEFAULT_LIMITS: Limits = {
   reportsToHide: 3,
   maxRecipeBytes: 32 * 1024,
   sweepAgeMs: 10 * 60 * 1000,
+  sweepIntervalMs: 60 * 1000,
 };
 
 const ENV_NAMES: Record<keyof Limits, string> = {
@@ -45,6 +48,7 @@ const ENV_NAMES: Record<keyof Limits, string> = {
   reportsToHide: "REPORTS_TO_HIDE",
   maxRecipeBytes: "MAX_RECIPE_BYTES",
   sweepAgeMs: "SWEEP_AGE_MS",
+  sweepIntervalMs: "SWEEP_INTERVAL_MS",
 };
 
 /** Flag name of a limit: maxBodyBytes -> "max-body-bytes". */

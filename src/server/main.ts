@@ -1,8 +1,8 @@
 /**
  * Serves Atelier: `deno run -A src/server/main.ts [--port N] [--kv-path P] [--models-dir D]
  * [--client-dir D] [--experiments-dir D] [--hostname H] [--trust-proxy] [--public-url U] [--admin-token T] [--max-body-bytes N
- * ...]`. $PORT (8000) and $KV_PATH (./data/atelier.kv) are the defaults. On start it sweeps
- * what crashed uploads left in KV, then prints one JSON line
+ * ...]`. $PORT (8000) and $KV_PATH (./data/atelier.kv) are the defaults. On start, and then every
+ * --sweep-interval-ms, it sweeps what crashed uploads left in KV; then prints one JSON line
  * `{"event":"listening","hostname":...,"port":...}` on stdout. SIGINT/SIGTERM stop accepting, let requests in flight finish, and close KV.
  */
 import { dirname } from "node:path";
@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { createApp } from "./app.ts";
 import { DEFAULT_LIMITS, flagName, type Limits, limitsFrom, resolveLimits } from "./limits.ts";
 import { GalleryStore } from "./store/gallery_store.ts";
+import { startSweeper } from "./sweeper.ts";
 
 const limitFlags = Object.fromEntries(
   (Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]).map((
@@ -54,8 +55,15 @@ const limits = resolveLimits(
 
 await Deno.mkdir(dirname(kvPath), { recursive: true });
 const kv = await Deno.openKv(kvPath);
-const swept = await new GalleryStore(kv).sweep(limits.sweepAgeMs);
-if (swept) console.error(`gallery: swept ${swept} abandoned upload(s)`);
+const gallery = new GalleryStore(kv);
+const reportSwept = (n: number) => console.error(`gallery: swept ${n} abandoned upload(s)`);
+const swept = await gallery.sweep(limits.sweepAgeMs);
+if (swept) reportSwept(swept);
+const sweeper = startSweeper(gallery, {
+  intervalMs: Math.max(1000, limits.sweepIntervalMs),
+  maxAgeMs: limits.sweepAgeMs,
+  onSwept: reportSwept,
+});
 
 const app = createApp({
   kv,
@@ -81,6 +89,7 @@ async function stop(signal: string) {
   stopping = true;
   console.error(`${signal}: shutting down`);
   await server.shutdown();
+  await sweeper.stop();
   kv.close();
   Deno.exit(0);
 }
