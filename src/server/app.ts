@@ -8,6 +8,7 @@ import { describeIssues, PresetSchema } from "../shared/types.ts";
 import type { ServeEnv, ServerContext } from "./context.ts";
 import { Hono } from "./deps.ts";
 import { errorHandler, errorResponse } from "./errors.ts";
+import { ImagePool } from "./image_pool.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { KvRateLimiter } from "./rate_limit.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): AtelierApp {
     models: createModelStore(deps.modelsDir, { now }),
     limits,
     writes: new KvRateLimiter(deps.kv, { perMinute: limits.writesPerMinute, now }),
+    images: new ImagePool({ concurrency: limits.imageWorkers }),
     adminToken: deps.adminToken || undefined,
     clientDir: deps.clientDir ?? "dist/client",
     trustProxy: deps.trustProxy ?? false,

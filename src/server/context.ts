@@ -1,6 +1,7 @@
 /** What every route module gets from createApp: the stores, the limits and the clock. */
 import { type Context, HTTPException } from "./deps.ts";
 import { sha256Hex, timingSafeEqual } from "./hash.ts";
+import type { ImagePool } from "./image_pool.ts";
 import type { Limits } from "./limits.ts";
 import type { KvRateLimiter } from "./rate_limit.ts";
 import type { GalleryStore } from "./store/gallery_store.ts";
@@ -11,6 +12,8 @@ export interface ServerContext {
   models: ModelStore;
   limits: Limits;
   writes: KvRateLimiter;
+  /** Decodes uploads in workers, a few at a time. */
+  images: ImagePool;
   /** The moderator's token (--admin-token / ADMIN_TOKEN); undefined: no admin. */
   adminToken?: string;
   clientDir: string;

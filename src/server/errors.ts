@@ -20,6 +20,7 @@ export type ErrorCode =
   | "invalid_image"
   | "invalid_recipe"
   | "rate_limited"
+  | "busy"
   | "internal";
 
 const CODE_OF_STATUS: Record<number, ErrorCode> = {
@@ -32,6 +33,7 @@ const CODE_OF_STATUS: Record<number, ErrorCode> = {
   416: "range_not_satisfiable",
   422: "invalid_recipe",
   429: "rate_limited",
+  503: "busy",
 };
 
 /** An HTTP rejection with a stable code and a message that says what was expected. */

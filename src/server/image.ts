@@ -63,10 +63,13 @@ export function pngComplete(b: Uint8Array): boolean {
 const invalid = (detail: string, cause?: unknown) =>
   new ApiError(422, "invalid_image", `The image could not be decoded: ${detail}`, { cause });
 
-/** Validates and re-encodes an uploaded image; throws ApiError 413/415/422. */
+/**
+ * Validates and re-encodes an uploaded image; throws ApiError 413/415/422. sharp blocks the
+ * calling thread under Deno, so the server calls this through image_pool.ts (a worker).
+ */
 export async function processImage(
   bytes: Uint8Array,
-  limits: Pick<Limits, "maxPixels" | "maxSide" | "thumbSide">,
+  limits: Pick<Limits, "maxPixels" | "maxSide" | "maxInputSide" | "thumbSide">,
 ): Promise<ProcessedImage> {
   const kind = sniff(bytes);
   if (!kind) {
@@ -88,6 +91,14 @@ export async function processImage(
   }
   if (meta.format !== kind || !meta.width || !meta.height) {
     throw invalid(`the header says ${meta.format ?? "unknown"}, the magic bytes say ${kind}`);
+  }
+  const side = Math.max(meta.width, meta.height);
+  if (side > limits.maxInputSide) {
+    throw new ApiError(
+      413,
+      "image_too_large",
+      `The image is ${meta.width}x${meta.height}: the maximum is ${limits.maxInputSide} pixels per side`,
+    );
   }
   const pixels = meta.width * meta.height;
   if (pixels > limits.maxPixels) {

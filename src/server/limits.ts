@@ -9,6 +9,11 @@ export interface Limits {
   maxBodyBytes: number;
   /** Largest decoded image, in pixels (width * height), checked from the header before decoding. */
   maxPixels: number;
+  /**
+   * Longest side of an uploaded image, px, checked from the header before decoding: a
+   * 1x20,000,000 PNG is under maxPixels yet takes seconds of CPU to decode (issue 11).
+   */
+  maxInputSide: number;
   /** Stored images are resized to fit inside maxSide x maxSide. */
   maxSide: number;
   /** Long side of the stored thumbnail, px. */
@@ -17,6 +22,10 @@ export interface Limits {
   writesPerMinute: number;
   /** Distinct client addresses that must report an entry before it is hidden. */
   reportsToHide: number;
+  /** Uploads decoded at once, each in its own worker (more wait in a short queue). */
+  imageWorkers: number;
+  /** Most multipart parts in an upload (image, recipe, title): checked before parsing. */
+  maxFormParts: number;
   /** Largest recipe JSON, in bytes. */
   maxRecipeBytes: number;
   /** Pending uploads older than this many ms, with no entry, are swept. */
@@ -30,10 +39,14 @@ export const DEFAULT_LIMITS: Limits = {
   // 40 megapixels: above a 4096x4096 result (16.8 MP) with room for phone photos, well below
   // the ~1 GB of RGBA a decompression bomb would need to hurt.
   maxPixels: 40_000_000,
+  // 16384: libwebp's own limit (16383) rounded up; well above any camera or our results.
+  maxInputSide: 16384,
   maxSide: 4096,
   thumbSide: 320,
   writesPerMinute: 30,
   reportsToHide: 3,
+  imageWorkers: 2,
+  maxFormParts: 8,
   maxRecipeBytes: 32 * 1024,
   sweepAgeMs: 10 * 60 * 1000,
   sweepIntervalMs: 60 * 1000,
@@ -42,10 +55,13 @@ export const DEFAULT_LIMITS: Limits = {
 const ENV_NAMES: Record<keyof Limits, string> = {
   maxBodyBytes: "MAX_BODY_BYTES",
   maxPixels: "MAX_PIXELS",
+  maxInputSide: "MAX_INPUT_SIDE",
   maxSide: "MAX_SIDE",
   thumbSide: "THUMB_SIDE",
   writesPerMinute: "WRITES_PER_MINUTE",
   reportsToHide: "REPORTS_TO_HIDE",
+  imageWorkers: "IMAGE_WORKERS",
+  maxFormParts: "MAX_FORM_PARTS",
   maxRecipeBytes: "MAX_RECIPE_BYTES",
   sweepAgeMs: "SWEEP_AGE_MS",
   sweepIntervalMs: "SWEEP_INTERVAL_MS",

@@ -420,3 +420,60 @@ Deno.test("a 200 MB body is refused with 413 without being read, with and withou
     await s.close();
   }
 });
+
+Deno.test("a 1x20,000,000 PNG is refused from its header, before any decoding", async () => {
+  const s = await serveLocal(models);
+  try {
+    // 20 MP is under maxPixels (40 MP), but the side is over maxInputSide (16384).
+    const up = await post(s.url, uploadForm(await bombPng(1, 20_000_000)));
+    assert.equal(up.status, 413, JSON.stringify(up.body));
+    assert.equal(up.body.error.code, "image_too_large");
+    assert.match(up.body.error.message, /1x20000000: the maximum is 16384 pixels per side/);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("an upload is decoded off the request path: a concurrent GET answers quickly", async () => {
+  // A 6000x6000 16-bit PNG: 36 MP, under every limit, ~2 s of decoding (issue 11).
+  const deep = new Uint8Array(
+    await sharp({ create: { width: 6000, height: 6000, channels: 3, background: "#123456" } })
+      .toColourspace("rgb16").png().toBuffer(),
+  );
+  const s = await serveLocal(models);
+  try {
+    let done = false;
+    const upload = post(s.url, uploadForm(deep)).finally(() => done = true);
+    const latencies: number[] = [];
+    while (!done) {
+      const t0 = performance.now();
+      const res = await fetch(`${s.url}/api/presets`);
+      await res.body?.cancel();
+      latencies.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const up = await upload;
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    // Before: one GET waited for the whole decode (~2 s). 500 ms leaves room for a loaded machine.
+    const worst = Math.max(...latencies);
+    assert.ok(worst < 500, `a GET took ${Math.round(worst)} ms during the decode`);
+    assert.ok(latencies.length >= 5, `only ${latencies.length} GETs ran during the upload`);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("a form of 20,000 fields is refused with 400 before it is parsed", async () => {
+  const s = await serveLocal(models);
+  try {
+    const form = uploadForm(await image(20, 20));
+    // Known field names, so only the part count can refuse it (it was accepted: 201).
+    for (let i = 0; i < 20_000; i++) form.append("title", "t");
+    const up = await post(s.url, form);
+    assert.equal(up.status, 400, JSON.stringify(up.body));
+    assert.match(up.body.error.message, /more than 8 parts/);
+    assert.equal((await new GalleryStore(s.kv).census()).entry, undefined);
+  } finally {
+    await s.close();
+  }
+});

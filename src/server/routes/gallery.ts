@@ -1,6 +1,6 @@
 /**
  * The public gallery API. Uploads are multipart/form-data with an `image` (PNG, JPEG or WebP,
- * re-encoded by image.ts), a `recipe` (JSON, RecipeSchema, at most maxRecipeBytes) and an
+ * re-encoded by image.ts in a worker, image_pool.ts), a `recipe` (JSON, RecipeSchema, at most maxRecipeBytes) and an
  * optional `title`; the delete token is returned once and only its sha256 is stored. Writes
  * (upload, delete, report, unhide) share one per-client limit kept in KV (rate_limit.ts).
  * Reports hide an entry into a review queue; its owner (delete token) or the admin un-hides it
@@ -19,7 +19,6 @@ import {
 import { type Context, Hono } from "../deps.ts";
 import { ApiError, methodNotAllowed } from "../errors.ts";
 import { randomId, sha256Hex } from "../hash.ts";
-import { processImage } from "../image.ts";
 import {
   type BlobPart,
   CHUNK_BYTES,
@@ -56,7 +55,10 @@ export function galleryRoutes(ctx: ServerContext): Hono<ServeEnv> {
 
   app.post("/", async (c) => {
     await takeWrite(c);
-    const form = await readForm(c.req.raw, ctx.limits.maxBodyBytes);
+    const form = await readForm(c.req.raw, {
+      maxBytes: ctx.limits.maxBodyBytes,
+      maxParts: ctx.limits.maxFormParts,
+    });
     for (const key of form.keys()) {
       if (!FIELDS.has(key)) {
         throw new ApiError(
@@ -72,7 +74,7 @@ export function galleryRoutes(ctx: ServerContext): Hono<ServeEnv> {
     if (!(file instanceof File)) {
       throw new ApiError(400, "bad_request", "The form needs an `image` file field");
     }
-    const { image, thumb } = await processImage(
+    const { image, thumb } = await ctx.images.process(
       new Uint8Array(await file.arrayBuffer()),
       ctx.limits,
     );
