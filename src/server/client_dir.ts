@@ -35,7 +35,7 @@ export function contentType(name: string): string {
 
 /** Absolute path of a client file, or null for a name that is not a plain served file. */
 export function clientPath(dir: string, name: string): string | null {
-  if (!CLIENT_FILE_RE.test(name) || !(extname(name) in CONTENT_TYPES)) return null;
+  if (!CLIENT_FILE_RE.test(name) || !Object.hasOwn(CONTENT_TYPES, extname(name))) return null;
   return resolve(dir, name);
 }
 

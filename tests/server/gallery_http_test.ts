@@ -477,3 +477,25 @@ Deno.test("a form of 20,000 fields is refused with 400 before it is parsed", asy
     await s.close();
   }
 });
+
+Deno.test("a recipe whose net id is an inherited name gets no architecture", async () => {
+  const s = await serveLocal(models);
+  try {
+    // `"constructor" in ARCH_DEFAULTS` is true (Object.prototype); it is not an architecture.
+    const up = await post(
+      s.url,
+      uploadForm(await image(20, 20), {
+        recipe: recipe({ net: { id: "constructor", pooling: "max" } }),
+      }),
+    );
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const entry = await (await fetch(`${s.url}/api/gallery/${up.body.id}`)).json();
+    assert.equal(entry.architecture, null);
+    assert.equal(
+      (await (await fetch(`${s.url}/api/gallery?backbone=resnet50`)).json()).items.length,
+      0,
+    );
+  } finally {
+    await s.close();
+  }
+});
