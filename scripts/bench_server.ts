@@ -196,6 +196,9 @@ for (let i = 0; i < big.byteLength; i += shard.byteLength) big.set(shard, i);
 const sha = await sha256Hex(big);
 const shardName = `body-0-${sha.slice(0, 16)}.bin`;
 await Deno.writeFile(join(modelsDir, "bench-net", shardName), big);
+// A manifest the engine's parseManifest accepts (the server lists nothing else): one 1x1 conv,
+// 3 -> 524288 channels with bias, 4 * 524288 float16 elements = 4 MiB = the one body shard.
+const channels = big.byteLength / 2 / 4;
 await Deno.writeTextFile(
   join(modelsDir, "bench-net", "manifest.json"),
   JSON.stringify({
@@ -204,8 +207,26 @@ await Deno.writeTextFile(
     name: "Bench net",
     architecture: "resnet50",
     variant: "bench",
+    licence: "none",
+    source: { url: "generated" },
+    preprocess: { kind: "unit", order: "rgb", scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
     dtype: "float16",
     totalBytes: big.byteLength,
+    headBytes: 0,
+    layers: [{ name: "conv1", node: "conv1", channels, stride: 1, kind: "feature" }],
+    graph: [{
+      op: "conv2d",
+      name: "conv1",
+      input: "input",
+      kernel: "conv1/kernel",
+      bias: "conv1/bias",
+      strides: [1, 1],
+      padding: "same",
+    }],
+    weights: [
+      { name: "conv1/kernel", shape: [1, 1, 3, channels], group: "body" },
+      { name: "conv1/bias", shape: [channels], group: "body" },
+    ],
     shards: [{ path: shardName, bytes: big.byteLength, sha256: sha, group: "body" }],
   }),
 );
