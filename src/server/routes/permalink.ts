@@ -12,7 +12,7 @@ import { ApiError, methodNotAllowed } from "../errors.ts";
 import { escapeHtml, jsonForScript } from "../html.ts";
 import { requestOrigin } from "../origin.ts";
 import type { GalleryRecord } from "../store/gallery_store.ts";
-import { GALLERY_ID_RE } from "./gallery.ts";
+import { GALLERY_ID_RE } from "./_gallery_input.ts";
 
 export function permalinkRoutes(ctx: ServerContext): Hono<ServeEnv> {
   const app = new Hono<ServeEnv>();

@@ -13,14 +13,12 @@
  */
 import type { Recipe } from "../../shared/types.ts";
 import { timingSafeEqual } from "../hash.ts";
+import { deletePrefix, sweepAbandoned } from "./_sweep.ts";
 import {
-  afterChunks,
   type BlobPart,
-  CHUNK_PREFIX,
   chunkPrefix,
   entryKey,
   GALLERY_PREFIX,
-  PENDING_PREFIX,
   pendingKey,
   reportKey,
   reportPrefix,
@@ -142,7 +140,7 @@ export class GalleryStore {
       if (!done.ok) throw new Error(`gallery: entry ${id} was written concurrently`);
       return true;
     } catch (e) {
-      await this.deleteChunks(id).catch(() => {});
+      await deletePrefix(this.kv, chunkPrefix(id)).catch(() => {});
       await this.kv.delete(pendingKey(id)).catch(() => {});
       throw e;
     }
@@ -160,23 +158,6 @@ export class GalleryStore {
       }
       const res = await op.commit();
       if (!res.ok) throw new Error(`gallery: chunk commit of ${id} failed`);
-    }
-  }
-
-  private async deleteChunks(id: string): Promise<void> {
-    await this.deletePrefix(chunkPrefix(id));
-  }
-
-  private async deletePrefix(prefix: Deno.KvKey): Promise<number> {
-    let n = 0;
-    while (true) {
-      const keys: Deno.KvKey[] = [];
-      for await (const e of this.kv.list({ prefix }, { limit: 100 })) keys.push(e.key);
-      if (!keys.length) return n;
-      const op = this.kv.atomic();
-      for (const k of keys) op.delete(k);
-      await op.commit();
-      n += keys.length;
     }
   }
 
@@ -253,8 +234,8 @@ export class GalleryStore {
     if (r.value.hiddenAt !== undefined) op = op.delete(reviewKey(r.value.hiddenAt, id));
     if (!(await op.commit()).ok) return this.delete(id, tokenHash, opts);
     this.invalidate();
-    await this.deleteChunks(id);
-    await this.deletePrefix(reportPrefix(id));
+    await deletePrefix(this.kv, chunkPrefix(id));
+    await deletePrefix(this.kv, reportPrefix(id));
     return "deleted";
   }
 
@@ -333,32 +314,11 @@ export class GalleryStore {
   }
 
   /**
-   * Removes what crashed uploads and deletes left behind: chunks of a pending upload older than
-   * `maxAgeMs`, and chunks whose id has neither an entry nor a pending marker. Returns the
-   * number of ids cleaned.
+   * Removes what crashed uploads and deletes left behind (see sweepAbandoned in _sweep.ts);
+   * returns the number of ids cleaned.
    */
-  async sweep(maxAgeMs: number): Promise<number> {
-    let cleaned = 0;
-    for await (const p of this.kv.list<{ startedAt: number }>({ prefix: PENDING_PREFIX })) {
-      if (this.now() - p.value.startedAt < maxAgeMs) continue;
-      const id = p.key[2] as string;
-      if (!(await this.kv.get(entryKey(id))).versionstamp) await this.deleteChunks(id);
-      await this.kv.atomic().check(p).delete(p.key).commit();
-      cleaned++;
-    }
-    let start: Deno.KvKey | undefined;
-    while (true) {
-      const sel = start ? { prefix: CHUNK_PREFIX, start } : { prefix: CHUNK_PREFIX };
-      const [first] = await Array.fromAsync(this.kv.list(sel, { limit: 1 }));
-      if (!first) return cleaned;
-      const id = first.key[2] as string;
-      const [entry, pending] = await this.kv.getMany([entryKey(id), pendingKey(id)]);
-      if (!entry.versionstamp && !pending.versionstamp) {
-        await this.deleteChunks(id);
-        cleaned++;
-      }
-      start = afterChunks(id); // the next list starts at the following id
-    }
+  sweep(maxAgeMs: number): Promise<number> {
+    return sweepAbandoned(this.kv, maxAgeMs, this.now);
   }
 
   /** Every key under ["gallery"], grouped by kind; for consistency checks in tests. */
