@@ -1,9 +1,11 @@
 /**
  * Serves Atelier: `deno run -A src/server/main.ts [--port N] [--kv-path P] [--models-dir D]
- * [--client-dir D] [--experiments-dir D] [--hostname H] [--trust-proxy] [--public-url U] [--admin-token T] [--max-body-bytes N
- * ...]`. $PORT (8000) and $KV_PATH (./data/atelier.kv) are the defaults. On start, and then every
- * --sweep-interval-ms, it sweeps what crashed uploads left in KV; then prints one JSON line
- * `{"event":"listening","hostname":...,"port":...}` on stdout. SIGINT/SIGTERM stop accepting, let requests in flight finish, and close KV.
+ * [--client-dir D] [--experiments-dir D] [--hostname H] [--trust-proxy] [--public-url U]
+ * [--admin-token T] [--max-body-bytes N ...]`. $PORT (8000) and $KV_PATH (./data/atelier.kv) are
+ * the defaults; $PUBLIC_URL and $ADMIN_TOKEN stand for their flags. On start, and then every
+ * --sweep-interval-ms, it sweeps what crashed uploads left in KV; it prints one JSON line
+ * `{"event":"listening","hostname":...,"port":...}` on stdout. SIGINT/SIGTERM stop accepting,
+ * let requests in flight finish, stop the sweeper and close KV.
  */
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
