@@ -454,9 +454,10 @@ Deno.test("an upload is decoded off the request path: a concurrent GET answers q
     }
     const up = await upload;
     assert.equal(up.status, 201, JSON.stringify(up.body));
-    // Before: one GET waited for the whole decode (~2 s). 500 ms leaves room for a loaded machine.
+    // Before: one GET waited for the whole decode (~2 s here) and only 2 GETs ran in all.
+    // 1 s leaves room for a machine loaded by other work.
     const worst = Math.max(...latencies);
-    assert.ok(worst < 500, `a GET took ${Math.round(worst)} ms during the decode`);
+    assert.ok(worst < 1000, `a GET took ${Math.round(worst)} ms during the decode`);
     assert.ok(latencies.length >= 5, `only ${latencies.length} GETs ran during the upload`);
   } finally {
     await s.close();
