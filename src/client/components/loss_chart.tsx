@@ -45,6 +45,13 @@ export function iterationTicks(n: number): number[] {
   return ticks;
 }
 
+/** Where the run moves to a new scale: the 1-based step that starts it, and the scale. */
+export function scaleBoundaries(h: LossPoint[]): { i: number; s: ScaleInfo }[] {
+  return h.flatMap((p, i) =>
+    i > 0 && p.scale && h[i - 1].scale?.index !== p.scale.index ? [{ i: i + 1, s: p.scale }] : []
+  );
+}
+
 export function LossChart(props: { history: LossPoint[] }) {
   const h = props.history;
   if (h.length < 2) return <p class="hint">The loss chart appears after two iterations.</p>;
@@ -61,9 +68,7 @@ export function LossChart(props: { history: LossPoint[] }) {
   const x = (i: number) => M.left + ((i - 1) / (n - 1)) * pw;
   const y = (v: number) => M.top + ph - ((Math.log10(v) - lo) / (hi - lo)) * ph;
   const decades = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
-  const boundaries = h.flatMap((p, i) =>
-    i > 0 && p.scale && h[i - 1].scale?.index !== p.scale.index ? [{ i: i + 1, s: p.scale }] : []
-  );
+  const boundaries = scaleBoundaries(h);
   const last = h[n - 1].losses;
   return (
     <figure class="chart" data-testid="loss-chart">
