@@ -1,13 +1,14 @@
 /**
  * Builds the studio client into dist/client/: esbuild bundles src/client/main.tsx (the page)
  * and src/client/worker.ts (the engine) with content-hashed names, copies the tfjs WASM
- * binaries under hashed names, writes index.html (no inline script: the server's CSP forbids
+ * binaries under hashed names, adds the example images (scripts/build_examples.ts), writes index.html (no inline script: the server's CSP forbids
  * it) and build.json with bundle sizes. Skips all work when no input changed since the last
  * build, so `deno task start` can call it on every start.
  *
  *   deno run -A scripts/build_client.ts [--force]
  */
 import * as esbuild from "esbuild";
+import { buildExamples } from "./build_examples.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const OUT = new URL("dist/client/", ROOT);
@@ -19,7 +20,12 @@ const WASM_FILES = [
 ];
 /** Everything the bundles depend on; a change to any of them rebuilds. */
 const INPUT_DIRS = ["src/client/", "src/shared/"];
-const INPUT_FILES = ["deno.json", "deno.lock", "scripts/build_client.ts"];
+const INPUT_FILES = [
+  "deno.json",
+  "deno.lock",
+  "scripts/build_client.ts",
+  "scripts/build_examples.ts",
+];
 
 /** What build.json records. */
 export interface BuildInfo {
@@ -153,6 +159,8 @@ export async function buildClient(opts: { force?: boolean } = {}): Promise<Build
 </html>
 `,
     );
+    // The example photos and paintings (from ../shared when present) live beside the bundles.
+    await buildExamples(OUT);
     const files: BuildInfo["files"] = {};
     for await (const f of walk(OUT)) {
       const name = f.pathname.slice(new URL(OUT).pathname.length);

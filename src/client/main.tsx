@@ -53,6 +53,9 @@ function App() {
   const [presets, setPresets] = useState<Preset[]>([]);
   const [settings, setSettingsState] = useState<Settings>(loadSettings);
   const [notices, setNotices] = useState<Notice[]>([]);
+  // On narrow screens the views collapse behind a menu button (style.css hides .menu-toggle
+  // on wide ones).
+  const [menuOpen, setMenuOpen] = useState(false);
 
   const setSettings = useCallback((s: Settings) => {
     setSettingsState(s);
@@ -75,6 +78,7 @@ function App() {
     u.searchParams.delete("remix");
     history.replaceState(null, "", u);
     setViewState(v);
+    setMenuOpen(false);
   };
 
   useEffect(() =>
@@ -142,7 +146,16 @@ function App() {
     <>
       <header>
         <h1>Atelier</h1>
-        <nav aria-label="Views">
+        <button
+          type="button"
+          class="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="views-nav"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          <span aria-hidden="true">☰</span> Menu
+        </button>
+        <nav id="views-nav" aria-label="Views" class={menuOpen ? "open" : undefined}>
           {VIEWS.map((v) => (
             <button
               key={v}

@@ -134,10 +134,20 @@ export async function openStudio(page: Page, base: string, query = ""): Promise<
   return (await badge.getAttribute("data-backend"))!;
 }
 
-/** Sets the inputs and a tiny, fast recipe on darknet-tiny. */
-export async function tinySetup(page: Page, opts: { size?: number; iterations?: number } = {}) {
-  await page.getByLabel("Content image", { exact: true }).setInputFiles(CONTENT);
-  await page.getByLabel("Style images", { exact: true }).setInputFiles(STYLE);
+/** Opens the studio's "More options" (the settings) unless it is open. */
+export async function moreOptions(page: Page): Promise<void> {
+  const details = page.locator("details.more-options");
+  if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) {
+    await details.locator("summary").first().click();
+  }
+}
+
+/** Sets a tiny, fast recipe on darknet-tiny under "More options". */
+export async function tinySettings(
+  page: Page,
+  opts: { size?: number; iterations?: number } = {},
+): Promise<void> {
+  await moreOptions(page);
   await page.getByLabel("Backbone", { exact: true }).selectOption("darknet-tiny");
   await page.getByLabel("Output size (px, long side)").fill(String(opts.size ?? 48));
   await page.getByLabel("Output size (px, long side)").dispatchEvent("change");
@@ -145,9 +155,16 @@ export async function tinySetup(page: Page, opts: { size?: number; iterations?: 
   await page.getByLabel("Iterations", { exact: true }).dispatchEvent("change");
 }
 
-/** Clicks Run and waits for the run to finish; returns the first and last displayed loss. */
+/** Sets the inputs from files and a tiny, fast recipe on darknet-tiny. */
+export async function tinySetup(page: Page, opts: { size?: number; iterations?: number } = {}) {
+  await page.getByLabel("Content image", { exact: true }).setInputFiles(CONTENT);
+  await page.getByLabel("Style images", { exact: true }).setInputFiles(STYLE);
+  await tinySettings(page, opts);
+}
+
+/** Clicks Paint and waits for the run to finish; returns the first and last displayed loss. */
 export async function runToEnd(page: Page, timeout = 120_000) {
-  await page.getByRole("button", { name: "Run", exact: true }).click();
+  await page.getByRole("button", { name: "Paint", exact: true }).click();
   const status = page.getByTestId("status");
   await page.locator("[data-testid=status][data-status=running]").waitFor({ timeout: 10_000 });
   await page.locator("[data-testid=status][data-status=idle]").waitFor({ timeout });

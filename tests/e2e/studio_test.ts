@@ -171,7 +171,7 @@ Deno.test("studio explains bad files and failed downloads and stays usable", opt
 
     await context.route("**/models/darknet-tiny/*.bin", (route) => route.fulfill({ status: 404 }));
     await tinySetup(page);
-    await page.getByRole("button", { name: "Run", exact: true }).click();
+    await page.getByRole("button", { name: "Paint", exact: true }).click();
     await alerts.filter({ hasText: /\.bin: HTTP 404/ }).waitFor({ timeout: 60_000 });
     await shot(page, "11-download-failed");
 

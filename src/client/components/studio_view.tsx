@@ -1,10 +1,12 @@
 /**
- * The studio: inputs, settings, run/pause/stop with a live preview, the loss chart, speed and
- * ETA, and the result with download and share. The last result survives a reload (IndexedDB).
+ * The studio: example and own inputs, one Paint button (settings behind "More options"),
+ * pause/resume/stop with a live preview, the loss chart, elapsed time and ETA from the measured
+ * speed, the backend, and the result with download and share. The last result survives a
+ * reload (IndexedDB).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { LayerInfo } from "../../shared/nets/manifest.ts";
-import type { LossValues, StylizeEvent } from "../../shared/render.ts";
+import type { StylizeEvent } from "../../shared/render.ts";
 import type { ModelSummary, Preset } from "../../shared/types.ts";
 import type { BackendInfo, RawImage } from "../protocol.ts";
 import type { Engine } from "../state/engine.ts";
@@ -14,8 +16,12 @@ import { type RunOutput, runRecipe } from "../state/run.ts";
 import type { Settings } from "../state/settings.ts";
 import type { Inputs } from "../state/inputs.ts";
 import { AdvancedPanel } from "./advanced_panel.tsx";
+import { ExamplesPicker } from "./examples_picker.tsx";
+import { FirstHint } from "./first_hint.tsx";
+import { HeroStrip } from "./hero_strip.tsx";
 import { InputsPanel } from "./inputs_panel.tsx";
-import { LossChart } from "./loss_chart.tsx";
+import { LossChart, type LossPoint, type ScaleInfo } from "./loss_chart.tsx";
+import { MoreOptions } from "./more_options.tsx";
 import { RgbaCanvas } from "./rgba_canvas.tsx";
 import { formatBytes, SettingsForm } from "./settings_form.tsx";
 import { SharePanel } from "./share_panel.tsx";
@@ -34,9 +40,23 @@ export interface StudioProps {
   notify: (message: string) => void;
 }
 
-function fmtTime(s: number): string {
-  if (!isFinite(s)) return "–";
-  return s < 90 ? `${Math.round(s)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+/** "42 s", "3 min 5 s"; "–" when unknown. */
+export function fmtTime(s: number): string {
+  if (!isFinite(s) || s < 0) return "–";
+  const r = Math.round(s);
+  return r < 90 ? `${r} s` : `${Math.floor(r / 60)} min ${r % 60} s`;
+}
+
+/** Pyramid runs add `scale` to their progress events; older engines do not. */
+type ScaledEvent = StylizeEvent & { scale?: ScaleInfo };
+
+/** The backend in one phrase: name, then its threads or adapter when the engine reports them. */
+export function backendLabel(b: BackendInfo): string {
+  const extra = b as BackendInfo & { threads?: number; adapter?: string };
+  const parts: string[] = [b.name];
+  if (extra.adapter) parts.push(extra.adapter);
+  if (extra.threads) parts.push(`${extra.threads} thread${extra.threads === 1 ? "" : "s"}`);
+  return parts.join(", ");
 }
 
 export function StudioView(props: StudioProps) {
@@ -45,8 +65,8 @@ export function StudioView(props: StudioProps) {
   const [layers, setLayers] = useState<LayerInfo[]>([]);
   const [status, setStatus] = useState<Status>("idle");
   const [download, setDownload] = useState<{ loaded: number; total: number }>();
-  const [history, setHistory] = useState<LossValues[]>([]);
-  const [event, setEvent] = useState<StylizeEvent>();
+  const [history, setHistory] = useState<LossPoint[]>([]);
+  const [event, setEvent] = useState<ScaledEvent>();
   const [preview, setPreview] = useState<RawImage>();
   const [result, setResult] = useState<RunOutput>();
   const firstLoss = useRef<number>();
@@ -74,8 +94,9 @@ export function StudioView(props: StudioProps) {
       else if (m.type === "loaded") setDownload(undefined);
       else if (m.type === "progress") {
         firstLoss.current ??= m.event.losses.total;
-        setEvent(m.event);
-        setHistory((h) => [...h, m.event.losses]);
+        const ev: ScaledEvent = m.event;
+        setEvent(ev);
+        setHistory((h) => [...h, { losses: ev.losses, scale: ev.scale }]);
         if (m.event.preview) setPreview(m.event.preview);
       }
     }), [engine]);
@@ -108,45 +129,41 @@ export function StudioView(props: StudioProps) {
   };
 
   const ready = !!model && !!inputs.content && inputs.styles.length > 0 && !!props.backend;
-  const rate = event ? event.iteration / (event.elapsedMs / 1000) : 0;
-  const eta = event ? (event.iterations - event.iteration) / rate : NaN;
+  const rate = event && event.elapsedMs > 0 ? event.iteration / (event.elapsedMs / 1000) : 0;
+  const eta = event && rate > 0 ? (event.iterations - event.iteration) / rate : NaN;
+  const busy = status !== "idle";
   return (
     <div class="studio">
-      <InputsPanel
-        content={inputs.content}
-        styles={inputs.styles}
-        onContent={inputs.addContent}
-        onStyles={inputs.addStyles}
-        onStylesChange={inputs.setStyles}
-      />
-      <div class="controls">
-        <SettingsForm
-          settings={settings}
-          models={props.models}
-          presets={props.presets}
-          onChange={props.setSettings}
-          onPreset={props.onPreset}
-          disabled={status !== "idle"}
+      <div class="setup">
+        <FirstHint />
+        <HeroStrip />
+        <ExamplesPicker
+          content={inputs.content}
+          styles={inputs.styles}
+          onContent={inputs.setContent}
+          onStyles={inputs.setStyles}
+          notify={props.notify}
+          disabled={busy}
         />
-        <AdvancedPanel
-          settings={settings}
-          architecture={model?.architecture ?? ""}
-          layers={layers}
-          onChange={props.setSettings}
-          disabled={status !== "idle"}
+        <InputsPanel
+          content={inputs.content}
+          styles={inputs.styles}
+          onContent={inputs.addContent}
+          onStyles={inputs.addStyles}
+          onStylesChange={inputs.setStyles}
         />
-        <div class="row run-buttons">
+        <div class="run-buttons">
           <button
             type="button"
-            class="primary"
-            disabled={!ready || status !== "idle"}
+            class="primary paint"
+            disabled={!ready || busy}
             onClick={run}
           >
-            Run
+            Paint
           </button>
           <button
             type="button"
-            disabled={status === "idle"}
+            disabled={!busy}
             onClick={() => {
               if (status === "running") engine.pause();
               else engine.resume();
@@ -155,12 +172,12 @@ export function StudioView(props: StudioProps) {
           >
             {status === "paused" ? "Resume" : "Pause"}
           </button>
-          <button type="button" disabled={status === "idle"} onClick={() => engine.stop()}>
+          <button type="button" disabled={!busy} onClick={() => engine.stop()}>
             Stop
           </button>
         </div>
-        {!ready && status === "idle" && (
-          <p class="hint">Add a content image and at least one style image to run.</p>
+        {!ready && !busy && (
+          <p class="hint">Choose a photo and a painting (or your own images) to paint.</p>
         )}
         {download && (
           <label class="download">
@@ -169,6 +186,23 @@ export function StudioView(props: StudioProps) {
             <progress max={download.total} value={download.loaded} />
           </label>
         )}
+        <MoreOptions>
+          <SettingsForm
+            settings={settings}
+            models={props.models}
+            presets={props.presets}
+            onChange={props.setSettings}
+            onPreset={props.onPreset}
+            disabled={busy}
+          />
+          <AdvancedPanel
+            settings={settings}
+            architecture={model?.architecture ?? ""}
+            layers={layers}
+            onChange={props.setSettings}
+            disabled={busy}
+          />
+        </MoreOptions>
       </div>
       <section class="output" aria-label="Output">
         <RgbaCanvas image={preview ?? result?.raw} label="Live preview" testId="preview" />
@@ -178,13 +212,26 @@ export function StudioView(props: StudioProps) {
               <>
                 Iteration <span data-testid="iteration">{event.iteration}</span> of{" "}
                 {event.iterations}
+                {event.scale &&
+                  ` (scale ${
+                    event.scale.index + 1
+                  } of ${event.scale.count}, ${event.scale.size} px)`}
                 {" · "}loss{" "}
                 <span data-testid="loss" data-first={firstLoss.current}>
                   {event.losses.total.toPrecision(4)}
                 </span>{" "}
-                (from {firstLoss.current?.toPrecision(4)}) · {rate.toFixed(2)} it/s · ETA{" "}
-                {fmtTime(eta)}
+                (from {firstLoss.current?.toPrecision(4)})
+                <br />
+                <span data-testid="elapsed">{fmtTime(event.elapsedMs / 1000)}</span> elapsed ·{" "}
+                {rate.toFixed(2)} it/s · {status === "idle" ? "done" : (
+                  <>
+                    ETA <span data-testid="eta">{fmtTime(eta)}</span>
+                  </>
+                )}
+                {props.backend && <>{" · "}on {backendLabel(props.backend)}</>}
                 {status === "paused" && " · paused"}
+                {status === "idle" && result?.aborted &&
+                  " · stopped: the best image so far is kept"}
               </>
             )
             : status === "idle"

@@ -82,3 +82,41 @@ export interface ExperimentSummary {
 }
 
 export const listExperiments = () => json<{ experiments: ExperimentSummary[] }>("/api/experiments");
+
+/** One cell of an experiment's results.json, as far as the Reports view reads it. */
+export interface ExperimentCell {
+  net: string;
+  fix: string;
+  init: string;
+  /** Relative to the experiment folder, e.g. "images/<file>.png". */
+  image?: string;
+  /** The judges' style distance the style weight was chosen by (lower is better). */
+  headline?: number;
+  seconds?: number;
+}
+
+/** What the Reports view reads of results.json (scripts/experiment.ts writes it). */
+export interface ExperimentResults {
+  meta: {
+    date?: string;
+    quick?: boolean;
+    size?: number;
+    iterations?: number;
+    backend?: string;
+    seconds?: number;
+    judges?: string[];
+  };
+  cells: ExperimentCell[];
+}
+
+/** An experiment's results.json; cells without the fields the view needs are dropped. */
+export async function getExperimentResults(name: string): Promise<ExperimentResults> {
+  const raw = await json<{ meta?: ExperimentResults["meta"]; cells?: unknown[] }>(
+    `/experiments/${encodeURIComponent(name)}/results.json`,
+  );
+  const cells = (Array.isArray(raw.cells) ? raw.cells : []).filter((c): c is ExperimentCell =>
+    typeof c === "object" && c !== null && typeof (c as ExperimentCell).net === "string" &&
+    typeof (c as ExperimentCell).fix === "string" && typeof (c as ExperimentCell).init === "string"
+  );
+  return { meta: raw.meta ?? {}, cells };
+}

@@ -11,6 +11,8 @@ export interface Inputs {
   content?: InputImage;
   styles: StyleInput[];
   addContent: (files: File[]) => void;
+  /** Sets an already decoded content image (an example). */
+  setContent: (image: InputImage) => void;
   addStyles: (files: File[]) => void;
   setStyles: (styles: StyleInput[]) => void;
 }
@@ -87,6 +89,7 @@ export function useInputs(notify: (message: string) => void): Inputs {
     content,
     styles,
     addContent,
+    setContent,
     addStyles: async (files) => {
       const imgs = await read(files);
       setStylesState((cur) => {
