@@ -53,6 +53,29 @@ Deno.test("GET /api/models lists the manifests the engine accepts and skips the 
   });
 });
 
+Deno.test("GET /api/models follows a model folder that is a symlink", async () => {
+  // A models folder whose entries link elsewhere (another disk, a shared install) used to list
+  // nothing: Deno's DirEntry.isDirectory is false for a link.
+  const linked = await Deno.makeTempDir({ prefix: "atelier-linked-" });
+  try {
+    await Deno.symlink(join(models.modelsDir, "tiny-net"), join(linked, "tiny-net"));
+    await Deno.symlink(join(models.root, "missing"), join(linked, "dangling"));
+    const kv = await Deno.openKv(":memory:");
+    try {
+      const app = createApp({ kv, modelsDir: linked, clientDir: join(models.root, "none") });
+      const list = await (await app.request("/api/models")).json();
+      assert.deepEqual(list.map((m: { id: string }) => m.id), ["tiny-net"]);
+      const shard = await app.request(`/models/tiny-net/${models.shardName}`);
+      assert.equal(shard.status, 200);
+      assert.deepEqual(new Uint8Array(await shard.arrayBuffer()), models.shard);
+    } finally {
+      kv.close();
+    }
+  } finally {
+    await Deno.remove(linked, { recursive: true });
+  }
+});
+
 Deno.test("GET /models/:id/manifest.json has a strong ETag, no-cache and answers 304", async () => {
   await withApp(async (app) => {
     const res = await app.request("/models/tiny-net/manifest.json");

@@ -77,7 +77,9 @@ async function scan(root: string): Promise<Map<string, InstalledModel>> {
     return out;
   }
   for (const d of dirs) {
-    if (!d.isDirectory || !MODEL_ID_RE.test(d.name)) continue;
+    if (!MODEL_ID_RE.test(d.name) || !(d.isDirectory || await isDirLink(resolve(root, d.name)))) {
+      continue;
+    }
     try {
       const model = await readModel(root, d.name);
       out.set(model.summary.id, model);
@@ -86,6 +88,15 @@ async function scan(root: string): Promise<Map<string, InstalledModel>> {
     }
   }
   return out;
+}
+
+/** A model folder may be a link (e.g. to another disk): follow it. */
+async function isDirLink(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 async function readModel(root: string, dirName: string): Promise<InstalledModel> {
