@@ -13,12 +13,24 @@
  */
 import type { Recipe } from "../../shared/types.ts";
 import { timingSafeEqual } from "../hash.ts";
+import {
+  distinctInputs,
+  dropGenerations,
+  type EntryInputs,
+  getInput,
+  type InputBlob,
+  type InputRef,
+  type NewInput,
+  readInput,
+} from "./_inputs.ts";
 import { deletePrefix, sweepAbandoned } from "./_sweep.ts";
 import {
   type BlobPart,
   chunkPrefix,
   entryKey,
   GALLERY_PREFIX,
+  inputChunkPrefix,
+  inputKey,
   pendingKey,
   reportKey,
   reportPrefix,
@@ -30,7 +42,7 @@ import {
   timeKey,
 } from "./keys.ts";
 
-export type { BlobPart };
+export type { BlobPart, EntryInputs, InputBlob, InputRef, NewInput };
 
 export const CHUNK_BYTES = 60_000;
 /** 10 x 60 000 bytes = 600 kB per commit, under the ~800 KB atomic limit with room for keys. */
@@ -66,6 +78,8 @@ export interface GalleryRecord extends GallerySummary {
   hidden: boolean;
   /** When reports hid the entry (ms); absent while visible. */
   hiddenAt?: number;
+  /** The photo (null: private) and paintings it was made from; absent on older entries. */
+  inputs?: EntryInputs<InputRef>;
 }
 
 /** One entry waiting for review: hidden by reports. */
@@ -78,6 +92,8 @@ export interface NewEntry {
   record: GalleryRecord;
   image: Uint8Array;
   thumb: Uint8Array;
+  /** Re-encoded inputs; their refs must match record.inputs. */
+  inputs?: EntryInputs<NewInput>;
 }
 
 export interface ListPage {
@@ -114,7 +130,10 @@ export class GalleryStore {
     this.pages.clear();
   }
 
-  /** Writes chunks, then the entry and its indexes atomically; false when the id is taken. */
+  /**
+   * Writes chunks, then the entry, its indexes and its inputs' reference counts atomically;
+   * false when the id is taken. An input already stored is only counted, not written again.
+   */
   async put(entry: NewEntry): Promise<boolean> {
     const { record } = entry;
     const id = record.id;
@@ -124,40 +143,68 @@ export class GalleryStore {
       .set(pendingKey(id), { startedAt: this.now() })
       .commit();
     if (!mark.ok) return false;
+    const inputs = distinctInputs(entry.inputs);
+    /** Inputs whose chunks this upload wrote under gen = id. */
+    const wrote = new Set<string>();
     try {
-      await this.writeChunks(id, "image", entry.image);
-      await this.writeChunks(id, "thumb", entry.thumb);
+      await this.writeChunks(chunkPrefix(id, "image"), entry.image);
+      await this.writeChunks(chunkPrefix(id, "thumb"), entry.thumb);
       const summary = summaryOf(record);
-      let op = this.kv.atomic()
-        .check({ key: entryKey(id), versionstamp: null })
-        .check({ key: pendingKey(id), versionstamp: mark.versionstamp })
-        .set(entryKey(id), record)
-        .set(timeKey(record), summary)
-        .delete(pendingKey(id));
-      for (const tag of record.tags) op = op.set(tagKey(tag, record), summary);
-      const done = await op.commit();
-      this.invalidate();
-      if (!done.ok) throw new Error(`gallery: entry ${id} was written concurrently`);
-      return true;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const stored = await this.kv.getMany<InputBlob[]>([...inputs.keys()].map(inputKey));
+        let op = this.kv.atomic()
+          .check({ key: entryKey(id), versionstamp: null })
+          .check({ key: pendingKey(id), versionstamp: mark.versionstamp })
+          .set(entryKey(id), record)
+          .set(timeKey(record), summary)
+          .delete(pendingKey(id));
+        for (const tag of record.tags) op = op.set(tagKey(tag, record), summary);
+        for (const r of stored) {
+          const sha = r.key[2] as string;
+          op = op.check(r);
+          if (r.value) {
+            op = op.set(r.key, { ...r.value, refs: r.value.refs + 1 });
+            continue;
+          }
+          const input = inputs.get(sha)!;
+          if (!wrote.has(sha)) {
+            await this.writeChunks(inputChunkPrefix(sha, id), input.bytes);
+            wrote.add(sha);
+          }
+          const blob: InputBlob = {
+            ...input.ref,
+            chunks: Math.ceil(input.bytes.byteLength / CHUNK_BYTES),
+            gen: id,
+            refs: 1,
+          };
+          op = op.set(r.key, blob);
+        }
+        const done = await op.commit();
+        if (!done.ok) continue; // an input record changed under us: read the counts again
+        this.invalidate();
+        // Chunks written before another upload of the same bytes committed its record first.
+        const lost = stored.filter((r) => r.value && wrote.has(r.key[2] as string));
+        await dropGenerations(this.kv, lost.map((r) => [r.key[2] as string, id]));
+        return true;
+      }
+      throw new Error(`gallery: entry ${id} kept conflicting on its inputs`);
     } catch (e) {
       await deletePrefix(this.kv, chunkPrefix(id)).catch(() => {});
+      await dropGenerations(this.kv, [...wrote].map((sha) => [sha, id])).catch(() => {});
       await this.kv.delete(pendingKey(id)).catch(() => {});
       throw e;
     }
   }
 
-  private async writeChunks(id: string, part: BlobPart, bytes: Uint8Array): Promise<void> {
+  private async writeChunks(prefix: Deno.KvKey, bytes: Uint8Array): Promise<void> {
     const n = Math.ceil(bytes.byteLength / CHUNK_BYTES);
     for (let first = 0; first < n; first += CHUNKS_PER_COMMIT) {
       const op = this.kv.atomic();
       for (let i = first; i < Math.min(n, first + CHUNKS_PER_COMMIT); i++) {
-        op.set(
-          [...chunkPrefix(id, part), i],
-          bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES),
-        );
+        op.set([...prefix, i], bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
       }
       const res = await op.commit();
-      if (!res.ok) throw new Error(`gallery: chunk commit of ${id} failed`);
+      if (!res.ok) throw new Error(`gallery: chunk commit under ${prefix.join("/")} failed`);
     }
   }
 
@@ -177,6 +224,13 @@ export class GalleryStore {
     }
     if (at !== out.byteLength) throw new Error(`gallery: ${record.id} ${part} is incomplete`);
     return out;
+  }
+
+  /** A stored input image (used by at least one entry) and its bytes, or null. */
+  async input(sha256: string): Promise<{ blob: InputBlob; bytes: Uint8Array } | null> {
+    const r = await getInput(this.kv, sha256);
+    if (!r.value) return null;
+    return { blob: r.value, bytes: await readInput(this.kv, r.value) };
   }
 
   /** Newest first; `tag` restricts to one net id or architecture. Throws on a bad cursor. */
@@ -218,25 +272,43 @@ export class GalleryStore {
 
   /**
    * Deletes an entry, visible or hidden, when `tokenHash` matches its delete token or `admin`
-   * is set: "deleted", "forbidden" or "not_found". The entry, its indexes and its review item go
-   * in one commit; chunks and reports follow (sweep catches a crash).
+   * is set: "deleted", "forbidden" or "not_found". The entry, its indexes, its review item and
+   * its inputs' reference counts go in one commit guarded by the versionstamps of the entry and
+   * of each input record; an input no other entry uses loses its record there. Chunks and
+   * reports follow (sweep catches a crash).
    */
   async delete(
     id: string,
     tokenHash: string,
     opts: { admin?: boolean } = {},
   ): Promise<"deleted" | "forbidden" | "not_found"> {
-    const r = await this.kv.get<GalleryRecord>(entryKey(id));
-    if (!r.value) return "not_found";
-    if (!opts.admin && !timingSafeEqual(r.value.tokenHash, tokenHash)) return "forbidden";
-    let op = this.kv.atomic().check(r).delete(entryKey(id)).delete(timeKey(r.value));
-    for (const tag of r.value.tags) op = op.delete(tagKey(tag, r.value));
-    if (r.value.hiddenAt !== undefined) op = op.delete(reviewKey(r.value.hiddenAt, id));
-    if (!(await op.commit()).ok) return this.delete(id, tokenHash, opts);
-    this.invalidate();
-    await deletePrefix(this.kv, chunkPrefix(id));
-    await deletePrefix(this.kv, reportPrefix(id));
-    return "deleted";
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const r = await this.kv.get<GalleryRecord>(entryKey(id));
+      if (!r.value) return "not_found";
+      if (!opts.admin && !timingSafeEqual(r.value.tokenHash, tokenHash)) return "forbidden";
+      let op = this.kv.atomic().check(r).delete(entryKey(id)).delete(timeKey(r.value));
+      for (const tag of r.value.tags) op = op.delete(tagKey(tag, r.value));
+      if (r.value.hiddenAt !== undefined) op = op.delete(reviewKey(r.value.hiddenAt, id));
+      const shas = [...distinctInputs(r.value.inputs).keys()];
+      const stored = await this.kv.getMany<InputBlob[]>(shas.map(inputKey));
+      const freed: [string, string][] = [];
+      for (const s of stored) {
+        op = op.check(s);
+        if (!s.value) continue; // never counted (a crash cannot cause this; kept defensive)
+        if (s.value.refs > 1) op = op.set(s.key, { ...s.value, refs: s.value.refs - 1 });
+        else {
+          op = op.delete(s.key);
+          freed.push([s.value.sha256, s.value.gen]);
+        }
+      }
+      if (!(await op.commit()).ok) continue;
+      this.invalidate();
+      await deletePrefix(this.kv, chunkPrefix(id));
+      await deletePrefix(this.kv, reportPrefix(id));
+      await dropGenerations(this.kv, freed);
+      return "deleted";
+    }
+    throw new Error(`gallery: delete of ${id} kept conflicting`);
   }
 
   /**
