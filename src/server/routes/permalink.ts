@@ -68,11 +68,12 @@ main{display:grid;grid-template-columns:minmax(0,1fr) minmax(16rem,22rem);gap:1.
   padding:1rem;align-items:start}
 @media (max-width:48rem){main{grid-template-columns:minmax(0,1fr)}}
 .result{margin:0;min-width:0}
-.compare{position:relative;width:min(100%,calc((100vh - 7rem) * var(--ar)));--pos:50%;
+.compare{position:relative;width:min(100%,calc((100vh - 9rem) * var(--ar)));--pos:50%;
   background:#ddd}
 .compare img{position:absolute;inset:0;width:100%;height:100%;display:block}
 .compare .before{clip-path:inset(0 calc(100% - var(--pos)) 0 0)}
-.result input[type=range]{display:block;width:min(100%,calc((100vh - 7rem) * var(--ar)));margin:.5rem 0 0}
+.result input[type=range]{display:block;width:min(100%,calc((100vh - 9rem) * var(--ar)));margin:.5rem 0 0}
+.result figcaption{font-size:.85rem;color:#555}
 .side{display:flex;flex-direction:column;gap:1rem;min-width:0}
 .side h1{margin:0;font-size:1.4rem;overflow-wrap:anywhere}
 .side h2{margin:0 0 .5rem;font-size:1rem}
@@ -104,11 +105,14 @@ function resultFigure(r: GalleryRecord, title: string): string {
     ? `<input type="range" min="0" max="100" value="50" data-compare="compare" ` +
       `aria-label="Before and after: slide to show more of the photo">`
     : "";
-  return `<figure class="result" data-box="result">
-<div class="compare" id="compare" style="--ar:${ar};aspect-ratio:${r.image.width}/${r.image.height}${
+  const caption = photo
+    ? `<figcaption>Left of the line: the photo. Right: the painted result.</figcaption>`
+    : "";
+  return `<figure class="result" data-box="result" style="--ar:${ar}">
+<div class="compare" id="compare" style="aspect-ratio:${r.image.width}/${r.image.height}${
     photo ? "" : ";--pos:0%"
   }">${after}${before}</div>
-${slider}
+${slider}${caption}
 </figure>`;
 }
 
