@@ -50,6 +50,69 @@ export function distinctInputs<T extends { sha256: string } | NewInput>(
   return out;
 }
 
+/**
+ * Adds to `op` what entry `id` needs of its inputs: a check on each input record as read now,
+ * and its count + 1, or a new record for bytes not stored yet, whose chunks are written first
+ * under gen = id (through `write`; their hashes go into `wrote`). Returns the records read.
+ */
+export async function addInputRefs(
+  kv: Deno.Kv,
+  op: Deno.AtomicOperation,
+  inputs: Map<string, NewInput>,
+  opts: {
+    id: string;
+    wrote: Set<string>;
+    chunkBytes: number;
+    write: (prefix: Deno.KvKey, bytes: Uint8Array) => Promise<void>;
+  },
+): Promise<Deno.KvEntryMaybe<InputBlob>[]> {
+  const stored = await kv.getMany<InputBlob[]>([...inputs.keys()].map(inputKey));
+  for (const r of stored) {
+    const sha = r.key[2] as string;
+    op.check(r);
+    if (r.value) {
+      op.set(r.key, { ...r.value, refs: r.value.refs + 1 });
+      continue;
+    }
+    const input = inputs.get(sha)!;
+    if (!opts.wrote.has(sha)) {
+      await opts.write(inputChunkPrefix(sha, opts.id), input.bytes);
+      opts.wrote.add(sha);
+    }
+    const blob: InputBlob = {
+      ...input.ref,
+      chunks: Math.ceil(input.bytes.byteLength / opts.chunkBytes),
+      gen: opts.id,
+      refs: 1,
+    };
+    op.set(r.key, blob);
+  }
+  return stored;
+}
+
+/**
+ * Adds to `op` the release of inputs `shas` by one entry: a check on each record, its count
+ * - 1, or its deletion at 0. Returns the (sha, gen) chunks to remove once `op` has committed.
+ */
+export async function releaseInputRefs(
+  kv: Deno.Kv,
+  op: Deno.AtomicOperation,
+  shas: string[],
+): Promise<[string, string][]> {
+  const stored = await kv.getMany<InputBlob[]>(shas.map(inputKey));
+  const freed: [string, string][] = [];
+  for (const s of stored) {
+    op.check(s);
+    if (!s.value) continue; // never counted: nothing to release
+    if (s.value.refs > 1) op.set(s.key, { ...s.value, refs: s.value.refs - 1 });
+    else {
+      op.delete(s.key);
+      freed.push([s.value.sha256, s.value.gen]);
+    }
+  }
+  return freed;
+}
+
 /** The bytes of a stored input. */
 export async function readInput(kv: Deno.Kv, blob: InputBlob): Promise<Uint8Array> {
   const out = new Uint8Array(blob.bytes);

@@ -5,15 +5,17 @@
  * 60 000-byte chunks written ten per commit. A pending marker (with its start time) is written
  * before the chunks; the entry, its indexes and the removal of the marker happen in ONE final
  * commit that checks the id is new. A crash therefore leaves at most chunks plus a marker, never
- * a half entry, and sweep() removes those once they are older than sweepAgeMs.
+ * a half entry, and sweep() removes those once they are older than sweepAgeMs. Input images
+ * (_inputs.ts) are stored once per content hash and counted in that same final commit.
  *
  * Reports never delete: at `reportsToHide` distinct reporters an entry is hidden (its list
  * indexes go) and queued for review; its owner or an admin can un-hide it, and only the owner's
- * or an admin's delete removes it.
+ * or an admin's delete removes it (_moderation.ts).
  */
 import type { Recipe } from "../../shared/types.ts";
 import { timingSafeEqual } from "../hash.ts";
 import {
+  addInputRefs,
   distinctInputs,
   dropGenerations,
   type EntryInputs,
@@ -22,19 +24,17 @@ import {
   type InputRef,
   type NewInput,
   readInput,
+  releaseInputRefs,
 } from "./_inputs.ts";
+import { reportEntry, reviewQueue, unhideEntry } from "./_moderation.ts";
 import { deletePrefix, sweepAbandoned } from "./_sweep.ts";
 import {
   type BlobPart,
   chunkPrefix,
   entryKey,
   GALLERY_PREFIX,
-  inputChunkPrefix,
-  inputKey,
   pendingKey,
-  reportKey,
   reportPrefix,
-  REVIEW_PREFIX,
   reviewKey,
   tagKey,
   tagPrefix,
@@ -146,54 +146,44 @@ export class GalleryStore {
     const inputs = distinctInputs(entry.inputs);
     /** Inputs whose chunks this upload wrote under gen = id. */
     const wrote = new Set<string>();
+    let stored: Deno.KvEntryMaybe<InputBlob>[] | undefined;
     try {
       await this.writeChunks(chunkPrefix(id, "image"), entry.image);
       await this.writeChunks(chunkPrefix(id, "thumb"), entry.thumb);
       const summary = summaryOf(record);
       for (let attempt = 0; attempt < 10; attempt++) {
-        const stored = await this.kv.getMany<InputBlob[]>([...inputs.keys()].map(inputKey));
-        let op = this.kv.atomic()
+        const op = this.kv.atomic()
           .check({ key: entryKey(id), versionstamp: null })
           .check({ key: pendingKey(id), versionstamp: mark.versionstamp })
           .set(entryKey(id), record)
           .set(timeKey(record), summary)
           .delete(pendingKey(id));
-        for (const tag of record.tags) op = op.set(tagKey(tag, record), summary);
-        for (const r of stored) {
-          const sha = r.key[2] as string;
-          op = op.check(r);
-          if (r.value) {
-            op = op.set(r.key, { ...r.value, refs: r.value.refs + 1 });
-            continue;
-          }
-          const input = inputs.get(sha)!;
-          if (!wrote.has(sha)) {
-            await this.writeChunks(inputChunkPrefix(sha, id), input.bytes);
-            wrote.add(sha);
-          }
-          const blob: InputBlob = {
-            ...input.ref,
-            chunks: Math.ceil(input.bytes.byteLength / CHUNK_BYTES),
-            gen: id,
-            refs: 1,
-          };
-          op = op.set(r.key, blob);
+        for (const tag of record.tags) op.set(tagKey(tag, record), summary);
+        const read = await addInputRefs(this.kv, op, inputs, {
+          id,
+          wrote,
+          chunkBytes: CHUNK_BYTES,
+          write: (prefix, bytes) => this.writeChunks(prefix, bytes),
+        });
+        // Not ok: an input record changed under us, so read the counts again.
+        if ((await op.commit()).ok) {
+          stored = read;
+          break;
         }
-        const done = await op.commit();
-        if (!done.ok) continue; // an input record changed under us: read the counts again
-        this.invalidate();
-        // Chunks written before another upload of the same bytes committed its record first.
-        const lost = stored.filter((r) => r.value && wrote.has(r.key[2] as string));
-        await dropGenerations(this.kv, lost.map((r) => [r.key[2] as string, id]));
-        return true;
       }
-      throw new Error(`gallery: entry ${id} kept conflicting on its inputs`);
+      if (!stored) throw new Error(`gallery: entry ${id} kept conflicting on its inputs`);
     } catch (e) {
       await deletePrefix(this.kv, chunkPrefix(id)).catch(() => {});
       await dropGenerations(this.kv, [...wrote].map((sha) => [sha, id])).catch(() => {});
       await this.kv.delete(pendingKey(id)).catch(() => {});
       throw e;
     }
+    this.invalidate();
+    // Committed. Chunks written before another upload of the same bytes created the record
+    // first are unused; if this clean-up fails, sweep() removes them.
+    const lost = stored.filter((r) => r.value && wrote.has(r.key[2] as string));
+    await dropGenerations(this.kv, lost.map((r) => [r.key[2] as string, id])).catch(() => {});
+    return true;
   }
 
   private async writeChunks(prefix: Deno.KvKey, bytes: Uint8Array): Promise<void> {
@@ -289,18 +279,9 @@ export class GalleryStore {
       let op = this.kv.atomic().check(r).delete(entryKey(id)).delete(timeKey(r.value));
       for (const tag of r.value.tags) op = op.delete(tagKey(tag, r.value));
       if (r.value.hiddenAt !== undefined) op = op.delete(reviewKey(r.value.hiddenAt, id));
-      const shas = [...distinctInputs(r.value.inputs).keys()];
-      const stored = await this.kv.getMany<InputBlob[]>(shas.map(inputKey));
-      const freed: [string, string][] = [];
-      for (const s of stored) {
-        op = op.check(s);
-        if (!s.value) continue; // never counted (a crash cannot cause this; kept defensive)
-        if (s.value.refs > 1) op = op.set(s.key, { ...s.value, refs: s.value.refs - 1 });
-        else {
-          op = op.delete(s.key);
-          freed.push([s.value.sha256, s.value.gen]);
-        }
-      }
+      const freed = await releaseInputRefs(this.kv, op, [
+        ...distinctInputs(r.value.inputs).keys(),
+      ]);
       if (!(await op.commit()).ok) continue;
       this.invalidate();
       await deletePrefix(this.kv, chunkPrefix(id));
@@ -316,32 +297,9 @@ export class GalleryStore {
    * and queues it for review. Nothing is deleted.
    */
   async report(id: string, client: string, toHide: number): Promise<ReportResult | null> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const r = await this.kv.get<GalleryRecord>(entryKey(id));
-      if (!r.value || r.value.hidden) return null;
-      const rk = reportKey(id, client);
-      if ((await this.kv.get(rk)).versionstamp) return { counted: false, hidden: false };
-      const reports = r.value.reports + 1;
-      const hidden = reports >= toHide;
-      const now = this.now();
-      const next: GalleryRecord = {
-        ...r.value,
-        reports,
-        hidden,
-        ...(hidden ? { hiddenAt: now } : {}),
-      };
-      let op = this.kv.atomic().check(r).check({ key: rk, versionstamp: null })
-        .set(rk, now).set(entryKey(id), next);
-      if (hidden) {
-        op = op.delete(timeKey(r.value)).set(reviewKey(now, id), summaryOf(r.value));
-        for (const tag of r.value.tags) op = op.delete(tagKey(tag, r.value));
-      }
-      if ((await op.commit()).ok) {
-        if (hidden) this.invalidate();
-        return { counted: true, hidden };
-      }
-    }
-    throw new Error(`gallery: report on ${id} kept conflicting`);
+    const r = await reportEntry(this.kv, id, { client, toHide, clock: this.now });
+    if (r?.hidden) this.invalidate();
+    return r;
   }
 
   /**
@@ -355,34 +313,14 @@ export class GalleryStore {
     tokenHash: string,
     opts: { admin?: boolean } = {},
   ): Promise<"restored" | "forbidden" | "not_found" | "visible"> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const r = await this.kv.get<GalleryRecord>(entryKey(id));
-      if (!r.value) return "not_found";
-      if (!opts.admin && !timingSafeEqual(r.value.tokenHash, tokenHash)) return "forbidden";
-      if (!r.value.hidden) return "visible";
-      const { hiddenAt, ...rest } = r.value;
-      const record: GalleryRecord = { ...rest, hidden: false, reports: 0 };
-      const summary = summaryOf(record);
-      let op = this.kv.atomic().check(r).set(entryKey(id), record).set(timeKey(record), summary);
-      for (const tag of record.tags) op = op.set(tagKey(tag, record), summary);
-      if (hiddenAt !== undefined) op = op.delete(reviewKey(hiddenAt, id));
-      if ((await op.commit()).ok) {
-        this.invalidate();
-        return "restored";
-      }
-    }
-    throw new Error(`gallery: unhide of ${id} kept conflicting`);
+    const r = await unhideEntry(this.kv, id, tokenHash, opts);
+    if (r === "restored") this.invalidate();
+    return r;
   }
 
   /** The review queue: entries hidden by reports, oldest first (at most `limit`). */
-  async reviewQueue(limit = 100): Promise<ReviewItem[]> {
-    const out: ReviewItem[] = [];
-    for await (const e of this.kv.list<GallerySummary>({ prefix: REVIEW_PREFIX }, { limit })) {
-      const r = await this.kv.get<GalleryRecord>(entryKey(e.value.id));
-      if (!r.value?.hidden) continue;
-      out.push({ ...summaryOf(r.value), reports: r.value.reports, hiddenAt: e.key[2] as number });
-    }
-    return out;
+  reviewQueue(limit = 100): Promise<ReviewItem[]> {
+    return reviewQueue(this.kv, limit);
   }
 
   /**
