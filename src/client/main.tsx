@@ -14,9 +14,10 @@ import { ReportsView } from "./components/reports_view.tsx";
 import { SeeView } from "./components/see_view.tsx";
 import { StudioView } from "./components/studio_view.tsx";
 import { type BackendInfo, type BackendName, BACKENDS } from "./protocol.ts";
-import { getEntry, getPresets, listModels } from "./state/api.ts";
+import { getPresets, listModels } from "./state/api.ts";
 import { Engine } from "./state/engine.ts";
 import { useInputs } from "./state/inputs.ts";
+import { loadRemix } from "./state/remix.ts";
 import {
   applyPreset,
   fromRecipe,
@@ -128,16 +129,13 @@ function App() {
     getPresets().then((p) => setPresets(p.presets)).catch((e) => notify(e.message));
     const remix = params.get("remix");
     if (remix) {
-      getEntry(remix).then((entry) => {
+      loadRemix(remix, inputs).then((r) => {
         setSettingsState((s) => {
-          const next = fromRecipe({ ...s, presetId: "" }, entry.recipe);
+          const next = fromRecipe({ ...s, presetId: "" }, r.recipe);
           saveSettings(next);
           return next;
         });
-        notify(
-          `Loaded the recipe of “${entry.title}”: add your own content and style images, then Run.`,
-          "info",
-        );
+        notify(r.message, "info");
       }).catch((e) => notify(`The remix could not be loaded: ${e.message}`));
     }
   }, []);

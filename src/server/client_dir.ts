@@ -1,7 +1,6 @@
 /**
  * The built client in dist/client (scripts/build_client.ts): which files may be served, which
- * are content-hashed (immutable), and the script and stylesheet tags of its index.html so that
- * server-rendered pages can boot the same client.
+ * are content-hashed (immutable).
  */
 import { extname, resolve } from "node:path";
 
@@ -37,29 +36,4 @@ export function contentType(name: string): string {
 export function clientPath(dir: string, name: string): string | null {
   if (!CLIENT_FILE_RE.test(name) || !Object.hasOwn(CONTENT_TYPES, extname(name))) return null;
   return resolve(dir, name);
-}
-
-/** Tags to boot the client from another page: its stylesheets and module scripts. */
-export interface ClientBoot {
-  head: string;
-}
-
-/** Reads index.html and keeps its same-origin stylesheet and module script tags. */
-export async function clientBoot(dir: string): Promise<ClientBoot | null> {
-  let html: string;
-  try {
-    html = await Deno.readTextFile(resolve(dir, "index.html"));
-  } catch {
-    return null;
-  }
-  const tags: string[] = [];
-  for (const m of html.matchAll(/<link\s+rel="stylesheet"\s+href="(\/[A-Za-z0-9._-]+)"\s*\/?>/g)) {
-    tags.push(`<link rel="stylesheet" href="${m[1]}">`);
-  }
-  for (
-    const m of html.matchAll(/<script\s+type="module"\s+src="(\/[A-Za-z0-9._-]+)"\s*><\/script>/g)
-  ) {
-    tags.push(`<script type="module" src="${m[1]}"></script>`);
-  }
-  return { head: tags.join("\n") };
 }

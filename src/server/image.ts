@@ -2,8 +2,9 @@
  * Untrusted image bytes in, clean pixels out. The type is sniffed from magic bytes (PNG, JPEG
  * and WebP only: no SVG, GIF or anything a browser might execute), the dimensions are read
  * from the header and checked BEFORE decoding (decompression bombs), then sharp decodes
- * strictly (truncated or corrupt files fail), applies the EXIF orientation, drops all metadata,
- * fits the image inside maxSide and re-encodes it, so nothing but pixels survives.
+ * strictly (truncated or corrupt files fail), applies the EXIF orientation, fits the image inside
+ * maxSide and re-encodes it from its 8-bit sRGB pixels alone, so nothing but pixels survives
+ * (no metadata, not even the resolution) and the same pixels always give the same bytes.
  *
  * Output format: PNG stays PNG (lossless results stay lossless), JPEG stays JPEG (q 92), WebP
  * stays WebP (q 92). Thumbnails are always WebP (q 80).
@@ -118,20 +119,32 @@ async function encode(
   bytes: Uint8Array,
   limits: Pick<Limits, "maxPixels" | "maxSide">,
 ): Promise<EncodedImage> {
-  let pipeline = sharp(bytes, { failOn: "truncated", limitInputPixels: limits.maxPixels })
-    .rotate()
-    .resize({
-      width: limits.maxSide,
-      height: limits.maxSide,
-      fit: "inside",
-      withoutEnlargement: true,
-    });
-  pipeline = kind === "png"
-    ? pipeline.png({ compressionLevel: 6 })
-    : kind === "jpeg"
-    ? pipeline.jpeg({ quality: 92 })
-    : pipeline.webp({ quality: 92 });
   try {
+    // Decode to 8-bit sRGB pixels first and encode from those alone: even the resolution
+    // (PNG pHYs) that libvips would carry over is dropped, so the same pixels always give the
+    // same bytes, which content-addressed inputs rely on.
+    const { data: pixels, info: px } = await sharp(bytes, {
+      failOn: "truncated",
+      limitInputPixels: limits.maxPixels,
+    })
+      .rotate()
+      .resize({
+        width: limits.maxSide,
+        height: limits.maxSide,
+        fit: "inside",
+        withoutEnlargement: true,
+      })
+      .toColourspace("srgb")
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    let pipeline = sharp(pixels, {
+      raw: { width: px.width, height: px.height, channels: px.channels as 1 | 2 | 3 | 4 },
+    });
+    pipeline = kind === "png"
+      ? pipeline.png({ compressionLevel: 6 })
+      : kind === "jpeg"
+      ? pipeline.jpeg({ quality: 92 })
+      : pipeline.webp({ quality: 92 });
     const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
     return {
       bytes: new Uint8Array(data),

@@ -24,7 +24,10 @@ export interface Limits {
   reportsToHide: number;
   /** Uploads decoded at once, each in its own worker (more wait in a short queue). */
   imageWorkers: number;
-  /** Most multipart parts in an upload (image, recipe, title): checked before parsing. */
+  /**
+   * Most multipart parts in an upload (image, recipe, title, content, up to 8 style images):
+   * checked before parsing.
+   */
   maxFormParts: number;
   /** Largest recipe JSON, in bytes. */
   maxRecipeBytes: number;
@@ -46,7 +49,7 @@ export const DEFAULT_LIMITS: Limits = {
   writesPerMinute: 30,
   reportsToHide: 3,
   imageWorkers: 2,
-  maxFormParts: 8,
+  maxFormParts: 12,
   maxRecipeBytes: 32 * 1024,
   sweepAgeMs: 10 * 60 * 1000,
   sweepIntervalMs: 60 * 1000,

@@ -1,10 +1,16 @@
-/** The gallery: newest first, infinite scroll, a backbone filter, remix links. */
+/**
+ * The gallery: newest first, infinite scroll, a backbone filter, remix links, and "more with
+ * this painting" (?style=<sha256> in the page URL, set by the permalink page).
+ */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ModelSummary } from "../../shared/types.ts";
 import { backboneOf, type GalleryItem, listGallery } from "../state/api.ts";
 
 export function GalleryView(props: { models: ModelSummary[]; notify: (m: string) => void }) {
   const [backbone, setBackbone] = useState("");
+  const [style, setStyle] = useState(
+    () => /^[0-9a-f]{64}$/.exec(new URLSearchParams(location.search).get("style") ?? "")?.[0] ?? "",
+  );
   const [items, setItems] = useState<GalleryItem[]>([]);
   const [cursor, setCursor] = useState<string | null | undefined>(undefined);
   const [loading, setLoading] = useState(false);
@@ -15,7 +21,11 @@ export function GalleryView(props: { models: ModelSummary[]; notify: (m: string)
     if (loading || (!reset && done)) return;
     setLoading(true);
     try {
-      const page = await listGallery({ cursor: reset ? undefined : cursor ?? undefined, backbone });
+      const page = await listGallery({
+        cursor: reset ? undefined : cursor ?? undefined,
+        backbone,
+        style,
+      });
       setItems((cur) => (reset ? page.items : [...cur, ...page.items]));
       setCursor(page.nextCursor ?? null);
     } catch (e) {
@@ -30,7 +40,7 @@ export function GalleryView(props: { models: ModelSummary[]; notify: (m: string)
     setItems([]);
     setCursor(undefined);
     more(true);
-  }, [backbone]);
+  }, [backbone, style]);
 
   useEffect(() => {
     const el = sentinel.current;
@@ -40,15 +50,32 @@ export function GalleryView(props: { models: ModelSummary[]; notify: (m: string)
     });
     io.observe(el);
     return () => io.disconnect();
-  }, [cursor, loading, backbone]);
+  }, [cursor, loading, backbone, style]);
 
   return (
     <div class="gallery">
+      {style && (
+        <p class="filter" role="status">
+          Showing the entries made with one painting.{" "}
+          <button
+            type="button"
+            onClick={() => {
+              const u = new URL(location.href);
+              u.searchParams.delete("style");
+              history.replaceState(null, "", u);
+              setStyle("");
+            }}
+          >
+            Show all
+          </button>
+        </p>
+      )}
       <label>
         Backbone
         <select
           aria-label="Filter by backbone"
           value={backbone}
+          disabled={!!style}
           onChange={(e) => setBackbone(e.currentTarget.value)}
         >
           <option value="">All</option>

@@ -1,4 +1,7 @@
-/** Download the result (PNG, recipe JSON) and share it to the gallery. */
+/**
+ * Download the result (PNG, recipe JSON) and share it to the gallery with its paintings, and
+ * with the photo only when "Share my photo" is ticked (off by default), so others can remix it.
+ */
 import { useState } from "preact/hooks";
 import { share, type ShareResult } from "../state/api.ts";
 import { download, type RunOutput } from "../state/run.ts";
@@ -8,11 +11,16 @@ export function SharePanel(props: { result: RunOutput; onError: (message: string
   const [busy, setBusy] = useState(false);
   const [shared, setShared] = useState<ShareResult & { url: string }>();
   const [copied, setCopied] = useState(false);
+  const [sharePhoto, setSharePhoto] = useState(false);
   const { result } = props;
   const doShare = async () => {
     setBusy(true);
     try {
-      const r = await share(result.png, result.recipe, title.trim() || "Untitled");
+      const inputs = result.inputs && {
+        content: sharePhoto ? result.inputs.content : undefined,
+        styles: result.inputs.styles,
+      };
+      const r = await share(result.png, result.recipe, title.trim() || "Untitled", inputs);
       setShared({ ...r, url: new URL(r.permalink, location.href).href });
     } catch (e) {
       props.onError(`Sharing failed: ${(e as Error).message}`);
@@ -54,7 +62,21 @@ export function SharePanel(props: { result: RunOutput; onError: (message: string
               onInput={(e) => setTitle(e.currentTarget.value)}
             />
           </label>
+          <label>
+            <input
+              type="checkbox"
+              checked={sharePhoto}
+              disabled={!result.inputs}
+              onChange={(e) => setSharePhoto(e.currentTarget.checked)}
+            />{" "}
+            Share my photo
+          </label>
           <button type="submit" disabled={busy}>{busy ? "Sharing…" : "Share to gallery"}</button>
+          <p class="hint">
+            {result.inputs
+              ? "The painting(s) are shared so others can remix this; your photo stays private unless you tick the box."
+              : "This result was restored after a reload without its images: it will be shared without them, so a remix loads only the recipe."}
+          </p>
         </form>
       )}
       {shared && (

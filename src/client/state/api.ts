@@ -35,11 +35,25 @@ export interface ShareResult {
   deleteToken: string;
 }
 
-export function share(image: Blob, recipe: RecipeInput, title: string): Promise<ShareResult> {
+/** The inputs sent with a share: the paintings always, the photo only when its owner says so. */
+export interface ShareInputs {
+  /** Omitted: the photo stays private. */
+  content?: Blob;
+  styles: Blob[];
+}
+
+export function share(
+  image: Blob,
+  recipe: RecipeInput,
+  title: string,
+  inputs?: ShareInputs,
+): Promise<ShareResult> {
   const form = new FormData();
   form.append("image", image, "result.png");
   form.append("recipe", JSON.stringify(recipe));
   form.append("title", title);
+  if (inputs?.content) form.append("content", inputs.content, "content.png");
+  for (const s of inputs?.styles ?? []) form.append("style", s, "style.png");
   return json<ShareResult>("/api/gallery", { method: "POST", body: form });
 }
 
@@ -57,16 +71,43 @@ export interface GalleryPage {
   nextCursor?: string | null;
 }
 
-export function listGallery(opts: { cursor?: string; backbone?: string; limit?: number }) {
+/** A stored input image of an entry (src/server/routes/gallery.ts inputItem). */
+export interface EntryInput {
+  url: string;
+  sha256: string;
+  width: number;
+  height: number;
+}
+
+/** One entry with its recipe and inputs: null for entries shared without them. */
+export interface GalleryEntry extends GalleryItem {
+  recipe: RecipeInput;
+  inputs: { content: EntryInput | null; styles: EntryInput[] } | null;
+}
+
+/** `style` (a painting's sha256) lists the entries made with that painting. */
+export function listGallery(
+  opts: { cursor?: string; backbone?: string; style?: string; limit?: number },
+) {
   const q = new URLSearchParams();
   if (opts.cursor) q.set("cursor", opts.cursor);
-  if (opts.backbone) q.set("backbone", opts.backbone);
+  if (opts.style) q.set("style", opts.style);
+  else if (opts.backbone) q.set("backbone", opts.backbone);
   q.set("limit", String(opts.limit ?? 24));
   return json<GalleryPage>(`/api/gallery?${q}`);
 }
 
 export const getEntry = (id: string) =>
-  json<GalleryItem & { recipe: RecipeInput }>(`/api/gallery/${encodeURIComponent(id)}`);
+  json<GalleryEntry>(`/api/gallery/${encodeURIComponent(id)}`);
+
+/** The bytes of a stored input image. */
+export async function getInput(input: EntryInput): Promise<Blob> {
+  const res = await fetch(input.url).catch((e) => {
+    throw new Error(`${input.url}: the server could not be reached (${(e as Error).message})`);
+  });
+  if (!res.ok) throw new Error(`${input.url}: HTTP ${res.status} ${res.statusText}`.trim());
+  return await res.blob();
+}
 
 /** Backbone id of a gallery item, whatever the server calls it. */
 export function backboneOf(item: GalleryItem): string {

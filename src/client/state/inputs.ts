@@ -2,7 +2,7 @@
  * The input images as a hook: validated on arrival, kept in IndexedDB so a reload keeps them,
  * shared by the studio and compare views.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { idbGet, idbSet } from "./idb.ts";
 import { type InputImage, readImage } from "./images.ts";
 import type { StyleInput } from "./run.ts";
@@ -15,6 +15,8 @@ export interface Inputs {
   setContent: (image: InputImage) => void;
   addStyles: (files: File[]) => void;
   setStyles: (styles: StyleInput[]) => void;
+  /** Replaces both (a remix); the stored inputs of the last visit no longer come back. */
+  replace: (content: InputImage | undefined, styles: StyleInput[]) => void;
 }
 
 interface Stored {
@@ -32,9 +34,12 @@ export function useInputs(notify: (message: string) => void): Inputs {
   const [content, setContent] = useState<InputImage>();
   const [styles, setStylesState] = useState<StyleInput[]>([]);
   const [restored, setRestored] = useState(false);
+  // Set once the inputs change on this visit: a slower IndexedDB read must not undo that.
+  const changed = useRef(false);
 
   useEffect(() => {
     idbGet<Stored>("inputs").then(async (s) => {
+      if (changed.current) return;
       if (s?.content) setContent(await readImage(named(s.content.blob, s.content.name)));
       if (s?.styles.length) {
         setStylesState(
@@ -72,7 +77,10 @@ export function useInputs(notify: (message: string) => void): Inputs {
 
   const addContent = async (files: File[]) => {
     const [img] = await read(files.slice(0, 1));
-    if (img) setContent(img);
+    if (img) {
+      changed.current = true;
+      setContent(img);
+    }
   };
 
   useEffect(() => {
@@ -92,6 +100,7 @@ export function useInputs(notify: (message: string) => void): Inputs {
     setContent,
     addStyles: async (files) => {
       const imgs = await read(files);
+      changed.current = true;
       setStylesState((cur) => {
         const next = [...cur, ...imgs.map((image) => ({ image, weight: 1 }))];
         if (next.length > MAX_STYLES) {
@@ -100,6 +109,14 @@ export function useInputs(notify: (message: string) => void): Inputs {
         return next.slice(0, MAX_STYLES);
       });
     },
-    setStyles: setStylesState,
+    setStyles: (next) => {
+      changed.current = true;
+      setStylesState(next);
+    },
+    replace: (nextContent, nextStyles) => {
+      changed.current = true;
+      setContent(nextContent);
+      setStylesState(nextStyles.slice(0, MAX_STYLES));
+    },
   };
 }

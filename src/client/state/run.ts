@@ -20,6 +20,11 @@ export interface RunOutput {
   png: Blob;
   recipe: RecipeInput;
   aborted: boolean;
+  /**
+   * PNGs of the exact pixels the engine was given (content, then styles): what a share
+   * uploads so that a remix re-runs bit for bit. Absent on a result restored after a reload.
+   */
+  inputs?: { content: Blob; styles: Blob[] };
 }
 
 /** Options of runRecipe(). */
@@ -45,15 +50,24 @@ export async function runRecipe(
   const raws = await Promise.all(
     [content, ...styles.map((s) => s.image)].map((i) => toRaw(i, side)),
   );
+  // rawToPng copies the pixels before it returns: engine.run transfers (detaches) the buffers.
+  const pngs = Promise.all(raws.map(rawToPng));
   const result = await engine.run(recipe, raws[0], raws.slice(1), opts.previewEvery ?? 5);
   if (!result) return undefined;
+  const [contentPng, ...stylePngs] = await pngs;
   recipe.run = {
     backend: opts.backend,
     tfjs: "4.22.0",
     elapsedMs: Math.round(result.elapsedMs),
     finalLoss: Number.isFinite(result.loss) ? result.loss : undefined,
   };
-  return { raw: result.image, png: await rawToPng(result.image), recipe, aborted: result.aborted };
+  return {
+    raw: result.image,
+    png: await rawToPng(result.image),
+    recipe,
+    aborted: result.aborted,
+    inputs: { content: contentPng, styles: stylePngs },
+  };
 }
 
 /** Saves a file through a temporary link. */

@@ -1,6 +1,6 @@
 /**
- * Input of the gallery routes, checked at the edge: ids, the owner's token, the recipe and the
- * title of an upload. Each rejection is an ApiError that says what was expected.
+ * Input of the gallery routes, checked at the edge: ids, the owner's token, the recipe, the
+ * title and the input images of an upload, and input hashes. Each rejection is an ApiError that says what was expected.
  */
 import { describeIssues, type Recipe, RecipeSchema } from "../../shared/types.ts";
 import { readJson } from "../body.ts";
@@ -11,6 +11,51 @@ import { ApiError } from "../errors.ts";
 /** 16 random bytes, base64url: 128 bits. */
 export const GALLERY_ID_RE = /^[A-Za-z0-9_-]{22}$/;
 export const MAX_TITLE = 120;
+/** An input image's id: the lowercase hex sha256 of its re-encoded bytes. */
+export const SHA256_RE = /^[0-9a-f]{64}$/;
+
+/** The fields an upload may have; `style` repeats, one per painting of the recipe. */
+export const UPLOAD_FIELDS = new Set(["image", "recipe", "title", "content", "style"]);
+
+/** The raw input files of an upload: the photo (absent: private) and the paintings. */
+export interface UploadInputs {
+  content: File | null;
+  styles: File[];
+}
+
+/**
+ * The `content` file (at most one; absent when the photo is private) and the `style` files:
+ * none (an entry that cannot be re-run, as older clients share) or one per recipe style.
+ */
+export function parseUploadInputs(form: FormData, recipe: Recipe): UploadInputs {
+  const contents = form.getAll("content");
+  const styles = form.getAll("style");
+  if (contents.length > 1 || contents.some((f) => !(f instanceof File))) {
+    throw new ApiError(400, "bad_request", "`content` must be at most one image file");
+  }
+  if (styles.some((f) => !(f instanceof File))) {
+    throw new ApiError(400, "bad_request", "`style` fields must be image files");
+  }
+  if (styles.length !== 0 && styles.length !== recipe.styles.length) {
+    throw new ApiError(
+      400,
+      "bad_request",
+      `The upload has ${styles.length} style images: the recipe names ${recipe.styles.length}`,
+    );
+  }
+  if (contents.length && !styles.length) {
+    throw new ApiError(400, "bad_request", "A shared photo needs its paintings (`style` files)");
+  }
+  return { content: (contents[0] as File | undefined) ?? null, styles: styles as File[] };
+}
+
+export function shaParam(c: Context<ServeEnv>): string {
+  const sha = c.req.param("sha") ?? "";
+  if (!SHA256_RE.test(sha)) {
+    throw new ApiError(400, "bad_request", "An input id is a sha256: 64 lowercase hex digits");
+  }
+  return sha;
+}
 
 export function idParam(c: Context<ServeEnv>): string {
   const id = c.req.param("id") ?? "";

@@ -1,11 +1,16 @@
 /**
  * Clean-up of what crashed uploads and deletes leave in KV, for GalleryStore (private to store/).
  */
+import type { InputBlob } from "./_inputs.ts";
 import {
   afterChunks,
+  afterInputChunks,
   CHUNK_PREFIX,
   chunkPrefix,
   entryKey,
+  INPUT_CHUNK_PREFIX,
+  inputChunkPrefix,
+  inputKey,
   PENDING_PREFIX,
   pendingKey,
 } from "./keys.ts";
@@ -25,8 +30,9 @@ export async function deletePrefix(kv: Deno.Kv, prefix: Deno.KvKey): Promise<num
 }
 
 /**
- * Removes chunks of a pending upload older than `maxAgeMs`, and chunks whose id has neither an
- * entry nor a pending marker. Returns the number of ids cleaned.
+ * Removes chunks of a pending upload older than `maxAgeMs`, chunks whose id has neither an
+ * entry nor a pending marker, and input chunks of a generation that is neither its input's
+ * record nor a pending upload. Returns the number of ids and input generations cleaned.
  */
 export async function sweepAbandoned(
   kv: Deno.Kv,
@@ -45,7 +51,7 @@ export async function sweepAbandoned(
   while (true) {
     const sel = start ? { prefix: CHUNK_PREFIX, start } : { prefix: CHUNK_PREFIX };
     const [first] = await Array.fromAsync(kv.list(sel, { limit: 1 }));
-    if (!first) return cleaned;
+    if (!first) return cleaned + await sweepInputs(kv);
     const id = first.key[2] as string;
     const [entry, pending] = await kv.getMany([entryKey(id), pendingKey(id)]);
     if (!entry.versionstamp && !pending.versionstamp) {
@@ -53,5 +59,27 @@ export async function sweepAbandoned(
       cleaned++;
     }
     start = afterChunks(id); // the next list starts at the following id
+  }
+}
+
+/** Input chunks whose generation lost a race or outlived its record, with no upload pending. */
+async function sweepInputs(kv: Deno.Kv): Promise<number> {
+  let cleaned = 0;
+  let start: Deno.KvKey | undefined;
+  while (true) {
+    const sel = start ? { prefix: INPUT_CHUNK_PREFIX, start } : { prefix: INPUT_CHUNK_PREFIX };
+    const [first] = await Array.fromAsync(kv.list(sel, { limit: 1 }));
+    if (!first) return cleaned;
+    const sha = first.key[2] as string;
+    const gen = first.key[3] as string;
+    const [input, pending] = await kv.getMany<[InputBlob, unknown]>([
+      inputKey(sha),
+      pendingKey(gen),
+    ]);
+    if (input.value?.gen !== gen && !pending.versionstamp) {
+      await deletePrefix(kv, inputChunkPrefix(sha, gen));
+      cleaned++;
+    }
+    start = afterInputChunks(sha, gen);
   }
 }

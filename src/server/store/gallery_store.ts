@@ -5,14 +5,28 @@
  * 60 000-byte chunks written ten per commit. A pending marker (with its start time) is written
  * before the chunks; the entry, its indexes and the removal of the marker happen in ONE final
  * commit that checks the id is new. A crash therefore leaves at most chunks plus a marker, never
- * a half entry, and sweep() removes those once they are older than sweepAgeMs.
+ * a half entry, and sweep() removes those once they are older than sweepAgeMs. Input images
+ * (_inputs.ts) are stored once per content hash and counted in that same final commit.
  *
  * Reports never delete: at `reportsToHide` distinct reporters an entry is hidden (its list
  * indexes go) and queued for review; its owner or an admin can un-hide it, and only the owner's
- * or an admin's delete removes it.
+ * or an admin's delete removes it (_moderation.ts).
  */
 import type { Recipe } from "../../shared/types.ts";
 import { timingSafeEqual } from "../hash.ts";
+import {
+  addInputRefs,
+  distinctInputs,
+  dropGenerations,
+  type EntryInputs,
+  getInput,
+  type InputBlob,
+  type InputRef,
+  type NewInput,
+  readInput,
+  releaseInputRefs,
+} from "./_inputs.ts";
+import { reportEntry, reviewQueue, unhideEntry } from "./_moderation.ts";
 import { deletePrefix, sweepAbandoned } from "./_sweep.ts";
 import {
   type BlobPart,
@@ -20,9 +34,7 @@ import {
   entryKey,
   GALLERY_PREFIX,
   pendingKey,
-  reportKey,
   reportPrefix,
-  REVIEW_PREFIX,
   reviewKey,
   tagKey,
   tagPrefix,
@@ -30,7 +42,7 @@ import {
   timeKey,
 } from "./keys.ts";
 
-export type { BlobPart };
+export type { BlobPart, EntryInputs, InputBlob, InputRef, NewInput };
 
 export const CHUNK_BYTES = 60_000;
 /** 10 x 60 000 bytes = 600 kB per commit, under the ~800 KB atomic limit with room for keys. */
@@ -66,6 +78,8 @@ export interface GalleryRecord extends GallerySummary {
   hidden: boolean;
   /** When reports hid the entry (ms); absent while visible. */
   hiddenAt?: number;
+  /** The photo (null: private) and paintings it was made from; absent on older entries. */
+  inputs?: EntryInputs<InputRef>;
 }
 
 /** One entry waiting for review: hidden by reports. */
@@ -78,6 +92,8 @@ export interface NewEntry {
   record: GalleryRecord;
   image: Uint8Array;
   thumb: Uint8Array;
+  /** Re-encoded inputs; their refs must match record.inputs. */
+  inputs?: EntryInputs<NewInput>;
 }
 
 export interface ListPage {
@@ -114,7 +130,10 @@ export class GalleryStore {
     this.pages.clear();
   }
 
-  /** Writes chunks, then the entry and its indexes atomically; false when the id is taken. */
+  /**
+   * Writes chunks, then the entry, its indexes and its inputs' reference counts atomically;
+   * false when the id is taken. An input already stored is only counted, not written again.
+   */
   async put(entry: NewEntry): Promise<boolean> {
     const { record } = entry;
     const id = record.id;
@@ -124,40 +143,58 @@ export class GalleryStore {
       .set(pendingKey(id), { startedAt: this.now() })
       .commit();
     if (!mark.ok) return false;
+    const inputs = distinctInputs(entry.inputs);
+    /** Inputs whose chunks this upload wrote under gen = id. */
+    const wrote = new Set<string>();
+    let stored: Deno.KvEntryMaybe<InputBlob>[] | undefined;
     try {
-      await this.writeChunks(id, "image", entry.image);
-      await this.writeChunks(id, "thumb", entry.thumb);
+      await this.writeChunks(chunkPrefix(id, "image"), entry.image);
+      await this.writeChunks(chunkPrefix(id, "thumb"), entry.thumb);
       const summary = summaryOf(record);
-      let op = this.kv.atomic()
-        .check({ key: entryKey(id), versionstamp: null })
-        .check({ key: pendingKey(id), versionstamp: mark.versionstamp })
-        .set(entryKey(id), record)
-        .set(timeKey(record), summary)
-        .delete(pendingKey(id));
-      for (const tag of record.tags) op = op.set(tagKey(tag, record), summary);
-      const done = await op.commit();
-      this.invalidate();
-      if (!done.ok) throw new Error(`gallery: entry ${id} was written concurrently`);
-      return true;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const op = this.kv.atomic()
+          .check({ key: entryKey(id), versionstamp: null })
+          .check({ key: pendingKey(id), versionstamp: mark.versionstamp })
+          .set(entryKey(id), record)
+          .set(timeKey(record), summary)
+          .delete(pendingKey(id));
+        for (const tag of record.tags) op.set(tagKey(tag, record), summary);
+        const read = await addInputRefs(this.kv, op, inputs, {
+          id,
+          wrote,
+          chunkBytes: CHUNK_BYTES,
+          write: (prefix, bytes) => this.writeChunks(prefix, bytes),
+        });
+        // Not ok: an input record changed under us, so read the counts again.
+        if ((await op.commit()).ok) {
+          stored = read;
+          break;
+        }
+      }
+      if (!stored) throw new Error(`gallery: entry ${id} kept conflicting on its inputs`);
     } catch (e) {
       await deletePrefix(this.kv, chunkPrefix(id)).catch(() => {});
+      await dropGenerations(this.kv, [...wrote].map((sha) => [sha, id])).catch(() => {});
       await this.kv.delete(pendingKey(id)).catch(() => {});
       throw e;
     }
+    this.invalidate();
+    // Committed. Chunks written before another upload of the same bytes created the record
+    // first are unused; if this clean-up fails, sweep() removes them.
+    const lost = stored.filter((r) => r.value && wrote.has(r.key[2] as string));
+    await dropGenerations(this.kv, lost.map((r) => [r.key[2] as string, id])).catch(() => {});
+    return true;
   }
 
-  private async writeChunks(id: string, part: BlobPart, bytes: Uint8Array): Promise<void> {
+  private async writeChunks(prefix: Deno.KvKey, bytes: Uint8Array): Promise<void> {
     const n = Math.ceil(bytes.byteLength / CHUNK_BYTES);
     for (let first = 0; first < n; first += CHUNKS_PER_COMMIT) {
       const op = this.kv.atomic();
       for (let i = first; i < Math.min(n, first + CHUNKS_PER_COMMIT); i++) {
-        op.set(
-          [...chunkPrefix(id, part), i],
-          bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES),
-        );
+        op.set([...prefix, i], bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
       }
       const res = await op.commit();
-      if (!res.ok) throw new Error(`gallery: chunk commit of ${id} failed`);
+      if (!res.ok) throw new Error(`gallery: chunk commit under ${prefix.join("/")} failed`);
     }
   }
 
@@ -177,6 +214,13 @@ export class GalleryStore {
     }
     if (at !== out.byteLength) throw new Error(`gallery: ${record.id} ${part} is incomplete`);
     return out;
+  }
+
+  /** A stored input image (used by at least one entry) and its bytes, or null. */
+  async input(sha256: string): Promise<{ blob: InputBlob; bytes: Uint8Array } | null> {
+    const r = await getInput(this.kv, sha256);
+    if (!r.value) return null;
+    return { blob: r.value, bytes: await readInput(this.kv, r.value) };
   }
 
   /** Newest first; `tag` restricts to one net id or architecture. Throws on a bad cursor. */
@@ -218,25 +262,34 @@ export class GalleryStore {
 
   /**
    * Deletes an entry, visible or hidden, when `tokenHash` matches its delete token or `admin`
-   * is set: "deleted", "forbidden" or "not_found". The entry, its indexes and its review item go
-   * in one commit; chunks and reports follow (sweep catches a crash).
+   * is set: "deleted", "forbidden" or "not_found". The entry, its indexes, its review item and
+   * its inputs' reference counts go in one commit guarded by the versionstamps of the entry and
+   * of each input record; an input no other entry uses loses its record there. Chunks and
+   * reports follow (sweep catches a crash).
    */
   async delete(
     id: string,
     tokenHash: string,
     opts: { admin?: boolean } = {},
   ): Promise<"deleted" | "forbidden" | "not_found"> {
-    const r = await this.kv.get<GalleryRecord>(entryKey(id));
-    if (!r.value) return "not_found";
-    if (!opts.admin && !timingSafeEqual(r.value.tokenHash, tokenHash)) return "forbidden";
-    let op = this.kv.atomic().check(r).delete(entryKey(id)).delete(timeKey(r.value));
-    for (const tag of r.value.tags) op = op.delete(tagKey(tag, r.value));
-    if (r.value.hiddenAt !== undefined) op = op.delete(reviewKey(r.value.hiddenAt, id));
-    if (!(await op.commit()).ok) return this.delete(id, tokenHash, opts);
-    this.invalidate();
-    await deletePrefix(this.kv, chunkPrefix(id));
-    await deletePrefix(this.kv, reportPrefix(id));
-    return "deleted";
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const r = await this.kv.get<GalleryRecord>(entryKey(id));
+      if (!r.value) return "not_found";
+      if (!opts.admin && !timingSafeEqual(r.value.tokenHash, tokenHash)) return "forbidden";
+      let op = this.kv.atomic().check(r).delete(entryKey(id)).delete(timeKey(r.value));
+      for (const tag of r.value.tags) op = op.delete(tagKey(tag, r.value));
+      if (r.value.hiddenAt !== undefined) op = op.delete(reviewKey(r.value.hiddenAt, id));
+      const freed = await releaseInputRefs(this.kv, op, [
+        ...distinctInputs(r.value.inputs).keys(),
+      ]);
+      if (!(await op.commit()).ok) continue;
+      this.invalidate();
+      await deletePrefix(this.kv, chunkPrefix(id));
+      await deletePrefix(this.kv, reportPrefix(id));
+      await dropGenerations(this.kv, freed);
+      return "deleted";
+    }
+    throw new Error(`gallery: delete of ${id} kept conflicting`);
   }
 
   /**
@@ -244,32 +297,9 @@ export class GalleryStore {
    * and queues it for review. Nothing is deleted.
    */
   async report(id: string, client: string, toHide: number): Promise<ReportResult | null> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const r = await this.kv.get<GalleryRecord>(entryKey(id));
-      if (!r.value || r.value.hidden) return null;
-      const rk = reportKey(id, client);
-      if ((await this.kv.get(rk)).versionstamp) return { counted: false, hidden: false };
-      const reports = r.value.reports + 1;
-      const hidden = reports >= toHide;
-      const now = this.now();
-      const next: GalleryRecord = {
-        ...r.value,
-        reports,
-        hidden,
-        ...(hidden ? { hiddenAt: now } : {}),
-      };
-      let op = this.kv.atomic().check(r).check({ key: rk, versionstamp: null })
-        .set(rk, now).set(entryKey(id), next);
-      if (hidden) {
-        op = op.delete(timeKey(r.value)).set(reviewKey(now, id), summaryOf(r.value));
-        for (const tag of r.value.tags) op = op.delete(tagKey(tag, r.value));
-      }
-      if ((await op.commit()).ok) {
-        if (hidden) this.invalidate();
-        return { counted: true, hidden };
-      }
-    }
-    throw new Error(`gallery: report on ${id} kept conflicting`);
+    const r = await reportEntry(this.kv, id, { client, toHide, clock: this.now });
+    if (r?.hidden) this.invalidate();
+    return r;
   }
 
   /**
@@ -283,34 +313,14 @@ export class GalleryStore {
     tokenHash: string,
     opts: { admin?: boolean } = {},
   ): Promise<"restored" | "forbidden" | "not_found" | "visible"> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const r = await this.kv.get<GalleryRecord>(entryKey(id));
-      if (!r.value) return "not_found";
-      if (!opts.admin && !timingSafeEqual(r.value.tokenHash, tokenHash)) return "forbidden";
-      if (!r.value.hidden) return "visible";
-      const { hiddenAt, ...rest } = r.value;
-      const record: GalleryRecord = { ...rest, hidden: false, reports: 0 };
-      const summary = summaryOf(record);
-      let op = this.kv.atomic().check(r).set(entryKey(id), record).set(timeKey(record), summary);
-      for (const tag of record.tags) op = op.set(tagKey(tag, record), summary);
-      if (hiddenAt !== undefined) op = op.delete(reviewKey(hiddenAt, id));
-      if ((await op.commit()).ok) {
-        this.invalidate();
-        return "restored";
-      }
-    }
-    throw new Error(`gallery: unhide of ${id} kept conflicting`);
+    const r = await unhideEntry(this.kv, id, tokenHash, opts);
+    if (r === "restored") this.invalidate();
+    return r;
   }
 
   /** The review queue: entries hidden by reports, oldest first (at most `limit`). */
-  async reviewQueue(limit = 100): Promise<ReviewItem[]> {
-    const out: ReviewItem[] = [];
-    for await (const e of this.kv.list<GallerySummary>({ prefix: REVIEW_PREFIX }, { limit })) {
-      const r = await this.kv.get<GalleryRecord>(entryKey(e.value.id));
-      if (!r.value?.hidden) continue;
-      out.push({ ...summaryOf(r.value), reports: r.value.reports, hiddenAt: e.key[2] as number });
-    }
-    return out;
+  reviewQueue(limit = 100): Promise<ReviewItem[]> {
+    return reviewQueue(this.kv, limit);
   }
 
   /**

@@ -3,11 +3,16 @@
  *
  *   ["gallery", "entry", id]                          -> GalleryRecord
  *   ["gallery", "by_time", createdAt, id]             -> GallerySummary (newest first via reverse)
- *   ["gallery", "by_tag", tag, createdAt, id]         -> GallerySummary (tag: net id or architecture)
+ *   ["gallery", "by_tag", tag, createdAt, id]         -> GallerySummary (tag: net id, architecture,
+ *                                                        or "style:<sha256>" of a painting)
  *   ["gallery", "chunk", id, "image" | "thumb", n]    -> Uint8Array of <= CHUNK_BYTES
  *   ["gallery", "pending", id]                        -> { startedAt } while chunks are written
  *   ["gallery", "report", id, clientHash]             -> reportedAt
  *   ["gallery", "review", hiddenAt, id]               -> GallerySummary of an entry hidden by reports
+ *   ["gallery", "input", sha256]                      -> InputBlob: a shared input image (content-
+ *                                                        addressed), its chunk generation and refs
+ *   ["gallery", "input_chunk", sha256, gen, n]        -> Uint8Array; gen is the id of the entry whose
+ *                                                        upload first stored these bytes
  *   ["rate", bucket, clientHash, windowStart]         -> count (expires after two windows)
  */
 import type { GallerySummary } from "./gallery_store.ts";
@@ -52,4 +57,18 @@ export const rateKey = (bucket: string, client: string, windowStart: number): De
   bucket,
   client,
   windowStart,
+];
+/** Tag of the entries that used the painting whose re-encoded bytes hash to `sha256`. */
+export const styleTag = (sha256: string): string => `style:${sha256}`;
+export const inputKey = (sha256: string): Deno.KvKey => ["gallery", "input", sha256];
+export const INPUT_CHUNK_PREFIX: Deno.KvKey = ["gallery", "input_chunk"];
+export const inputChunkPrefix = (sha256: string, gen?: string): Deno.KvKey =>
+  gen ? ["gallery", "input_chunk", sha256, gen] : ["gallery", "input_chunk", sha256];
+/** The key after every chunk of (`sha256`, `gen`): booleans sort after numbers in KV. */
+export const afterInputChunks = (sha256: string, gen: string): Deno.KvKey => [
+  "gallery",
+  "input_chunk",
+  sha256,
+  gen,
+  true,
 ];
