@@ -1,0 +1,185 @@
+/**
+ * `deno task bench:large`: tiled evaluation of the exact objective at large sizes (issue 14).
+ * For each network and size it builds the tile grid with the exact halo of the default layers,
+ * computes the content targets tile by tile, and records one tiled evaluation (value + image
+ * gradient): wall time and tf.profile's peak tfjs bytes. At one size where both fit it also
+ * times the untiled evaluation (tf.valueAndGrad of buildStyleObjective) for the overhead ratio.
+ * Writes bench/large.json and bench/large.md.
+ *
+ * Usage: deno task bench:large [--nets darknet-tiny,resnet50] [--sizes 512,1024,2048]
+ *        [--resnet-sizes 512] [--resnet-compare 512] [--tile 384] [--compare 1024] [--compare-tile 512] [--backend wasm]
+ */
+import { parseArgs } from "node:util";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { tf, useBackend } from "./lib/tf_node.ts";
+import { readImage } from "./lib/image_io.ts";
+import { loadNet } from "../src/shared/nets/loader.ts";
+import type { Net } from "../src/shared/nets/net.ts";
+import { buildStyleObjective, styleTargets } from "../src/shared/losses/mod.ts";
+import { ARCH_DEFAULTS } from "../src/shared/presets.ts";
+import {
+  haloFor,
+  receptiveFields,
+  tiledFeatures,
+  tiledValueAndGrad,
+  tileGrid,
+} from "../src/shared/tiling/mod.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const { values: a } = parseArgs({
+  args: Deno.args,
+  options: {
+    nets: { type: "string", default: "darknet-tiny,resnet50" },
+    sizes: { type: "string", default: "512,1024,2048" },
+    "resnet-sizes": { type: "string", default: "512" },
+    "resnet-compare": { type: "string", default: "512" },
+    tile: { type: "string", default: "384" },
+    compare: { type: "string", default: "1024" },
+    "compare-tile": { type: "string", default: "512" },
+    backend: { type: "string", default: "wasm" },
+    out: { type: "string", default: join(ROOT, "bench") },
+  },
+});
+
+interface Row {
+  net: string;
+  size: number;
+  mode: "tiled" | "untiled";
+  tile: number;
+  tiles: number;
+  largestCrop: number;
+  ms: number;
+  peakTfBytes: number;
+  /** Peak minus the whole-image RGB float32 buffers (image + gradient: 2·12 B/px). */
+  peakBeyondImageBytes: number;
+  loss: number;
+}
+
+const shared = (name: string) => resolve(ROOT, "..", "shared", "images", name);
+const rows: Row[] = [];
+await useBackend(a.backend!);
+
+async function evaluate(
+  net: Net,
+  size: number,
+  tile: number | "untiled",
+): Promise<Row> {
+  const d = ARCH_DEFAULTS[net.manifest.architecture];
+  const layers = [...new Set([...d.layers.content, ...d.layers.style].map((l) => l.layer))];
+  const fields = receptiveFields(net.manifest, layers);
+  const content = await readImage(shared("content/chelsea.png"), size);
+  const style = await readImage(shared("style/starry_night.jpg"), 256);
+  const [, h, w] = content.shape;
+  const sf = net.forward(style, d.layers.style.map((l) => l.layer));
+  const styleGrams = styleTargets([sf]);
+  tf.dispose([style, Object.values(sf)]);
+  const grid = tileGrid(h, w, {
+    tile: tile === "untiled" ? Math.max(h, w) : tile,
+    halo: haloFor(fields),
+  });
+  const contentLayers = d.layers.content.map((l) => l.layer);
+  const contentTargets = tiledFeatures(net, content, {
+    grid,
+    layers: contentLayers,
+    jumps: fields,
+  });
+  const options = {
+    contentTargets,
+    styleGrams,
+    contentLayers: d.layers.content,
+    styleLayers: d.layers.style,
+    weights: d.weights,
+    grid,
+  };
+  const start = tf.memory().numBytes;
+  let loss = NaN;
+  const t0 = performance.now();
+  const info = await tf.profile(async () => {
+    if (tile === "untiled") {
+      const objective = buildStyleObjective(options);
+      const { value, grad } = tf.tidy(() =>
+        tf.valueAndGrad((x) =>
+          objective(net.forward(x as tf.Tensor4D, layers), x as tf.Tensor4D).total
+        )(content)
+      );
+      loss = (await value.data())[0];
+      await grad.data();
+      tf.dispose([value, grad]);
+    } else {
+      const r = await tiledValueAndGrad(net, content, options);
+      loss = r.total;
+      r.grad.dispose();
+    }
+    return [];
+  });
+  const ms = performance.now() - t0;
+  tf.dispose([content, Object.values(styleGrams), Object.values(contentTargets)]);
+  const crops = grid.tiles.map((t) =>
+    Math.max(t.crop[0].end - t.crop[0].start, t.crop[1].end - t.crop[1].start)
+  );
+  const peak = info.peakBytes - start;
+  const row: Row = {
+    net: net.id,
+    size,
+    mode: tile === "untiled" ? "untiled" : "tiled",
+    tile: grid.tile[0],
+    tiles: grid.tiles.length,
+    largestCrop: Math.max(...crops),
+    ms: Math.round(ms),
+    peakTfBytes: peak,
+    peakBeyondImageBytes: peak - 2 * 12 * h * w,
+    loss,
+  };
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+for (const id of a.nets!.split(",")) {
+  const net = await loadNet(pathToFileURL(join(ROOT, "static/models", id, "manifest.json")));
+  // Warm-up: the first backward pass makes and keeps the flipped kernels (a fixed cost).
+  await evaluate(net, 64, "untiled");
+  const sizes = (id === "resnet50" ? a["resnet-sizes"]! : a.sizes!).split(",").filter(Boolean);
+  for (const size of sizes.map(Number)) rows.push(await evaluate(net, size, Number(a.tile)));
+  const compare = Number(id === "resnet50" ? a["resnet-compare"] : a.compare);
+  const compareTile = id === "resnet50" ? Number(a.tile) : Number(a["compare-tile"]);
+  if (compare > 0) {
+    rows.push(await evaluate(net, compare, "untiled"));
+    const done = rows.find((r) =>
+      r.net === id && r.mode === "tiled" && r.size === compare && r.tile === compareTile
+    );
+    if (!done) rows.push(await evaluate(net, compare, compareTile));
+  }
+  net.dispose();
+}
+
+const MB = (n: number) => (n / 2 ** 20).toFixed(1);
+const lines = [
+  `# Tiled evaluation at large sizes (${a.backend}, ${new Date().toISOString().slice(0, 10)})`,
+  "",
+  "One evaluation (loss + image gradient) of the Gatys objective with the default layers, exact",
+  "halo. Peak = tf.profile peak tfjs bytes above the loaded net; 'beyond image' subtracts the",
+  "image and gradient buffers (2 x 12 B/px). Time on a shared, loaded 2-core machine.",
+  "",
+  "| net | size | mode | tile | tiles | largest crop | time (s) | peak (MB) | beyond image (MB) | loss |",
+  "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...rows.map((r) =>
+    `| ${r.net} | ${r.size} | ${r.mode} | ${r.tile} | ${r.tiles} | ${r.largestCrop} | ${
+      (r.ms / 1000).toFixed(1)
+    } | ${MB(r.peakTfBytes)} | ${MB(r.peakBeyondImageBytes)} | ${r.loss.toPrecision(6)} |`
+  ),
+];
+const pairs = rows.filter((r) => r.mode === "untiled").map((u) => {
+  const t = rows.find((r) => r.mode === "tiled" && r.net === u.net && r.size === u.size);
+  return t
+    ? `- ${u.net} at ${u.size} px: tiled (${t.tile} px tiles) / untiled time = ${
+      (t.ms / u.ms).toFixed(2)
+    }x, ` +
+      `peak ${MB(t.peakTfBytes)} / ${MB(u.peakTfBytes)} MB, loss ${t.loss} vs ${u.loss}`
+    : "";
+});
+lines.push("", "Overhead:", "", ...pairs.filter(Boolean), "");
+await Deno.mkdir(a.out!, { recursive: true });
+await Deno.writeTextFile(join(a.out!, "large.json"), JSON.stringify(rows, null, 2) + "\n");
+await Deno.writeTextFile(join(a.out!, "large.md"), lines.join("\n"));
+console.log(lines.join("\n"));
