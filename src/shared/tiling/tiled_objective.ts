@@ -34,6 +34,8 @@ export interface TiledObjectiveOptions extends StyleObjectiveOptions {
   grid: TileGrid;
   /** Called after each tile of each pass (progress: pass 1 or 2, tile index, tile count). */
   onTile?: (pass: 1 | 2, tile: number, tiles: number) => void;
+  /** Checked before every tile; an aborted signal throws its reason and frees everything. */
+  signal?: AbortSignal;
 }
 
 /** Value of the objective, each term weighted as buildStyleObjective() reports it. */
@@ -74,6 +76,18 @@ export async function tiledValueAndGrad(
   }
   const contentLayers = weights.content === 0 ? [] : options.contentLayers.filter((l) => l.weight);
   const styleLayers = weights.style === 0 ? [] : options.styleLayers.filter((l) => l.weight);
+  for (const { layer } of contentLayers) {
+    if (!Object.hasOwn(contentTargets, layer)) {
+      throw new RangeError(
+        `No content target for layer "${layer}": compute it with tiledFeatures()`,
+      );
+    }
+  }
+  for (const { layer } of styleLayers) {
+    if (!Object.hasOwn(styleGrams, layer)) {
+      throw new RangeError(`No style Gram for layer "${layer}": compute it with styleTargets()`);
+    }
+  }
   const layers = [...new Set([...contentLayers, ...styleLayers].map((l) => l.layer))];
   const jumps: Jumps = layers.length ? receptiveFields(net.manifest, layers) : {};
   const forward = { grid, layers, jumps };
@@ -84,8 +98,10 @@ export async function tiledValueAndGrad(
   const gramSums: Record<string, tf.Tensor2D> = {};
   const contentSums: Record<string, tf.Scalar> = {};
   const counts: Record<string, number> = {};
-  if (layers.length) {
+  try {
     for (const [i, tile] of grid.tiles.entries()) {
+      if (!layers.length) break;
+      options.signal?.throwIfAborted();
       const crop = cropOf(image, tile);
       const { features, windows } = coreFeatures(net, crop, tile, forward);
       tf.tidy(() => {
@@ -108,6 +124,9 @@ export async function tiledValueAndGrad(
       tf.dispose([crop, Object.values(features)]);
       options.onTile?.(1, i, n);
     }
+  } catch (e) {
+    tf.dispose([Object.values(gramSums), Object.values(contentSums)]);
+    throw e;
   }
 
   // The loss, and D_l = ∂L/∂G_l from styleLoss()'s own gradient (one definition of the loss).
@@ -142,6 +161,7 @@ export async function tiledValueAndGrad(
   try {
     if (layers.length) {
       for (const [i, tile] of grid.tiles.entries()) {
+        options.signal?.throwIfAborted();
         const crop = cropOf(image, tile);
         const g = tf.tidy(() =>
           tf.grad((x) => {

@@ -12,6 +12,7 @@ import { tileGrid } from "../../../src/shared/tiling/grid.ts";
 import { haloFor, receptiveFields } from "../../../src/shared/tiling/receptive_field.ts";
 import { tiledClosure } from "../../../src/shared/tiling/tiled_closure.ts";
 import { tiledFeatures } from "../../../src/shared/tiling/tiled_features.ts";
+import { tiledValueAndGrad } from "../../../src/shared/tiling/tiled_objective.ts";
 import { syntheticNet } from "./_synthetic.ts";
 import { compareTiled, relL2 } from "./_compare.ts";
 
@@ -119,5 +120,53 @@ Deno.test("tiledClosure() drives L-BFGS: 5 steps lower the loss, tracked by the 
     assert.ok(seen.includes(loss), "the step's loss is one the closure computed");
     tf.dispose([x, style, Object.values(sf), Object.values(styleGrams)]);
     param.dispose();
+  });
+});
+
+Deno.test("tiledValueAndGrad() stops at the next tile when aborted, in either pass, leaving no tensors", async () => {
+  await withNet(async (net, image) => {
+    const style = tf.randomUniform([1, 48, 48, 3], 0, 1, "float32", 8) as tf.Tensor4D;
+    const sf = net.forward(style, ["block"]);
+    const styleGrams = styleTargets([sf]);
+    const grid = tileGrid(100, 70, {
+      tile: 32,
+      halo: haloFor(receptiveFields(net.manifest, layers)),
+    });
+    for (const pass of [1, 2]) {
+      const controller = new AbortController();
+      const seen: string[] = [];
+      await assert.rejects(
+        () =>
+          tiledValueAndGrad(net, image, {
+            contentTargets: {},
+            styleGrams,
+            contentLayers: [],
+            styleLayers: [{ layer: "block", weight: 1 }],
+            weights: { content: 0, style: 1, tv: 0 },
+            grid,
+            signal: controller.signal,
+            onTile: (p, i) => {
+              seen.push(`${p}:${i}`);
+              if (p === pass && i === 1) controller.abort(new Error("stop"));
+            },
+          }),
+        /stop/,
+      );
+      // 12 tiles per pass: pass 1 runs all of them before pass 2 starts.
+      assert.equal(seen.length, pass === 1 ? 2 : 14);
+    }
+    await assert.rejects(
+      () =>
+        tiledValueAndGrad(net, image, {
+          contentTargets: {},
+          styleGrams,
+          contentLayers: [],
+          styleLayers: [{ layer: "deep", weight: 1 }],
+          weights: { content: 0, style: 1, tv: 0 },
+          grid,
+        }),
+      /No style Gram for layer "deep"/,
+    );
+    tf.dispose([style, Object.values(sf), Object.values(styleGrams)]);
   });
 });
