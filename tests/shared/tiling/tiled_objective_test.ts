@@ -170,3 +170,33 @@ Deno.test("tiledValueAndGrad() stops at the next tile when aborted, in either pa
     tf.dispose([style, Object.values(sf), Object.values(styleGrams)]);
   });
 });
+
+Deno.test("tiledValueAndGrad() is bit-identical when repeated (fixed tile and summation order)", async () => {
+  await withNet(async (net, image) => {
+    const style = tf.randomUniform([1, 48, 48, 3], 0, 1, "float32", 8) as tf.Tensor4D;
+    const sf = net.forward(style, ["block", "deep"]);
+    const styleGrams = styleTargets([sf]);
+    const grid = tileGrid(100, 70, {
+      tile: 32,
+      halo: haloFor(receptiveFields(net.manifest, layers)),
+    });
+    const run = async () => {
+      const r = await tiledValueAndGrad(net, image, {
+        contentTargets: {},
+        styleGrams,
+        contentLayers: [],
+        styleLayers: [{ layer: "block", weight: 1 }, { layer: "deep", weight: 1 }],
+        weights: { content: 0, style: 10, tv: 1 },
+        grid,
+      });
+      const g = await r.grad.data();
+      r.grad.dispose();
+      return { total: r.total, g };
+    };
+    const a = await run();
+    const b = await run();
+    assert.equal(a.total, b.total);
+    assert.deepEqual(a.g, b.g);
+    tf.dispose([style, Object.values(sf), Object.values(styleGrams)]);
+  });
+});
