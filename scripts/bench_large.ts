@@ -54,6 +54,8 @@ interface Row {
   /** Peak minus the whole-image RGB float32 buffers (image + gradient: 2·12 B/px). */
   peakBeyondImageBytes: number;
   loss: number;
+  /** Untiled rows: the tile size of the tiled row they are compared with. */
+  comparedWithTile?: number;
 }
 
 const shared = (name: string) => resolve(ROOT, "..", "shared", "images", name);
@@ -144,7 +146,7 @@ for (const id of a.nets!.split(",")) {
   const compare = Number(id === "resnet50" ? a["resnet-compare"] : a.compare);
   const compareTile = id === "resnet50" ? Number(a.tile) : Number(a["compare-tile"]);
   if (compare > 0) {
-    rows.push(await evaluate(net, compare, "untiled"));
+    rows.push({ ...await evaluate(net, compare, "untiled"), comparedWithTile: compareTile });
     const done = rows.find((r) =>
       r.net === id && r.mode === "tiled" && r.size === compare && r.tile === compareTile
     );
@@ -153,6 +155,15 @@ for (const id of a.nets!.split(",")) {
   net.dispose();
 }
 
+// Re-running some nets keeps the other nets' rows from the last run.
+const jsonPath = join(a.out!, "large.json");
+const ran = new Set(a.nets!.split(","));
+try {
+  const old = JSON.parse(await Deno.readTextFile(jsonPath)) as Row[];
+  rows.unshift(...old.filter((r) => !ran.has(r.net)));
+} catch (e) {
+  if (!(e instanceof Deno.errors.NotFound)) throw e;
+}
 const MB = (n: number) => (n / 2 ** 20).toFixed(1);
 const lines = [
   `# Tiled evaluation at large sizes (${a.backend}, ${new Date().toISOString().slice(0, 10)})`,
@@ -170,7 +181,9 @@ const lines = [
   ),
 ];
 const pairs = rows.filter((r) => r.mode === "untiled").map((u) => {
-  const t = rows.find((r) => r.mode === "tiled" && r.net === u.net && r.size === u.size);
+  const t = rows.find((r) =>
+    r.mode === "tiled" && r.net === u.net && r.size === u.size && r.tile === u.comparedWithTile
+  );
   return t
     ? `- ${u.net} at ${u.size} px: tiled (${t.tile} px tiles) / untiled time = ${
       (t.ms / u.ms).toFixed(2)
@@ -180,6 +193,6 @@ const pairs = rows.filter((r) => r.mode === "untiled").map((u) => {
 });
 lines.push("", "Overhead:", "", ...pairs.filter(Boolean), "");
 await Deno.mkdir(a.out!, { recursive: true });
-await Deno.writeTextFile(join(a.out!, "large.json"), JSON.stringify(rows, null, 2) + "\n");
+await Deno.writeTextFile(jsonPath, JSON.stringify(rows, null, 2) + "\n");
 await Deno.writeTextFile(join(a.out!, "large.md"), lines.join("\n"));
 console.log(lines.join("\n"));
