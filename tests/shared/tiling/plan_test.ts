@@ -106,3 +106,16 @@ Deno.test("planTiles() for ResNet-50 at 4096 px on a 4 GB budget tiles with the 
   // -> t <= 84.9 -> t = 64, crop 546, ceil(4096/64)² = 4096 tiles.
   assert.deepEqual([p.tiled, p.tile, p.crop, p.tiles], [true, 64, 546, 4096]);
 });
+
+Deno.test("planTiles() with a narrower, approximate halo fits larger tiles", async () => {
+  const path = join(ROOT, "static/models/resnet50/manifest.json");
+  const manifest = parseManifest(JSON.parse(await Deno.readTextFile(path)), path);
+  const p = planTiles({ manifest }, { height: 4096, width: 4096 }, {
+    memoryBytes: 4 * 2 ** 30,
+    cost: MEASURED_COSTS.resnet50.wasm,
+    halo: { before: 96, after: 96 },
+  });
+  // As above, crop <= 566.9, now crop = t + 96 + 31 + 96 = t + 223 -> t <= 343.9 -> t = 320
+  // (32·10), crop 543, ceil(4096/320)² = 13² = 169 tiles.
+  assert.deepEqual([p.tile, p.crop, p.tiles, p.halo], [320, 543, 169, { before: 96, after: 96 }]);
+});
