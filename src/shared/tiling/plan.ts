@@ -47,9 +47,10 @@ export interface PlanTilesOptions {
   contentLayers?: readonly string[];
   /**
    * A narrower halo than the exact one (before/after, px), for networks whose exact halo makes
-   * crops huge (ResNet-50: 241/210 px). Then the objective is approximate: measured for ResNet-50
-   * at 256 px in 128 px tiles, a 96 px halo leaves 7e-4 relative loss error and 6% gradient
-   * error (relative L2), 64 px 4e-3 and 14%. Pass the same halo to tileGrid().
+   * crops huge (ResNet-50: 241/210 px). Then the objective is approximate: for ResNet-50 at
+   * 256 px in 128 px tiles (bench/large_halo.md), a 96 px halo leaves 4.9e-4 relative loss
+   * error and 3.5% gradient error (relative L2), 64 px 1.3e-3 and 7.9%, 32 px 1.3e-2 and 33%.
+   * Pass the same halo to tileGrid().
    */
   halo?: { before: number; after: number };
   /** Extra per-crop check (a GPU's texture or buffer limit): whether a crop side fits. */
