@@ -3,7 +3,8 @@
  * largest long side that fits the running backend, so the studio can offer a size that works
  * instead of crashing the GPU process.
  */
-import type { LayerInfo } from "../shared/nets/manifest.ts";
+import type { LayerInfo, ModelManifest } from "../shared/nets/manifest.ts";
+import { MEASURED_COSTS, type PixelCost, planTiles, type TilePlan } from "../shared/tiling/plan.ts";
 import type { DeviceLimits } from "./protocol.ts";
 
 /** float32 activations; forward + gradient + the optimiser's copies, roughly three times. */
@@ -86,4 +87,48 @@ export function largestFit(
     if (!misfit(estimateRun(layers, dims(s), opts), s, limits)) return s;
   }
   return 0;
+}
+
+/** Options of tilePlanFor(). */
+export interface TilePlanOptions {
+  /** What the running backend can hold. */
+  limits: DeviceLimits;
+  /** Backend name, to look up the measured per-pixel cost ("wasm", "webgpu", ...). */
+  backend: string;
+  /** Layers the recipe reads, and which of them are content layers. */
+  used: string[];
+  content: string[];
+}
+
+/**
+ * The memory planner's choice for the running backend: untiled, or the tile size. The per-pixel
+ * cost is the one measured for this network (on WASM; tfjs allocates the same float32 tensors
+ * on every backend, so the GPU backends use it too), else estimateRun()'s activation model. A
+ * crop must also pass misfit()'s texture and buffer checks. Throws a RangeError when nothing fits.
+ */
+export function tilePlanFor(
+  manifest: ModelManifest,
+  size: { width: number; height: number },
+  opts: TilePlanOptions,
+): TilePlan {
+  const { limits } = opts;
+  const measured = MEASURED_COSTS[manifest.id];
+  const cost: PixelCost = measured?.[opts.backend] ?? measured?.wasm ?? {
+    fixedBytes: 0,
+    bytesPerPixel: estimateRun(manifest.layers, { width: 256, height: 256 }, opts).totalBytes /
+      (256 * 256),
+  };
+  const cropFits = (side: number) =>
+    misfit(
+      estimateRun(manifest.layers, { width: side, height: side }, opts),
+      side,
+      { ...limits, memoryBytes: Infinity },
+    ) === undefined;
+  return planTiles({ manifest }, size, {
+    memoryBytes: limits.memoryBytes,
+    cost,
+    layers: opts.used,
+    contentLayers: opts.content,
+    cropFits,
+  });
 }

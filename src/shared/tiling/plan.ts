@@ -1,0 +1,145 @@
+/**
+ * The memory planner: whether one pass over the whole image fits the device, and if not, the
+ * largest tile that does. Peak memory is modelled as linear in the pixels a pass reads,
+ * `fixed + perPixel·pixels`, with both constants measured per network and backend (tf.profile's
+ * peak bytes of a forward + backward pass at two sizes, `deno task bench:large`). A tiled
+ * evaluation also keeps a few whole-image buffers (the image, its gradient, TV's temporaries)
+ * and the content targets at full size.
+ */
+import type { ModelManifest } from "../nets/manifest.ts";
+import { ARCH_DEFAULTS } from "../presets.ts";
+import { haloFor, receptiveFields } from "./receptive_field.ts";
+
+/** Peak bytes of one forward + backward pass over `pixels` input pixels: fixed + perPixel·pixels. */
+export interface PixelCost {
+  fixedBytes: number;
+  bytesPerPixel: number;
+}
+
+/**
+ * Measured on the 2-core reference machine (2026-12-02, tfjs 4.22, default layers, float16
+ * storage), tf.profile peak bytes above the loaded net of tf.grad(Σ features²) at 128 and 256 px:
+ * darknet-tiny 37.16 MB and 135.11 MB, so (135.11 - 37.16) MB / (65536 - 16384) px = 1993 B/px
+ * and 37.16 MB - 1993·16384 = 4.5 MB fixed; resnet50 229.42 MB and 538.40 MB: 6287 B/px and
+ * 126.4 MB fixed (mostly the flipped kernels that the first backward pass makes and keeps).
+ */
+export const MEASURED_COSTS: Record<string, Record<string, PixelCost>> = {
+  "darknet-tiny": { wasm: { fixedBytes: 4.5e6, bytesPerPixel: 1993 } },
+  resnet50: { wasm: { fixedBytes: 126.4e6, bytesPerPixel: 6287 } },
+};
+
+/**
+ * Whole-image float32 RGB buffers a tiled evaluation holds besides its tile: the image, the
+ * gradient (accumulated outside tfjs, then uploaded), and TV's gradient temporaries (slices,
+ * differences and their gradients, about six). 8 buffers of 12 B/px.
+ */
+export const WHOLE_IMAGE_BYTES_PER_PIXEL = 8 * 12;
+
+/** Options of planTiles(). */
+export interface PlanTilesOptions {
+  /** Memory the backend can use, bytes (DeviceLimits.memoryBytes). */
+  memoryBytes: number;
+  /** Measured cost of this network on this backend (see MEASURED_COSTS). */
+  cost: PixelCost;
+  /** Layers the objective reads (default: the architecture's default content + style layers). */
+  layers?: readonly string[];
+  /** Content layers among them, kept at full size as targets (default: the architecture's). */
+  contentLayers?: readonly string[];
+  /**
+   * A narrower halo than the exact one (before/after, px), for networks whose exact halo makes
+   * crops huge (ResNet-50: 241/210 px). Then the objective is approximate: for ResNet-50 at
+   * 256 px in 128 px tiles (bench/large_halo.md), a 96 px halo leaves 4.9e-4 relative loss
+   * error and 3.5% gradient error (relative L2), 64 px 1.3e-3 and 7.9%, 32 px 1.3e-2 and 33%.
+   * Pass the same halo to tileGrid().
+   */
+  halo?: { before: number; after: number };
+  /** Extra per-crop check (a GPU's texture or buffer limit): whether a crop side fits. */
+  cropFits?: (side: number) => boolean;
+}
+
+/** What planTiles() decided. */
+export interface TilePlan {
+  /** false: one untiled pass fits. */
+  tiled: boolean;
+  /** Core side (a multiple of `align`), or the long side when untiled. */
+  tile: number;
+  /** Number of tiles (1 when untiled). */
+  tiles: number;
+  /** Side of the largest crop the network reads (tile + halo). */
+  crop: number;
+  /** Crop alignment (the deepest layer's jump) and halo of the layers used. */
+  align: number;
+  halo: { before: number; after: number };
+  /** Modelled peak bytes of one evaluation. */
+  peakBytes: number;
+}
+
+/**
+ * Picks untiled evaluation when it fits `memoryBytes`, else the largest tile whose crop fits.
+ * Throws a RangeError when not even the smallest tile fits.
+ */
+export function planTiles(
+  net: { manifest: ModelManifest },
+  size: { height: number; width: number },
+  options: PlanTilesOptions,
+): TilePlan {
+  const { manifest } = net;
+  const d = ARCH_DEFAULTS[manifest.architecture];
+  const content = options.contentLayers ?? d?.layers.content.map((l) => l.layer) ?? [];
+  const layers = options.layers ??
+    [...new Set([...content, ...(d?.layers.style.map((l) => l.layer) ?? [])])];
+  if (layers.length === 0) {
+    throw new RangeError(`planTiles(): no layers given and no defaults for ${manifest.id}`);
+  }
+  const halo = haloFor(receptiveFields(manifest, layers));
+  // Square grids: the larger of the two axes' figures.
+  const align = Math.max(...halo.align);
+  const before = options.halo?.before ?? Math.max(...halo.before);
+  const after = options.halo?.after ?? Math.max(...halo.after);
+  const { height, width } = size;
+  const { fixedBytes, bytesPerPixel } = options.cost;
+  const long = Math.max(height, width);
+  const fits = (side: number) => options.cropFits?.(side) ?? true;
+
+  const untiled = fixedBytes + bytesPerPixel * height * width;
+  if (untiled <= options.memoryBytes && fits(long)) {
+    return {
+      tiled: false,
+      tile: long,
+      tiles: 1,
+      crop: long,
+      align,
+      halo: { before, after },
+      peakBytes: untiled,
+    };
+  }
+  // Full-size content targets: c/j² floats per image pixel at each content layer.
+  const targetBytesPerPixel = content.reduce((sum, name) => {
+    const l = manifest.layers.find((x) => x.name === name);
+    return sum + (l ? 4 * l.channels / (l.stride * l.stride) : 0);
+  }, 0);
+  const whole = (WHOLE_IMAGE_BYTES_PER_PIXEL + targetBytesPerPixel) * height * width;
+  // A crop starts up to align - 1 px before core - before (rounded down to the alignment).
+  const cropOf = (t: number) => Math.min(long, t + before + align - 1 + after);
+  for (let t = Math.floor(long / align) * align; t >= align; t -= align) {
+    const crop = cropOf(t);
+    const peak = fixedBytes + bytesPerPixel * crop * crop + whole;
+    if (peak <= options.memoryBytes && fits(crop)) {
+      return {
+        tiled: true,
+        tile: t,
+        tiles: Math.ceil(height / t) * Math.ceil(width / t),
+        crop,
+        align,
+        halo: { before, after },
+        peakBytes: peak,
+      };
+    }
+  }
+  const mb = (n: number) => `${Math.ceil(n / 2 ** 20)} MB`;
+  const least = fixedBytes + bytesPerPixel * cropOf(align) ** 2 + whole;
+  throw new RangeError(
+    `${width}x${height} with ${manifest.id} needs at least ${mb(least)} even in ${align} px ` +
+      `tiles, more than the ${mb(options.memoryBytes)} available: pick a smaller size`,
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * Running a network tile by tile: each tile's crop goes through the net, and only the features
+ * of its core are kept. With the halo of haloFor() and crops aligned to the deepest jump those
+ * core features equal the whole image's (receptive_field.ts says why), so every per-pixel sum
+ * over the image (a Gram matrix, a content MSE) is a sum over tiles.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { FeatureMap } from "../losses/mod.ts";
+import type { Net } from "../nets/net.ts";
+import type { Span, Tile, TileGrid } from "./grid.ts";
+import type { Pair } from "./receptive_field.ts";
+
+/** Jumps of the layers a tiled pass reads, by layer name (from receptiveFields()). */
+export type Jumps = Record<string, { jump: Pair }>;
+
+/** The features a tile's core owns at one layer, in crop-local and in global feature rows. */
+export interface CoreWindow {
+  /** Feature span of the core, per axis, relative to the crop's feature map. */
+  local: [Span, Span];
+  /** The same span in the whole image's feature map. */
+  global: [Span, Span];
+}
+
+/** Which features of a crop's map of shape [1, h, w, c] at a layer of `jump` the core owns. */
+export function coreWindow(tile: Tile, grid: TileGrid, jump: Pair, shape: number[]): CoreWindow {
+  const local: [Span, Span] = [{ start: 0, end: 0 }, { start: 0, end: 0 }];
+  const global: [Span, Span] = [{ start: 0, end: 0 }, { start: 0, end: 0 }];
+  const n: Pair = [grid.height, grid.width];
+  for (const a of [0, 1] as const) {
+    const { core, crop } = { core: tile.core[a], crop: tile.crop[a] };
+    const j = jump[a];
+    // Cores start on multiples of every jump; a core that ends at the image border owns the
+    // last (possibly partial-window) features, as many as the crop's map has.
+    local[a].start = (core.start - crop.start) / j;
+    local[a].end = core.end === n[a] ? shape[a + 1] : (core.end - crop.start) / j;
+    global[a].start = core.start / j;
+    global[a].end = global[a].start + local[a].end - local[a].start;
+  }
+  return { local, global };
+}
+
+/** Slices a [1, h, w, c] map to a window. Caller disposes. */
+export function sliceWindow(map: tf.Tensor4D, w: [Span, Span]): tf.Tensor4D {
+  const [r, c] = w;
+  return tf.slice(map, [0, r.start, c.start, 0], [1, r.end - r.start, c.end - c.start, -1]);
+}
+
+/** The crop of `image` a tile reads. Caller disposes. */
+export function cropOf(image: tf.Tensor4D, tile: Tile): tf.Tensor4D {
+  return sliceWindow(image, tile.crop);
+}
+
+/** Core features of one tile's forward pass, by layer, with their windows. Caller disposes. */
+export function coreFeatures(
+  net: Net,
+  crop: tf.Tensor4D,
+  tile: Tile,
+  options: { grid: TileGrid; layers: readonly string[]; jumps: Jumps },
+): { features: FeatureMap; windows: Record<string, CoreWindow> } {
+  const windows: Record<string, CoreWindow> = {};
+  const features = tf.tidy(() => {
+    const all = net.forward(crop, options.layers);
+    const out: FeatureMap = {};
+    for (const layer of options.layers) {
+      const w = coreWindow(tile, options.grid, options.jumps[layer].jump, all[layer].shape);
+      windows[layer] = w;
+      out[layer] = sliceWindow(all[layer], w.local);
+    }
+    return out;
+  });
+  return { features, windows };
+}
+
+/**
+ * The whole image's features at `layers`, computed tile by tile and assembled (for content
+ * targets of an image too large for one pass). Equal to net.forward(image, layers) up to float
+ * rounding. Caller disposes.
+ */
+export function tiledFeatures(
+  net: Net,
+  image: tf.Tensor4D,
+  options: { grid: TileGrid; layers: readonly string[]; jumps: Jumps },
+): FeatureMap {
+  const rows = new Map<number, FeatureMap[]>();
+  for (const tile of options.grid.tiles) {
+    const crop = cropOf(image, tile);
+    const { features } = coreFeatures(net, crop, tile, options);
+    crop.dispose();
+    const row = rows.get(tile.index[0]) ?? [];
+    row.push(features);
+    rows.set(tile.index[0], row);
+  }
+  return tf.tidy(() => {
+    const out: FeatureMap = {};
+    for (const layer of options.layers) {
+      const bands = [...rows.values()].map((row) => {
+        const parts = row.map((f) => f[layer]);
+        return parts.length === 1 ? tf.clone(parts[0]) : tf.concat(parts, 2);
+      });
+      out[layer] = bands.length === 1 ? bands[0] : tf.concat(bands, 1);
+    }
+    for (const row of rows.values()) for (const f of row) tf.dispose(Object.values(f));
+    return out;
+  });
+}

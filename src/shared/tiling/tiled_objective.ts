@@ -1,0 +1,206 @@
+/**
+ * The exact style-transfer objective of buildStyleObjective() (content MSE + Gram style loss +
+ * TV), its value and its image gradient, evaluated tile by tile in bounded memory (issue 14;
+ * Galerne et al., "Scaling Painting Style Transfer", 2022). The Gram of the whole image depends
+ * on the tiles only through sums, G = Σ_t N_t·gram(F_t) / N, so:
+ *
+ * 1. pass 1, forward only: accumulate every style layer's G and the content sums over the
+ *    tiles' cores, which gives the loss;
+ * 2. pass 2, forward + backward per tile: with D = ∂L/∂G from the global G, the tile's share
+ *    of the loss gradient is the gradient of the surrogate Σ (N_t/N)·gram(F_t) ⊙ D (plus the
+ *    tile's content terms), taken with respect to the whole crop, halo included. Each core
+ *    feature belongs to exactly one tile, so the crops' gradients add up to the exact one where
+ *    halos overlap.
+ *
+ * Transforms and SWAG are not tiled: they mix the whole image before the network sees it.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  contentLoss,
+  gram,
+  type GramMap,
+  styleLoss,
+  type StyleObjectiveOptions,
+  tvLoss,
+} from "../losses/mod.ts";
+import type { Net } from "../nets/net.ts";
+import type { TileGrid } from "./grid.ts";
+import { receptiveFields } from "./receptive_field.ts";
+import { coreFeatures, cropOf, type Jumps, sliceWindow } from "./tiled_features.ts";
+
+/** Options of tiledValueAndGrad(): buildStyleObjective()'s, plus the tile grid. */
+export interface TiledObjectiveOptions extends StyleObjectiveOptions {
+  /** From tileGrid() with haloFor() of these layers (or a smaller, approximate halo). */
+  grid: TileGrid;
+  /** Called after each tile of each pass (progress: pass 1 or 2, tile index, tile count). */
+  onTile?: (pass: 1 | 2, tile: number, tiles: number) => void;
+  /** Checked before every tile; an aborted signal throws its reason and frees everything. */
+  signal?: AbortSignal;
+}
+
+/** Value of the objective, each term weighted as buildStyleObjective() reports it. */
+export interface TiledValue {
+  total: number;
+  terms: { content: number; style: number; tv: number };
+}
+
+/** Value and image gradient; the caller disposes `grad` ([1, h, w, 3]). */
+export interface TiledValueAndGrad extends TiledValue {
+  grad: tf.Tensor4D;
+}
+
+/** Adds `b` into `acc` (both kept across tidies); returns the new accumulator. */
+function accumulate<T extends tf.Tensor>(acc: T | undefined, b: T): T {
+  if (!acc) return tf.keep(b);
+  const sum = tf.keep(tf.add(acc, b)) as T;
+  acc.dispose();
+  return sum;
+}
+
+/**
+ * The Gatys objective of `image` ([1, h, w, 3]) and its gradient, tile by tile: equal to
+ * tf.valueAndGrad of buildStyleObjective(options) on the whole image up to float rounding when
+ * the grid's halo is haloFor() of the layers used.
+ */
+export async function tiledValueAndGrad(
+  net: Net,
+  image: tf.Tensor4D,
+  options: TiledObjectiveOptions,
+): Promise<TiledValueAndGrad> {
+  const { grid, weights, contentTargets, styleGrams } = options;
+  const [, h, w] = image.shape;
+  if (h !== grid.height || w !== grid.width) {
+    throw new RangeError(
+      `Image is ${w}x${h} but the tile grid is for ${grid.width}x${grid.height}`,
+    );
+  }
+  const contentLayers = weights.content === 0 ? [] : options.contentLayers.filter((l) => l.weight);
+  const styleLayers = weights.style === 0 ? [] : options.styleLayers.filter((l) => l.weight);
+  for (const { layer } of contentLayers) {
+    if (!Object.hasOwn(contentTargets, layer)) {
+      throw new RangeError(
+        `No content target for layer "${layer}": compute it with tiledFeatures()`,
+      );
+    }
+  }
+  for (const { layer } of styleLayers) {
+    if (!Object.hasOwn(styleGrams, layer)) {
+      throw new RangeError(`No style Gram for layer "${layer}": compute it with styleTargets()`);
+    }
+  }
+  const layers = [...new Set([...contentLayers, ...styleLayers].map((l) => l.layer))];
+  const jumps: Jumps = layers.length ? receptiveFields(net.manifest, layers) : {};
+  const forward = { grid, layers, jumps };
+  const n = grid.tiles.length;
+
+  // Pass 1: Σ_t N_t·gram(F_t) per style layer, Σ_t N_t·contentLoss(F_t, P_t) per content layer,
+  // and the feature count N of every layer.
+  const gramSums: Record<string, tf.Tensor2D> = {};
+  const contentSums: Record<string, tf.Scalar> = {};
+  const counts: Record<string, number> = {};
+  try {
+    for (const [i, tile] of grid.tiles.entries()) {
+      if (!layers.length) break;
+      options.signal?.throwIfAborted();
+      const crop = cropOf(image, tile);
+      const { features, windows } = coreFeatures(net, crop, tile, forward);
+      tf.tidy(() => {
+        for (const layer of layers) {
+          const [, th, tw] = features[layer].shape;
+          counts[layer] = (counts[layer] ?? 0) + th * tw;
+        }
+        for (const { layer } of styleLayers) {
+          const f = features[layer];
+          const nt = f.shape[1] * f.shape[2];
+          gramSums[layer] = accumulate(gramSums[layer], tf.mul(gram(f), nt));
+        }
+        for (const { layer } of contentLayers) {
+          const f = features[layer];
+          const target = sliceWindow(contentTargets[layer], windows[layer].global);
+          const nt = f.shape[1] * f.shape[2];
+          contentSums[layer] = accumulate(contentSums[layer], tf.mul(contentLoss(f, target), nt));
+        }
+      });
+      tf.dispose([crop, Object.values(features)]);
+      options.onTile?.(1, i, n);
+    }
+  } catch (e) {
+    tf.dispose([Object.values(gramSums), Object.values(contentSums)]);
+    throw e;
+  }
+
+  // The loss, and D_l = ∂L/∂G_l from styleLoss()'s own gradient (one definition of the loss).
+  const grams: GramMap = {};
+  const dGram: GramMap = {};
+  const value = tf.tidy(() => {
+    let content: tf.Scalar = tf.scalar(0);
+    let style: tf.Scalar = tf.scalar(0);
+    for (const { layer, weight } of contentLayers) {
+      const mean = tf.div(contentSums[layer], counts[layer]);
+      content = tf.add(content, tf.mul(mean, weight * weights.content));
+    }
+    for (const { layer, weight } of styleLayers) {
+      const k = weight * weights.style;
+      const target = styleGrams[layer];
+      const g = tf.keep(tf.div(gramSums[layer], counts[layer]) as tf.Tensor2D);
+      grams[layer] = g;
+      style = tf.add(style, tf.mul(styleLoss(g, target), k));
+      dGram[layer] = tf.keep(
+        tf.grad((x) => tf.mul(styleLoss(x as tf.Tensor2D, target), k))(g) as tf.Tensor2D,
+      );
+    }
+    const tv = weights.tv === 0 ? tf.scalar(0) : tf.mul(tvLoss(image), weights.tv);
+    return tf.stack([content, style, tv]);
+  });
+  tf.dispose([Object.values(gramSums), Object.values(contentSums)]);
+  const [content, style, tv] = await value.data();
+  value.dispose();
+
+  // Pass 2: per tile, the gradient of its surrogate with respect to its whole crop.
+  const grad = new Float32Array(h * w * 3);
+  try {
+    if (layers.length) {
+      for (const [i, tile] of grid.tiles.entries()) {
+        options.signal?.throwIfAborted();
+        const crop = cropOf(image, tile);
+        const g = tf.tidy(() =>
+          tf.grad((x) => {
+            const { features, windows } = coreFeatures(net, x as tf.Tensor4D, tile, forward);
+            let s: tf.Scalar = tf.scalar(0);
+            for (const { layer } of styleLayers) {
+              const f = features[layer];
+              const share = f.shape[1] * f.shape[2] / counts[layer];
+              s = tf.add(s, tf.mul(tf.sum(tf.mul(gram(f), dGram[layer])), share));
+            }
+            for (const { layer, weight } of contentLayers) {
+              const f = features[layer];
+              const target = sliceWindow(contentTargets[layer], windows[layer].global);
+              const share = f.shape[1] * f.shape[2] / counts[layer];
+              s = tf.add(s, tf.mul(contentLoss(f, target), share * weight * weights.content));
+            }
+            return s;
+          })(crop)
+        );
+        crop.dispose();
+        const data = await g.data();
+        g.dispose();
+        const [rows, cols] = tile.crop;
+        const cw = cols.end - cols.start;
+        for (let y = rows.start; y < rows.end; y++) {
+          const from = (y - rows.start) * cw * 3;
+          const to = (y * w + cols.start) * 3;
+          for (let k = 0; k < cw * 3; k++) grad[to + k] += data[from + k];
+        }
+        options.onTile?.(2, i, n);
+      }
+    }
+  } finally {
+    tf.dispose([Object.values(grams), Object.values(dGram)]);
+  }
+  const total = tf.tidy(() => {
+    const g = tf.tensor4d(grad, [1, h, w, 3]);
+    if (weights.tv === 0) return g;
+    return tf.add(g, tf.grad((x) => tf.mul(tvLoss(x as tf.Tensor4D), weights.tv))(image));
+  }) as tf.Tensor4D;
+  return { total: content + style + tv, terms: { content, style, tv }, grad: total };
+}

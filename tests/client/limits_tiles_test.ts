@@ -1,0 +1,60 @@
+/** tilePlanFor(): the studio's tile choice for Darknet-tiny, derived by hand from the costs. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { tilePlanFor } from "../../src/client/limits.ts";
+import { parseManifest } from "../../src/shared/nets/loader.ts";
+import { MEASURED_COSTS } from "../../src/shared/tiling/plan.ts";
+import { ROOT } from "../_images.ts";
+
+const GiB = 2 ** 30;
+// worker.ts's WASM limits.
+const WASM = { maxTensorBytes: GiB, maxTextureSize: Infinity, memoryBytes: 1.5 * GiB };
+const used = ["conv8", "conv2", "conv6", "conv10", "conv14"];
+
+async function darknet() {
+  const path = join(ROOT, "static/models/darknet-tiny/manifest.json");
+  return parseManifest(JSON.parse(await Deno.readTextFile(path)), path);
+}
+
+Deno.test("tilePlanFor() runs Darknet-tiny at 512 px untiled on WASM", async () => {
+  // 4.5e6 + 1993·512² = 4,500,000 + 522,452,992 = 526,952,992 B <= 1.5 GiB.
+  assert.deepEqual(MEASURED_COSTS["darknet-tiny"].wasm, { fixedBytes: 4.5e6, bytesPerPixel: 1993 });
+  const p = tilePlanFor(await darknet(), { width: 512, height: 512 }, {
+    limits: WASM,
+    backend: "wasm",
+    used,
+    content: ["conv8"],
+  });
+  assert.deepEqual([p.tiled, p.tiles, p.peakBytes], [false, 1, 526_952_992]);
+});
+
+Deno.test("tilePlanFor() tiles Darknet-tiny at 2048 px on WASM in 608 px tiles", async () => {
+  // Untiled: 4.5e6 + 1993·2048² = 8.4e9 B > 1.5 GiB. Tiled: halo 59 + 59, align 16, crop =
+  // t + 59 + 15 + 59 = t + 133. Whole-image buffers 96 B/px + conv8 targets 4·256/64 = 16 B/px:
+  // 112·2048² = 469,762,048. crop² <= (1,610,612,736 - 4.5e6 - 469,762,048) / 1993 = 570,171.9
+  // -> crop <= 755.1 -> t <= 622.1 -> t = 608 (16·38), crop 741, ceil(2048/608)² = 16 tiles;
+  // peak 4.5e6 + 1993·741² + 469,762,048 = 1,568,580,481.
+  const p = tilePlanFor(await darknet(), { width: 2048, height: 2048 }, {
+    limits: WASM,
+    backend: "wasm",
+    used,
+    content: ["conv8"],
+  });
+  assert.deepEqual([p.tiled, p.tile, p.crop, p.tiles, p.peakBytes], [
+    true,
+    608,
+    741,
+    16,
+    1_568_580_481,
+  ]);
+  // WebGL with 512 px textures: misfit() wants the largest activation, conv1's 16 channels at
+  // stride 1, in one texture of 4 channels per texel: side²·16/4 <= 512² -> crop side <= 256
+  // -> t <= 256 - 133 = 123 -> t = 112 (16·7), crop 245, ceil(2048/112)² = 19² = 361 tiles.
+  const gl = tilePlanFor(await darknet(), { width: 2048, height: 2048 }, {
+    limits: { maxTensorBytes: Infinity, maxTextureSize: 512, memoryBytes: GiB },
+    backend: "webgl",
+    used,
+    content: ["conv8"],
+  });
+  assert.deepEqual([gl.tile, gl.crop, gl.tiles], [112, 245, 361]);
+});
