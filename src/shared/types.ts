@@ -119,6 +119,12 @@ export const RecipeSchema = z.object({
     atelier: z.string().max(32).optional(),
     elapsedMs: z.number().finite().min(0).optional(),
     finalLoss: z.number().optional(),
+    /** Iterations done (fewer than `iterations` when the run was stopped). */
+    iterations: z.number().int().min(0).optional(),
+    /** Objective evaluations in all (an L-BFGS line search may take several per iteration). */
+    evaluations: z.number().int().min(0).optional(),
+    /** The run was stopped before its last iteration: the image is the best one so far. */
+    aborted: z.boolean().optional(),
   }).strict().optional(),
 }).strict();
 export type Recipe = z.infer<typeof RecipeSchema>;

@@ -6,12 +6,8 @@ import { setupTf, tf } from "../_tf.ts";
 import { loadImage, ROOT, sharedImage } from "../_images.ts";
 import { loadNet } from "../../src/shared/nets/loader.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
-import {
-  defaultRecipe,
-  stylize,
-  type StylizeEvent,
-  type StylizeResult,
-} from "../../src/shared/render.ts";
+import { defaultRecipe } from "../../src/shared/recipe.ts";
+import { stylize, type StylizeEvent, type StylizeResult } from "../../src/shared/render.ts";
 import type { RecipeInput } from "../../src/shared/types.ts";
 
 async function withRun(
