@@ -126,7 +126,7 @@ async function main(): Promise<number> {
     const installed: string[] = [];
     try {
       for await (const e of Deno.readDir(resolve(a["models-dir"]!))) {
-        if (e.isDirectory && !e.name.startsWith(".")) installed.push(e.name);
+        if ((e.isDirectory || e.isSymlink) && !e.name.startsWith(".")) installed.push(e.name);
       }
     } catch { /* no models dir */ }
     fail(

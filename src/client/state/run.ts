@@ -6,7 +6,7 @@
 import type { ModelSummary, RecipeInput } from "../../shared/types.ts";
 import type { RawImage } from "../protocol.ts";
 import type { Engine } from "./engine.ts";
-import { type InputImage, rawToPng, toRaw } from "./images.ts";
+import { type InputImage, MAX_SIDE, rawToPng, toRaw } from "./images.ts";
 import { buildRecipe, type Settings } from "./settings.ts";
 
 export interface StyleInput {
@@ -40,10 +40,11 @@ export async function runRecipe(
     styles: styles.map((s) => ({ name: s.image.name, weight: s.weight })),
   });
   recipe.net = { ...recipe.net, sha256: model.manifestSha256 };
-  // Inputs larger than twice the output only cost transfer time and memory.
-  const side = Math.max(settings.size * 2, 64);
+  // Inputs go at their decoded size (at most MAX_SIDE): the worker resizes them with the
+  // engine's inputImage(), the function the command line uses, so one recipe sees the same
+  // pixels on both faces (a browser-side reduction would differ from it).
   const raws = await Promise.all(
-    [content, ...styles.map((s) => s.image)].map((i) => toRaw(i, side)),
+    [content, ...styles.map((s) => s.image)].map((i) => toRaw(i, MAX_SIDE)),
   );
   const result = await engine.run(recipe, raws[0], raws.slice(1), opts.previewEvery ?? 5);
   if (!result) return undefined;
