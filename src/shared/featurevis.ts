@@ -10,10 +10,7 @@ import { createView } from "./features.ts";
 import type { PreviewImage } from "./image.ts";
 import { initialFlat } from "./init.ts";
 import { optimizeImage } from "./render.ts";
-import { MIN_SIZE, type ParamSpec, type TransformsSpec } from "./types.ts";
-
-/** Largest visualisation side (px): a square image, optimised on the user's device. */
-export const MAX_VIS_SIZE = 1024;
+import { MAX_VIS_SIZE, MIN_SIZE, type ParamSpec, type TransformsSpec } from "./types.ts";
 
 /** What to maximise: a whole channel, one neuron of it, or (layer "logits") a class. */
 export interface VisTarget {

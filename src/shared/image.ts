@@ -6,6 +6,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { MIN_SIZE } from "./types.ts";
 
+export { checkImage } from "./recipe.ts";
+
 /** RGBA pixels, row-major, 4 bytes a pixel (ImageData's layout). */
 export interface PreviewImage {
   width: number;
@@ -75,17 +77,6 @@ export async function toRgba(image: tf.Tensor4D): Promise<PreviewImage> {
     rgba[j + 3] = 255;
   }
   return { width, height, rgba };
-}
-
-/** Throws unless `image` is [1, h, w, 3] with both sides at least MIN_SIZE. */
-export function checkImage(what: string, image: tf.Tensor): void {
-  const [n, h, w, c] = image.shape;
-  if (image.rank !== 4 || n !== 1 || c !== 3) {
-    throw new RangeError(`${what} has shape [${image.shape}]: expected [1, h, w, 3]`);
-  }
-  if (h < MIN_SIZE || w < MIN_SIZE) {
-    throw new RangeError(`${what} is ${w}x${h}: the minimum is ${MIN_SIZE} px per side`);
-  }
 }
 
 /**

@@ -6,36 +6,24 @@
  * validateRun() checks a recipe against the loaded network and images before any work starts.
  */
 import type * as tf from "@tensorflow/tfjs-core";
-import { checkImage } from "./image.ts";
 import type { Net } from "./nets/net.ts";
-import { ARCH_DEFAULTS, type ArchDefaults } from "./presets.ts";
+import {
+  archDefaults,
+  assembleRecipe,
+  type RecipeNet,
+  type RecipeOptions,
+} from "./recipe_defaults.ts";
 import {
   describeIssues,
   MAX_SIZE,
   MIN_SIZE,
-  OptimizerSchema,
-  ParamSchema,
   type Recipe,
   type RecipeInput,
   RecipeSchema,
-  TransformsSchema,
 } from "./types.ts";
 
+export * from "./recipe_defaults.ts";
 export { MAX_SIZE, MIN_SIZE };
-
-/** What a recipe takes when neither the architecture, the base nor the caller says. */
-export const RECIPE_DEFAULTS = {
-  size: 256,
-  iterations: 100,
-  init: "content",
-  optimizer: OptimizerSchema.parse({ kind: "lbfgs" }),
-  /** Adam's step size when a caller switches to Adam without giving one. */
-  adam: OptimizerSchema.parse({ kind: "adam" }) as { kind: "adam"; learningRate: number },
-  seed: 1,
-  param: ParamSchema.parse({}),
-  /** No transformation robustness: the plain Gatys setting. */
-  transforms: TransformsSchema.parse({}),
-} as const;
 
 /** The images of a run: NHWC [1, h, w, 3] RGB in [0, 1]; the output has the content's size. */
 export interface RunImages {
@@ -50,84 +38,6 @@ export function parseRecipe(input: RecipeInput): Recipe {
   const parsed = RecipeSchema.safeParse(input);
   if (!parsed.success) throw new RangeError(`Invalid recipe: ${describeIssues(parsed.error)}`);
   return parsed.data;
-}
-
-/** The defaults of an architecture (ModelManifest.architecture), or undefined. */
-export function archDefaults(architecture: string): ArchDefaults | undefined {
-  return Object.hasOwn(ARCH_DEFAULTS, architecture) ? ARCH_DEFAULTS[architecture] : undefined;
-}
-
-/** The network a recipe is for: its id and architecture (a manifest has both). */
-export interface RecipeNet {
-  id: string;
-  architecture: string;
-}
-
-/** One layer of a recipe: any field, and any field of a nested object, may be left out. */
-export type RecipeLayer = {
-  [K in keyof RecipeInput]?: NonNullable<RecipeInput[K]> extends infer V
-    ? V extends readonly unknown[] ? V : V extends object ? { [P in keyof V]?: V[P] } : V
-    : never;
-};
-
-/** Options of assembleRecipe() and makeRecipe(). */
-export interface RecipeOptions {
-  /**
-   * A preset's recipe, a recipe file or a remix, on top of the architecture defaults; a list
-   * applies in order (each on top of the one before).
-   */
-  base?: RecipeLayer | RecipeLayer[];
-  /** The caller's choices: on top of the base. Nested objects merge one level deep. */
-  overrides?: RecipeLayer;
-}
-
-/**
- * Merges recipe layers: nested objects one level deep (undefined fields keep the value below),
- * an optimizer only of the same kind; `undefined` at the top level keeps the value below.
- */
-function merge(into: RecipeLayer, from: RecipeLayer = {}): RecipeLayer {
-  const out: Record<string, unknown> = { ...into };
-  for (const [k, v] of Object.entries(from)) {
-    if (v === undefined) continue;
-    const old = out[k];
-    const nested = ["net", "layers", "weights", "param", "transforms"].includes(k) ||
-      (k === "optimizer" && (old as { kind?: string })?.kind === (v as { kind: string }).kind);
-    const defined = (o: object) => Object.entries(o).filter(([, x]) => x !== undefined);
-    out[k] = nested && old && typeof old === "object"
-      ? Object.fromEntries([...defined(old), ...defined(v as object)])
-      : v;
-  }
-  return out as RecipeLayer;
-}
-
-/**
- * The recipe input for `net`: architecture defaults < base < overrides, unvalidated (the studio
- * builds one while the user edits; makeRecipe() validates). The network id is always `net.id`.
- */
-export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): RecipeInput {
-  const d = archDefaults(net.architecture);
-  const defaults: RecipeLayer = {
-    version: 1,
-    net: { id: net.id, pooling: d?.pooling ?? "max" },
-    size: RECIPE_DEFAULTS.size,
-    content: { name: "content" },
-    styles: [{ name: "style", weight: 1 }],
-    ...(d ? { layers: d.layers, weights: d.weights } : {}),
-    init: RECIPE_DEFAULTS.init,
-    iterations: RECIPE_DEFAULTS.iterations,
-    optimizer: RECIPE_DEFAULTS.optimizer,
-    seed: RECIPE_DEFAULTS.seed,
-  };
-  const bases = Array.isArray(opts.base) ? opts.base : [opts.base];
-  const r = merge(
-    [...bases].reduce((acc: RecipeLayer, b) => merge(acc, b), defaults),
-    opts.overrides,
-  );
-  // Switching to Adam without a step size takes Adam's default, not L-BFGS's fields.
-  if (r.optimizer?.kind === "adam" && !("learningRate" in r.optimizer)) {
-    r.optimizer = RECIPE_DEFAULTS.adam;
-  }
-  return { ...r, net: { ...r.net!, id: net.id } } as RecipeInput;
 }
 
 /** A validated recipe for `net`: architecture defaults < base < overrides. */
@@ -145,9 +55,23 @@ export function makeRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe {
 /** A recipe with the network's architecture defaults and `overrides`. */
 export function defaultRecipe(
   net: { manifest: RecipeNet },
-  overrides: RecipeLayer = {},
+  overrides: RecipeOptions["overrides"] = {},
 ): Recipe {
   return makeRecipe(net.manifest, { overrides });
+}
+
+/**
+ * Throws unless `image` is [1, h, w, 3] with both sides at least MIN_SIZE. (Here, not in
+ * image.ts, so that the studio page can import recipe.ts without tfjs.)
+ */
+export function checkImage(what: string, image: { rank: number; shape: number[] }): void {
+  const [n, h, w, c] = image.shape;
+  if (image.rank !== 4 || n !== 1 || c !== 3) {
+    throw new RangeError(`${what} has shape [${image.shape}]: expected [1, h, w, 3]`);
+  }
+  if (h < MIN_SIZE || w < MIN_SIZE) {
+    throw new RangeError(`${what} is ${w}x${h}: the minimum is ${MIN_SIZE} px per side`);
+  }
 }
 
 /** Checks the recipe against the network and images before any work (or allocation) starts. */

@@ -4,15 +4,13 @@
  * defaults (src/shared/presets.ts).
  */
 import { DEFAULT_LOSS_WEIGHTS, LUCID_TRANSFORMS } from "../../shared/presets.ts";
-import { assembleRecipe, RECIPE_DEFAULTS } from "../../shared/recipe.ts";
-import {
-  type LossWeights,
-  ParamSchema,
-  type ParamSpec,
-  type Preset,
-  type RecipeInput,
-  TransformsSchema,
-  type TransformsSpec,
+import { assembleRecipe, RECIPE_DEFAULTS } from "../../shared/recipe_defaults.ts";
+import type {
+  LossWeights,
+  ParamSpec,
+  Preset,
+  RecipeInput,
+  TransformsSpec,
 } from "../../shared/types.ts";
 
 /** No transformation robustness (the plain Gatys setting): the schema's default. */
@@ -61,7 +59,7 @@ export const DEFAULT_SETTINGS: Settings = {
   learningRate: RECIPE_DEFAULTS.adam.learningRate,
   init: RECIPE_DEFAULTS.init,
   seed: RECIPE_DEFAULTS.seed,
-  param: RECIPE_DEFAULTS.param,
+  param: { ...RECIPE_DEFAULTS.param },
   transforms: TRANSFORMS_OFF,
   swag: false,
   compareModels: [],
@@ -125,7 +123,7 @@ export function buildRecipe(s: Settings, architecture: string, images: RecipeIma
       iterations: s.iterations,
       optimizer: s.optimizer === "adam"
         ? { kind: "adam", learningRate: s.learningRate }
-        : RECIPE_DEFAULTS.optimizer,
+        : { ...RECIPE_DEFAULTS.optimizer },
       seed: s.seed,
       param: { ...s.param },
       // Off is left out: a recipe without transforms is the plain setting.
@@ -159,8 +157,13 @@ export function fromRecipe(s: Settings, r: Partial<RecipeInput>): Settings {
   }
   if (r.weights) out.weights = r.weights;
   // A recipe is complete: what it leaves out takes RecipeSchema's defaults.
-  out.param = ParamSchema.parse(r.param ?? {});
-  out.transforms = TransformsSchema.parse(r.transforms ?? {});
+  out.param = { ...RECIPE_DEFAULTS.param, ...r.param };
+  out.transforms = {
+    ...TRANSFORMS_OFF,
+    ...r.transforms,
+    scales: [...(r.transforms?.scales ?? TRANSFORMS_OFF.scales)],
+    angles: [...(r.transforms?.angles ?? TRANSFORMS_OFF.angles)],
+  };
   out.swag = r.swag ?? false;
   out.pooling = r.net?.pooling;
   return out;
