@@ -111,8 +111,8 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
         post({ type: "progress", event }, event.preview ? [event.preview.rgba.buffer] : []);
       });
       const image = await toRgba(result.image).finally(() => result.image.dispose());
-      const { iterations, loss, aborted, elapsedMs } = result;
-      post({ type: "done", result: { image, iterations, loss, aborted, elapsedMs } }, [
+      const { iterations, loss, evaluations, aborted, elapsedMs } = result;
+      post({ type: "done", result: { image, iterations, loss, evaluations, aborted, elapsedMs } }, [
         image.rgba.buffer,
       ]);
     } finally {

@@ -53,6 +53,9 @@ export async function runRecipe(
     tfjs: "4.22.0",
     elapsedMs: Math.round(result.elapsedMs),
     finalLoss: Number.isFinite(result.loss) ? result.loss : undefined,
+    iterations: result.iterations,
+    evaluations: result.evaluations,
+    ...(result.aborted ? { aborted: true } : {}),
   };
   return { raw: result.image, png: await rawToPng(result.image), recipe, aborted: result.aborted };
 }
