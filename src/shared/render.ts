@@ -95,6 +95,7 @@ export async function* optimizeImage(
   let x: tf.Tensor1D | undefined;
   let best: Evaluated | undefined;
   let evaluated: Evaluated[] = [];
+  let previous: { loss: number; terms: Record<string, number> } | undefined;
   const drop = (list: Evaluated[]) => list.forEach((e) => e !== best && e.x.dispose());
 
   // Term values are kept out of the gradient's scope and read back asynchronously: WebGPU has
@@ -159,8 +160,14 @@ export async function* optimizeImage(
       evaluations += step.info.evaluations;
       // The accepted point is the evaluation whose loss the step reports (L-BFGS: the new x;
       // Adam: the point stepped from); its terms are the ones reported with that loss.
-      const accepted = evaluated.findLast((e) => e.loss === step.loss) ??
-        { x: tf.clone(x), loss: step.loss, terms: best?.terms ?? {} };
+      // A step that kept an earlier point (no evaluation of this iteration has its loss) keeps
+      // the terms reported with that loss.
+      const accepted = evaluated.findLast((e) => e.loss === step.loss) ?? {
+        x: tf.clone(x),
+        loss: step.loss,
+        terms: previous?.loss === step.loss ? previous.terms : {},
+      };
+      previous = { loss: accepted.loss, terms: accepted.terms };
       if (Number.isFinite(accepted.loss) && (!best || accepted.loss < best.loss)) {
         best?.x.dispose();
         best = accepted;
