@@ -74,9 +74,13 @@ function merge(into: RecipeLayer, from: RecipeLayer = {}): RecipeLayer {
     const nested = ["net", "layers", "weights", "param", "transforms"].includes(k) ||
       (k === "optimizer" && (old as { kind?: string })?.kind === (v as { kind: string }).kind);
     const defined = (o: object) => Object.entries(o).filter(([, x]) => x !== undefined);
-    out[k] = nested && old && typeof old === "object"
-      ? Object.fromEntries([...defined(old), ...defined(v as object)])
-      : v;
+    if (!nested) {
+      out[k] = v;
+      continue;
+    }
+    // A nested layer with nothing defined (the studio's "use the defaults") adds nothing.
+    const fields = [...defined((old as object) ?? {}), ...defined(v as object)];
+    if (fields.length) out[k] = Object.fromEntries(fields);
   }
   return out as RecipeLayer;
 }

@@ -2,7 +2,12 @@
 import assert from "node:assert/strict";
 import { assembleRecipe, makeRecipe, parseRecipe } from "../../src/shared/recipe.ts";
 import { RecipeSchema } from "../../src/shared/types.ts";
-import { buildRecipe, DEFAULT_SETTINGS, fromRecipe } from "../../src/client/state/settings.ts";
+import {
+  buildRecipe,
+  DEFAULT_SETTINGS,
+  effective,
+  fromRecipe,
+} from "../../src/client/state/settings.ts";
 
 const images = {
   content: { name: "c.png", width: 64, height: 48 },
@@ -24,4 +29,14 @@ Deno.test("buildRecipe() of the studio's default settings is the engine's defaul
   const back = fromRecipe(DEFAULT_SETTINGS, engine);
   assert.deepEqual(back.transforms, DEFAULT_SETTINGS.transforms);
   assert.deepEqual(back.param, DEFAULT_SETTINGS.param);
+});
+
+Deno.test("effective() before a model is known (no architecture) gives empty layers, not a crash", () => {
+  // The page renders the settings before the model list arrives: architecture "" has no
+  // defaults and the settings leave layers unset.
+  const e = effective(DEFAULT_SETTINGS, "");
+  assert.deepEqual(e.contentLayers, []);
+  assert.deepEqual(e.styleLayers, []);
+  assert.deepEqual(e.weights, { content: 1, style: 1e4, tv: 0 });
+  assert.equal(e.pooling, "max");
 });

@@ -91,8 +91,8 @@ export function effective(s: Settings, architecture: string) {
     styles: [],
   });
   return {
-    contentLayers: r.layers?.content.map((l) => l.layer) ?? [],
-    styleLayers: r.layers?.style.map((l) => l.layer) ?? [],
+    contentLayers: r.layers?.content?.map((l) => l.layer) ?? [],
+    styleLayers: r.layers?.style?.map((l) => l.layer) ?? [],
     weights: r.weights ?? DEFAULT_LOSS_WEIGHTS,
     pooling: r.net.pooling ?? "max",
   };
