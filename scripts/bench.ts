@@ -16,7 +16,9 @@ import { tf, useBackend } from "./lib/tf_node.ts";
 import { readImage } from "./lib/image_io.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
 import { forwardFlops } from "../src/shared/nets/flops.ts";
-import { defaultRecipe, stylize } from "../src/shared/render.ts";
+import { defaultRecipe } from "../src/shared/recipe.ts";
+import { stylize } from "../src/shared/render.ts";
+import { runToEnd } from "../src/shared/run.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: a } = parseArgs({
@@ -105,31 +107,29 @@ for (const backend of a.backends!.split(",")) {
         let peak = 0;
         let rss = 0;
         let t = performance.now();
-        const run = stylize(net, { content: images[0], styles: [images[1]] }, recipe, {
-          previewEvery: 0,
-        });
         const before = tf.memory().numTensors;
-        for (;;) {
-          const r = await run.next();
-          if (r.done) {
-            r.value.image.dispose();
-            break;
-          }
-          const now = performance.now();
-          if (r.value.iteration > Number(a.warmup)) times.push(now - t);
-          else evalsAtWarm = r.value.evaluations;
-          evals = r.value.evaluations;
-          t = now;
-          const m = tf.memory();
-          peak = Math.max(peak, m.numBytes);
-          rss = Math.max(rss, Deno.memoryUsage().rss);
-          if (r.value.iteration === 1) {
-            c.tensorsAfterFirst = m.numTensors - before;
-            c.bytesAfterFirst = m.numBytes;
-          }
-          c.tensorsAfterLast = m.numTensors - before;
-          c.bytesAfterLast = m.numBytes;
-        }
+        const { result } = await runToEnd(
+          stylize(net, { content: images[0], styles: [images[1]] }, recipe, { previewEvery: 0 }),
+          {
+            onEvent: (e) => {
+              const now = performance.now();
+              if (e.iteration > Number(a.warmup)) times.push(now - t);
+              else evalsAtWarm = e.evaluations;
+              evals = e.evaluations;
+              t = now;
+              const m = tf.memory();
+              peak = Math.max(peak, m.numBytes);
+              rss = Math.max(rss, Deno.memoryUsage().rss);
+              if (e.iteration === 1) {
+                c.tensorsAfterFirst = m.numTensors - before;
+                c.bytesAfterFirst = m.numBytes;
+              }
+              c.tensorsAfterLast = m.numTensors - before;
+              c.bytesAfterLast = m.numBytes;
+            },
+          },
+        );
+        result.image.dispose();
         c.msPerIter = median(times);
         c.evalsPerIter = (evals - evalsAtWarm) / times.length;
         c.gflops = (c.flopsPerEval * c.evalsPerIter) / (c.msPerIter / 1000) / 1e9;
@@ -164,24 +164,21 @@ try {
   await useBackend("wasm");
   const net = await loadNet(pathToFileURL(join(ROOT, "static/models/darknet-tiny/manifest.json")));
   const images = [await readImage(content, 128), await readImage(style, 128)];
-  const run = stylize(
-    net,
-    { content: images[0], styles: [images[1]] },
-    defaultRecipe(net, {
-      size: 128,
-      iterations: 40,
-    }),
-    { previewEvery: 0 },
+  const { result } = await runToEnd(
+    stylize(
+      net,
+      { content: images[0], styles: [images[1]] },
+      defaultRecipe(net, { size: 128, iterations: 40 }),
+      { previewEvery: 0 },
+    ),
+    {
+      onEvent: (e) => {
+        const m = tf.memory();
+        memory.push({ iteration: e.iteration, tensors: m.numTensors, bytes: m.numBytes });
+      },
+    },
   );
-  for (;;) {
-    const r = await run.next();
-    if (r.done) {
-      r.value.image.dispose();
-      break;
-    }
-    const m = tf.memory();
-    memory.push({ iteration: r.value.iteration, tensors: m.numTensors, bytes: m.numBytes });
-  }
+  result.image.dispose();
   tf.dispose(images);
   net.dispose();
 } catch (e) {

@@ -17,7 +17,9 @@ import { encodePng, readImage } from "./lib/image_io.ts";
 import { progressBar } from "./lib/progress.ts";
 import { loadNet, parseManifest } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
-import { defaultRecipe, stylize } from "../src/shared/render.ts";
+import { makeRecipe } from "../src/shared/recipe.ts";
+import { stylize } from "../src/shared/render.ts";
+import { runToEnd } from "../src/shared/run.ts";
 import { FIXES, summarize } from "../src/shared/experiment.ts";
 import { type OutputScore, scoreOutput } from "../src/shared/metrics/score.ts";
 import { renderReport } from "./lib/experiment_report.ts";
@@ -141,8 +143,7 @@ for (const netId of nets) {
       done += contents.length * styles.length * inits.length * styleWeights.length;
       continue;
     }
-    const base = defaultRecipe({ manifest });
-    const recipe0 = fix.apply({ ...base, iterations: iters, size });
+    const recipe0 = fix.apply(makeRecipe(manifest, { overrides: { iterations: iters, size } }));
     const net = await loadNet(pathToFileURL(join(modelsDir, netId, "manifest.json")), {
       pooling: recipe0.net.pooling ?? "max",
     });
@@ -165,10 +166,9 @@ for (const netId of nets) {
               styles: [{ name: basename(stylePath), weight: 1 }],
               weights: { ...recipe0.weights, style: sw },
             };
-            const run = stylize(net, { content, styles: [style] }, recipe, { previewEvery: 0 });
-            let r = await run.next();
-            while (!r.done) r = await run.next();
-            const result = r.value;
+            const { result } = await runToEnd(
+              stylize(net, { content, styles: [style] }, recipe, { previewEvery: 0 }),
+            );
             const name = `${pair}__${netId}__${fixId}__${init}__sw${sw}.png`;
             await Deno.writeFile(join(out, "images", name), await encodePng(result.image));
             // Judge at judgeSize: output and content resized together, style centre-cropped.

@@ -1,8 +1,17 @@
-/** Image files for the command-line faces: PNG/JPEG/WebP in, PNG out, via sharp (libvips). */
+/**
+ * Image files for the command-line faces: PNG/JPEG/WebP in, PNG out, via sharp (libvips).
+ * sharp only decodes: resizing is the engine's (src/shared/image.ts), the same function the
+ * browser uses, so one recipe sees the same pixels on both faces.
+ */
 import sharp from "sharp";
+import { fromRgba, inputImage } from "../../src/shared/image.ts";
 import { tf } from "./tf_node.ts";
 
-/** Reads an image file as [1, h, w, 3] RGB in [0, 1], long side resized to `longSide`. */
+/**
+ * Reads an image file as [1, h, w, 3] RGB in [0, 1]; with `longSide`, resized by the engine's
+ * inputImage() as the studio does. EXIF orientation is applied and alpha dropped, as a canvas
+ * draw followed by getImageData gives it to the browser.
+ */
 export async function readImage(path: string, longSide?: number): Promise<tf.Tensor4D> {
   let bytes: Uint8Array;
   try {
@@ -20,12 +29,10 @@ export async function readImage(path: string, longSide?: number): Promise<tf.Ten
   if (!["png", "jpeg", "webp"].includes(meta.format ?? "")) {
     throw new Error(`${path}: is ${meta.format ?? "unknown"}, expected PNG, JPEG or WebP`);
   }
-  let img = sharp(bytes).rotate().removeAlpha().toColourspace("srgb");
-  if (longSide) img = img.resize(longSide, longSide, { fit: "inside" });
-  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-  const f = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) f[i] = data[i] / 255;
-  return tf.tensor4d(f, [1, info.height, info.width, 3]);
+  const { data, info } = await sharp(bytes).rotate().toColourspace("srgb").ensureAlpha().raw()
+    .toBuffer({ resolveWithObject: true });
+  const rgba = { width: info.width, height: info.height, rgba: data };
+  return (longSide ? inputImage(rgba, longSide) : fromRgba(rgba)) as tf.Tensor4D;
 }
 
 /** Encodes a [1, h, w, 3] image in [0, 1] as PNG bytes. */

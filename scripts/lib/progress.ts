@@ -17,6 +17,23 @@ export function formatDuration(seconds: number): string {
   return `${s}s`;
 }
 
+/** What a step reports to the bar. */
+export interface ProgressUpdate {
+  loss?: number;
+  /** Run time so far as the run measures it (excludes set-up): the ETA uses it per step. */
+  elapsedMs?: number;
+  /** Objective evaluations so far (shown per step: an L-BFGS step may take several). */
+  evaluations?: number;
+}
+
+/**
+ * The ETA after `done` of `total` steps: the measured mean time per step times the steps left
+ * (not the evaluation count: steps whose line search takes many evaluations are in the mean).
+ */
+export function etaSeconds(done: number, total: number, elapsedMs: number): number {
+  return done > 0 ? ((total - done) * elapsedMs) / done / 1000 : NaN;
+}
+
 /** A bar over `total` steps; on a terminal it redraws one line, elsewhere it logs every 10%. */
 export function progressBar(total: number, opts: ProgressOptions = {}) {
   const started = performance.now();
@@ -24,17 +41,18 @@ export function progressBar(total: number, opts: ProgressOptions = {}) {
   const enc = new TextEncoder();
   let lastLogged = -1;
   return {
-    update(done: number, loss?: number) {
+    update(done: number, u: ProgressUpdate = {}) {
       if (opts.quiet) return;
-      const secs = (performance.now() - started) / 1000;
-      const rate = done / Math.max(secs, 1e-9);
-      const eta = (total - done) / Math.max(rate, 1e-9);
+      const ms = u.elapsedMs ?? performance.now() - started;
+      const rate = (done * 1000) / Math.max(ms, 1e-9);
+      const eta = etaSeconds(done, total, ms);
       const width = 24;
       const fill = Math.round((done / total) * width);
       const line =
         `${opts.label ?? ""}[${"#".repeat(fill)}${" ".repeat(width - fill)}] ${done}/${total} ` +
         `${rate.toFixed(2)} it/s ETA ${formatDuration(eta)}` +
-        (loss === undefined ? "" : ` loss ${loss.toPrecision(4)}`);
+        (u.evaluations === undefined ? "" : ` ${(u.evaluations / done).toFixed(1)} evals/it`) +
+        (u.loss === undefined ? "" : ` loss ${u.loss.toPrecision(4)}`);
       if (tty) Deno.stderr.writeSync(enc.encode(`\r${line}\x1b[K`));
       else {
         const decile = Math.floor((done / total) * 10);

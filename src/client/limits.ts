@@ -6,6 +6,7 @@
 import type { LayerInfo, ModelManifest } from "../shared/nets/manifest.ts";
 import { MEASURED_COSTS, type PixelCost, planTiles, type TilePlan } from "../shared/tiling/plan.ts";
 import type { DeviceLimits } from "./protocol.ts";
+import { MIN_SIZE } from "../shared/recipe_defaults.ts";
 
 /** float32 activations; forward + gradient + the optimiser's copies, roughly three times. */
 const BYTES = 4;
@@ -83,7 +84,7 @@ export function largestFit(
     aspect >= 1
       ? { width: s, height: Math.max(1, Math.round(s / aspect)) }
       : { width: Math.max(1, Math.round(s * aspect)), height: s };
-  for (let s = Math.floor(side / 16) * 16; s >= 32; s -= 16) {
+  for (let s = Math.floor(side / 16) * 16; s >= MIN_SIZE; s -= 16) {
     if (!misfit(estimateRun(layers, dims(s), opts), s, limits)) return s;
   }
   return 0;

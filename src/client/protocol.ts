@@ -56,6 +56,8 @@ export interface RunResult {
   image: RawImage;
   iterations: number;
   loss: number;
+  /** Objective evaluations in all (recorded in the recipe's run record). */
+  evaluations: number;
   aborted: boolean;
   elapsedMs: number;
 }

@@ -4,6 +4,7 @@
  * of a grid (means and per-pair wins). Shared by `deno task experiment` and the tests.
  */
 import type { ModelManifest } from "./nets/manifest.ts";
+import { LUCID_TRANSFORMS } from "./presets.ts";
 import type { RecipeInput } from "./types.ts";
 
 /** A named change to a recipe. */
@@ -31,7 +32,7 @@ export const FIXES: Fix[] = [
     apply: (r) => ({
       ...r,
       param: { kind: "fourier", decorrelate: true },
-      transforms: { pad: 4, jitter: 4, scales: [0.95, 1, 1.05], angles: [-5, 0, 5] },
+      transforms: LUCID_TRANSFORMS,
       optimizer: { kind: "adam", learningRate: 0.05 },
     }),
   },

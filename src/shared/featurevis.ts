@@ -6,12 +6,11 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Net } from "./nets/net.ts";
-import { createAdam } from "./optim/adam.ts";
-import { createParameterization } from "./param/mod.ts";
-import { createRng } from "./random.ts";
-import { atLeastMinSize, type PreviewImage, toRgba } from "./render.ts";
-import { standardTransforms } from "./transforms/mod.ts";
-import type { ParamSpec, TransformsSpec } from "./types.ts";
+import { createView } from "./features.ts";
+import type { PreviewImage } from "./image.ts";
+import { initialFlat } from "./init.ts";
+import { optimizeImage } from "./render.ts";
+import { MAX_VIS_SIZE, MIN_SIZE, type ParamSpec, type TransformsSpec } from "./types.ts";
 
 /** What to maximise: a whole channel, one neuron of it, or (layer "logits") a class. */
 export interface VisTarget {
@@ -75,8 +74,10 @@ export async function* visualize(
 ): AsyncGenerator<VisEvent, VisResult, void> {
   const size = opts.size ?? 128;
   const iterations = opts.iterations ?? 128;
-  if (!Number.isInteger(size) || size < 32 || size > 1024) {
-    throw new RangeError(`Size ${size} is out of range: expected 32 to 1024 px`);
+  if (!Number.isInteger(size) || size < MIN_SIZE || size > MAX_VIS_SIZE) {
+    throw new RangeError(
+      `Size ${size} is out of range: expected ${MIN_SIZE} to ${MAX_VIS_SIZE} px`,
+    );
   }
   if (!Number.isInteger(iterations) || iterations < 1) {
     throw new RangeError(`Iterations ${iterations}: expected a positive integer`);
@@ -87,66 +88,43 @@ export async function* visualize(
       `Channel ${target.channel} is out of range: layer ${target.layer} has ${info.channels}`,
     );
   }
-  const param = createParameterization(
-    opts.param ?? { kind: "fourier", decorrelate: true },
-    size,
-    size,
-  );
-  const transform = opts.transforms ? standardTransforms(opts.transforms) : undefined;
+  const paramSpec = opts.param ?? { kind: "fourier", decorrelate: true };
   const seed = opts.seed ?? 1;
+  const view = createView(opts.transforms);
   let stepSeed = seed;
-  const init = createRng(seed ^ 0x5eed);
-  const values = new Float32Array(param.size);
-  // lucid's param.image: small Gaussian coefficients (sd 0.01), a grey-ish start.
-  for (let i = 0; i < values.length; i++) values[i] = 0.01 * init.normal();
-  let x = tf.tensor1d(values);
-  const objective = tf.valueAndGrad((flat: tf.Tensor1D) =>
-    tf.tidy(() => {
-      const image = param.toImage(flat);
-      const seen = transform ? atLeastMinSize(transform(image, createRng(stepSeed))) : image;
-      const f = net.forward(seen, [target.layer])[target.layer];
-      return tf.neg(activationOf(f, target));
-    })
-  );
-  const optimizer = createAdam(async (flat) => {
-    const { value, grad } = tf.tidy(() => objective(flat));
-    const loss = (await value.data())[0];
-    value.dispose();
-    return { loss, grad: grad as tf.Tensor1D };
-  }, { lr: opts.learningRate ?? 0.05 });
-  let iteration = 0;
-  let aborted = false;
+  const loop = optimizeImage({
+    signal: opts.signal,
+    previewEvery: opts.previewEvery,
+    param: paramSpec,
+    height: size,
+    width: size,
+    start: (param) => initialFlat(param, { init: "noise", param: paramSpec, seed }),
+    // Adam, as lucid: random transforms make the objective stochastic.
+    optimizer: { kind: "adam", learningRate: opts.learningRate ?? 0.05 },
+    iterations,
+    seed,
+    begin: (s) => (stepSeed = s),
+    objective: (image) => {
+      const f = net.forward(view(image, stepSeed), [target.layer])[target.layer];
+      const activation = activationOf(f, target);
+      return { total: tf.neg(activation), terms: { activation } };
+    },
+  });
   try {
-    for (; iteration < iterations;) {
-      await new Promise((r) => setTimeout(r, 0));
-      if (opts.signal?.aborted) {
-        aborted = true;
-        break;
+    for (;;) {
+      const r = await loop.next();
+      if (r.done) {
+        const { image, iterations: done, aborted } = r.value;
+        const act = tf.tidy(() =>
+          activationOf(net.forward(image, [target.layer])[target.layer], target)
+        );
+        const activation = (await act.data().finally(() => act.dispose()))[0];
+        return { image, activation, iterations: done, aborted };
       }
-      stepSeed = (seed * 1_000_003 + iteration) >>> 0;
-      const step = await optimizer.step(x);
-      x.dispose();
-      x = step.x;
-      iteration++;
-      const event: VisEvent = { iteration, iterations, activation: -step.loss };
-      const every = opts.previewEvery ?? 10;
-      if (every > 0 && (iteration % every === 0 || iteration === iterations)) {
-        const img = tf.tidy(() => param.toImage(x));
-        event.preview = await toRgba(img);
-        img.dispose();
-      }
-      yield event;
+      const { iteration, loss, preview } = r.value;
+      yield { iteration, iterations, activation: -loss, ...(preview ? { preview } : {}) };
     }
-    const image = tf.tidy(() => tf.clipByValue(param.toImage(x), 0, 1));
-    const act = tf.tidy(() =>
-      activationOf(net.forward(image, [target.layer])[target.layer], target)
-    );
-    const activation = (await act.data())[0];
-    act.dispose();
-    return { image, activation, iterations: iteration, aborted };
   } finally {
-    optimizer.dispose();
-    x.dispose();
-    param.dispose();
+    await loop.return(undefined as never);
   }
 }

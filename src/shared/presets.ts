@@ -2,7 +2,21 @@
  * Presets: per-architecture default layers and weights (shared by the CLI, the server and the
  * studio) and named recipes from the literature. Pure data, validated by PresetSchema in tests.
  */
-import type { Layers, LossWeights, Preset } from "./types.ts";
+import type { Layers, LossWeights, Preset, TransformsSpec } from "./types.ts";
+
+/** Gatys et al. 2016's content/style balance (α = 1, β = 1e4), no total variation. */
+export const DEFAULT_LOSS_WEIGHTS: LossWeights = { content: 1, style: 1e4, tv: 0 };
+
+/**
+ * Mordvintsev et al. 2018 (lucid's standard_transforms, scaled to small images): the "fourier"
+ * fix of experiment.ts and the studio's "lucid" choice.
+ */
+export const LUCID_TRANSFORMS: TransformsSpec = {
+  pad: 4,
+  jitter: 4,
+  scales: [0.95, 1, 1.05],
+  angles: [-5, 0, 5],
+};
 
 /** Default layers and loss weights of one architecture. */
 export interface ArchDefaults {
@@ -22,7 +36,7 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
       content: equal(["relu4_2"]),
       style: equal(["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]),
     },
-    weights: { content: 1, style: 1e4, tv: 0 },
+    weights: DEFAULT_LOSS_WEIGHTS,
     pooling: "avg",
   },
   // Nakano 2019: the ReLU outputs after each of the four residual stages for style. Content is
@@ -33,7 +47,7 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
       content: equal(["res3d"]),
       style: equal(["res2c", "res3d", "res4f", "res5c"]),
     },
-    weights: { content: 1, style: 1e4, tv: 0 },
+    weights: DEFAULT_LOSS_WEIGHTS,
     pooling: "max",
   },
   // Darknet-tiny: the leaky ReLUs at strides 2, 4, 8 and 16 (the last conv of each resolution);
@@ -43,7 +57,7 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
       content: equal(["conv8"]),
       style: equal(["conv2", "conv6", "conv10", "conv14"]),
     },
-    weights: { content: 1, style: 1e4, tv: 0 },
+    weights: DEFAULT_LOSS_WEIGHTS,
     pooling: "max",
   },
   // MobileNet-v1: pointwise ReLU6 outputs spread over the depth (strides 2, 4, 8, 16); content
@@ -53,7 +67,7 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
       content: equal(["conv_pw_4_relu"]),
       style: equal(["conv_pw_1_relu", "conv_pw_3_relu", "conv_pw_5_relu", "conv_pw_11_relu"]),
     },
-    weights: { content: 1, style: 1e4, tv: 0 },
+    weights: DEFAULT_LOSS_WEIGHTS,
     pooling: "max",
   },
 };
@@ -120,7 +134,8 @@ export const PRESETS: Preset[] = [
       optimizer: { kind: "adam", learningRate: 0.05 },
       iterations: 300,
       param: { kind: "fourier", decorrelate: true },
-      transforms: { pad: 8, jitter: 8, scales: [0.95, 1, 1.05], angles: [-5, 0, 5] },
+      // Lucid's transforms with more padding and jitter for the preset's larger images.
+      transforms: { ...LUCID_TRANSFORMS, pad: 8, jitter: 8 },
     },
   },
 ];

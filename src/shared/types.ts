@@ -5,11 +5,11 @@
  * validate untrusted input with it.
  */
 import { z } from "zod";
+import { MAX_SIZE, MIN_SIZE, RECIPE_DEFAULTS } from "./recipe_defaults.ts";
 
-/** Largest output side the engine accepts (px); the server caps stored images separately. */
-export const MAX_SIZE = 2048;
-/** Smallest input side a network accepts (px). */
-export const MIN_SIZE = 32;
+export { MAX_SIZE, MAX_VIS_SIZE, MIN_SIZE } from "./recipe_defaults.ts";
+
+const D = RECIPE_DEFAULTS;
 
 const name = z.string().min(1).max(64).regex(
   /^[A-Za-z0-9_.:\-/]+$/,
@@ -56,32 +56,36 @@ export const OptimizerSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("lbfgs"),
     /** History size m. */
-    history: z.number().int().min(1).max(100).default(10),
+    history: z.number().int().min(1).max(100).default(D.optimizer.history),
   }).strict(),
   z.object({
     kind: z.literal("adam"),
-    learningRate: z.number().finite().positive().max(10).default(0.02),
+    learningRate: z.number().finite().positive().max(10).default(D.adam.learningRate),
   }).strict(),
 ]);
 export type OptimizerSpec = z.infer<typeof OptimizerSchema>;
 
 export const ParamSchema = z.object({
   /** pixel: optimise RGB directly; fourier: Mordvintsev et al. 2018 spectrum parameterisation. */
-  kind: z.enum(["pixel", "fourier"]).default("pixel"),
+  kind: z.enum(["pixel", "fourier"]).default(D.param.kind),
   /** Optimise in a decorrelated colour space (Mordvintsev et al. 2018). */
-  decorrelate: z.boolean().default(false),
+  decorrelate: z.boolean().default(D.param.decorrelate),
 }).strict();
 export type ParamSpec = z.infer<typeof ParamSchema>;
 
 export const TransformsSchema = z.object({
   /** Constant padding in px before the other transforms. */
-  pad: z.number().int().min(0).max(64).default(0),
+  pad: z.number().int().min(0).max(64).default(D.transforms.pad),
   /** Random shift of up to this many px in each direction. */
-  jitter: z.number().int().min(0).max(64).default(0),
+  jitter: z.number().int().min(0).max(64).default(D.transforms.jitter),
   /** Candidate scale factors, one drawn per step. */
-  scales: z.array(z.number().finite().min(0.25).max(4)).max(32).default([]),
+  scales: z.array(z.number().finite().min(0.25).max(4)).max(32).default(() => [
+    ...D.transforms.scales,
+  ]),
   /** Candidate rotations in degrees, one drawn per step. */
-  angles: z.array(z.number().finite().min(-180).max(180)).max(64).default([]),
+  angles: z.array(z.number().finite().min(-180).max(180)).max(64).default(() => [
+    ...D.transforms.angles,
+  ]),
 }).strict();
 export type TransformsSpec = z.infer<typeof TransformsSchema>;
 
@@ -91,7 +95,7 @@ export const NetRefSchema = z.object({
   /** sha256 of the model's manifest.json, when known. */
   sha256: sha256.optional(),
   /** Pooling used for every max-pool layer of the network (the article uses avg for VGG). */
-  pooling: z.enum(["max", "avg"]).default("max"),
+  pooling: z.enum(["max", "avg"]).default(D.pooling),
 }).strict();
 export type NetRef = z.infer<typeof NetRefSchema>;
 
@@ -108,10 +112,10 @@ export const RecipeSchema = z.object({
   iterations: z.number().int().min(1).max(10000),
   optimizer: OptimizerSchema,
   seed: z.number().int().min(0).max(2 ** 31 - 1),
-  param: ParamSchema.default({ kind: "pixel", decorrelate: false }),
+  param: ParamSchema.default(() => ({ ...D.param })),
   transforms: TransformsSchema.optional(),
   /** SWAG activation smoothing (Wang et al. 2021). */
-  swag: z.boolean().default(false),
+  swag: z.boolean().default(D.swag),
   /** Provenance of a finished run (backend, library versions); informational. */
   run: z.object({
     backend: z.string().max(32).optional(),
@@ -119,6 +123,12 @@ export const RecipeSchema = z.object({
     atelier: z.string().max(32).optional(),
     elapsedMs: z.number().finite().min(0).optional(),
     finalLoss: z.number().optional(),
+    /** Iterations done (fewer than `iterations` when the run was stopped). */
+    iterations: z.number().int().min(0).optional(),
+    /** Objective evaluations in all (an L-BFGS line search may take several per iteration). */
+    evaluations: z.number().int().min(0).optional(),
+    /** The run was stopped before its last iteration: the image is the best one so far. */
+    aborted: z.boolean().optional(),
   }).strict().optional(),
 }).strict();
 export type Recipe = z.infer<typeof RecipeSchema>;

@@ -90,7 +90,7 @@ Deno.test("studio falls back from WebGPU and says so", opts, async () => {
     assert.ok(loss.last < loss.first);
     await shot(page, "7-fallback");
 
-    // A forced backend: WASM (threaded when cross-origin isolated).
+    // A forced backend: WASM (single-threaded SIMD: the CSP refuses tfjs's blob: thread workers).
     assert.equal(await openStudio(page, server.url, "?backend=wasm"), "wasm");
     const wasm = await runToEnd(page);
     assert.ok(wasm.last < wasm.first);

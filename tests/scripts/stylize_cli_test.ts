@@ -33,12 +33,17 @@ const base = (out: string) => [
   out,
 ];
 
+/** Raw RGB bytes of a PNG. */
+async function pixels(path: string): Promise<Uint8Array> {
+  return new Uint8Array(await sharp(path).removeAlpha().raw().toBuffer());
+}
+
 Deno.test("stylize CLI writes the PNG and a recipe that reproduces the run", async () => {
   const dir = await Deno.makeTempDir();
   const out = join(dir, "out.png");
   const r = await cli([...base(out), "--seed", "7", "--backend", "cpu"]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /3 iterations in .* on cpu/);
+  assert.match(r.stdout, /3 iterations \(\d+ evaluations\) in .* on cpu/);
   const meta = await sharp(out).metadata();
   assert.equal(meta.format, "png");
   assert.equal(meta.width, 48);
@@ -50,10 +55,74 @@ Deno.test("stylize CLI writes the PNG and a recipe that reproduces the run", asy
   assert.match(recipe.net.sha256!, /^[0-9a-f]{64}$/);
   assert.equal(recipe.run?.backend, "cpu");
   assert.equal(recipe.iterations, 3);
+  assert.equal(recipe.run?.iterations, 3);
+  assert.ok(recipe.run!.evaluations! >= 3, `evaluations ${recipe.run?.evaluations}`);
   assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort(), [
     "out.png",
     "out.recipe.json",
   ]);
+  // Re-run from the recipe alone (no size, iterations, seed or network flags): bit-identical
+  // pixels on the CPU backend.
+  const again = join(dir, "again.png");
+  const r2 = await cli([
+    "--content",
+    sharedImage("content/chelsea.png"),
+    "--style",
+    sharedImage("style/the_scream.jpg"),
+    "--recipe",
+    join(dir, "out.recipe.json"),
+    "--backend",
+    "cpu",
+    "--out",
+    again,
+  ]);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.deepEqual(await pixels(again), await pixels(out));
+  const recipe2 = RecipeSchema.parse(
+    JSON.parse(await Deno.readTextFile(join(dir, "again.recipe.json"))),
+  );
+  assert.deepEqual({ ...recipe2, run: undefined }, { ...recipe, run: undefined });
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("stylize CLI on Ctrl-C stops, writes the best image so far with its recipe and says so", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "out.png");
+  const args = base(out);
+  args[args.indexOf("--iters") + 1] = "500";
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "scripts/stylize.ts"), ...args, "--backend", "cpu"],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // The progress bar logs its first line (stderr is not a terminal) after iteration 1.
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let err = "";
+  while (!/\] 1\/500/.test(err)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    err += value;
+  }
+  child.kill("SIGINT");
+  const sentAt = performance.now();
+  const [status, stdout] = await Promise.all([
+    child.status,
+    new Response(child.stdout).text(),
+    (async () => {
+      while (!(await reader.read()).done) { /* drain */ }
+    })(),
+  ]);
+  const stopMs = performance.now() - sentAt;
+  assert.equal(status.code, 130, err);
+  assert.match(stdout, /^stopped by Ctrl-C after \d+ of 500 iterations: wrote the best image/);
+  const recipe = RecipeSchema.parse(
+    JSON.parse(await Deno.readTextFile(join(dir, "out.recipe.json"))),
+  );
+  assert.equal(recipe.run?.aborted, true);
+  assert.ok(recipe.run!.iterations! >= 1 && recipe.run!.iterations! < 500);
+  assert.equal((await sharp(out).metadata()).width, 48);
+  // One evaluation at 48 px takes well under a second; writing the files a little more.
+  assert.ok(stopMs < 10_000, `took ${stopMs} ms to stop`);
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -6,12 +6,9 @@ import { setupTf, tf } from "../_tf.ts";
 import { loadImage, ROOT, sharedImage } from "../_images.ts";
 import { loadNet } from "../../src/shared/nets/loader.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
-import {
-  defaultRecipe,
-  stylize,
-  type StylizeEvent,
-  type StylizeResult,
-} from "../../src/shared/render.ts";
+import { createRunObjective } from "../../src/shared/features.ts";
+import { defaultRecipe, parseRecipe } from "../../src/shared/recipe.ts";
+import { stylize, type StylizeEvent, type StylizeResult } from "../../src/shared/render.ts";
 import type { RecipeInput } from "../../src/shared/types.ts";
 
 async function withRun(
@@ -117,16 +114,31 @@ Deno.test("stylize() stops promptly when aborted and returns the best image so f
 
 Deno.test("stylize() can be aborted inside an iteration (between line-search evaluations)", async () => {
   await withRun(async (net, images) => {
-    const ac = new AbortController();
-    setTimeout(() => ac.abort(), 150);
-    const { result } = await runAll(
-      stylize(net, images, recipe(net, { iterations: 500 }), {
-        signal: ac.signal,
-        previewEvery: 0,
-      }),
+    // A signal that reads "not aborted" at the start of iteration 2 and "aborted" from the next
+    // read on, which only an evaluation inside that iteration makes: if the abort were checked
+    // between iterations only, iteration 2 would complete and yield a second event.
+    let reads = 0;
+    let armed = false;
+    let readsAtArm = 0;
+    const signal = {
+      get aborted() {
+        reads++;
+        return armed && reads > readsAtArm + 1;
+      },
+    } as unknown as AbortSignal;
+    const { events, result } = await runAll(
+      stylize(net, images, recipe(net, { iterations: 500 }), { signal, previewEvery: 0 }),
+      () => {
+        armed = true;
+        readsAtArm = reads;
+      },
     );
     assert.equal(result.aborted, true);
-    assert.ok(result.iterations < 500);
+    assert.equal(events.length, 1, "iteration 2 ran to its end: the abort was not seen inside it");
+    assert.equal(result.iterations, 1);
+    // Exactly two reads after arming: the check before iteration 2 (false), then the one at its
+    // first evaluation (true), which stopped it.
+    assert.equal(reads, readsAtArm + 2);
     result.image.dispose();
   });
 });
@@ -200,9 +212,15 @@ Deno.test("stylize() runs with Fourier parameterisation, transforms and SWAG tog
     const { events, result } = await runAll(stylize(net, images, r, { previewEvery: 0 }));
     assert.equal(events.length, 6);
     assert.ok(events.every((e) => Number.isFinite(e.losses.total)));
-    const [min, max] = [tf.min(result.image), tf.max(result.image)];
-    assert.ok((await min.data())[0] >= 0 && (await max.data())[0] <= 1);
-    tf.dispose([min, max, result.image]);
+    // The three fixes together still optimise: the best loss is well below the start's, and
+    // the returned image is no longer the noise start (a grey-ish image: lucid's small spectrum).
+    assert.ok(
+      result.loss < 0.9 * events[0].losses.total,
+      `loss ${events[0].losses.total} -> ${result.loss}`,
+    );
+    const spread = tf.tidy(() => tf.moments(result.image).variance);
+    assert.ok((await spread.data())[0] > 1e-4, "the output is still the flat noise start");
+    tf.dispose([spread, result.image]);
   });
 });
 
@@ -241,6 +259,80 @@ Deno.test("stylize() holds a flat number of tensors once the L-BFGS history is f
     // count and, once the history is full, stays put.
     assert.ok(Math.max(...counts) <= counts[0] + 6, `tensor counts ${counts}`);
     assert.equal(new Set(counts.slice(-4)).size, 1, `tensor counts ${counts}`);
+    result.image.dispose();
+  });
+});
+
+Deno.test("stylize() refuses style images whose weights sum to 0 before allocating anything", async () => {
+  await withRun(async (net, images) => {
+    const gen = stylize(net, images, recipe(net, { styles: [{ name: "s", weight: 0 }] }));
+    await assert.rejects(() => gen.next(), /weights sum to 0/);
+    const all0 = stylize(net, images, recipe(net, { weights: { content: 0, style: 0, tv: 0 } }));
+    await assert.rejects(() => all0.next(), /Loss weights are all 0/);
+    // withRun() checks that no tensor was left behind.
+  });
+});
+
+Deno.test("stylize() frees the gradient when reading the loss back fails", async () => {
+  await withRun(async (net, images) => {
+    // A backend whose readback fails (a lost GPU device): every data() call rejects.
+    const data = tf.Tensor.prototype.data;
+    tf.Tensor.prototype.data = function () {
+      return Promise.reject(new Error("device lost"));
+    };
+    try {
+      const gen = stylize(net, images, recipe(net, { iterations: 2 }), { previewEvery: 0 });
+      await assert.rejects(() => runAll(gen), /device lost/);
+    } finally {
+      tf.Tensor.prototype.data = data;
+    }
+    // withRun() checks that no tensor (the gradient included) was left behind.
+  });
+});
+
+Deno.test("stylize() under Adam returns the image whose loss it reports", async () => {
+  await withRun(async (net, images) => {
+    // Decorrelated pixels go through a sigmoid, so the returned image is not clipped and its
+    // loss can be recomputed exactly from it.
+    const r = parseRecipe(recipe(net, {
+      iterations: 5,
+      optimizer: { kind: "adam", learningRate: 0.2 },
+      param: { kind: "pixel", decorrelate: true },
+    }));
+    const { events, result } = await runAll(stylize(net, images, r, { previewEvery: 0 }));
+    const objective = createRunObjective(net, images, r);
+    objective.begin(0);
+    const total = tf.tidy(() => objective.evaluate(result.image).total);
+    const recomputed = (await total.data())[0];
+    tf.dispose([total, result.image]);
+    objective.dispose();
+    assert.equal(result.loss, Math.min(...events.map((e) => e.losses.total)));
+    // Same ops on the same pixels: equal to float rounding. The next Adam point (what used to
+    // be returned with this loss) differs by far more at learning rate 0.2.
+    assert.ok(
+      Math.abs(recomputed - result.loss) <= 1e-5 * result.loss,
+      `returned image has loss ${recomputed}, reported ${result.loss}`,
+    );
+  });
+});
+
+Deno.test("stylize() reports the accepted point's terms and the evaluations of each iteration", async () => {
+  await withRun(async (net, images) => {
+    const r = recipe(net, { iterations: 4, weights: { content: 1, style: 1e4, tv: 10 } });
+    const { events, result } = await runAll(stylize(net, images, r, { previewEvery: 0 }));
+    for (const e of events) {
+      const { total, content, style, tv } = e.losses;
+      // The terms are those of the point whose total is reported: they add up to it (float32
+      // sums of three terms: a few ulps).
+      assert.ok(
+        Math.abs(content + style + tv - total) <= 1e-5 * total,
+        `iteration ${e.iteration}: ${content} + ${style} + ${tv} != ${total}`,
+      );
+      assert.ok(e.iterationEvaluations >= 1);
+    }
+    let sum = 0;
+    events.forEach((e) => assert.equal(e.evaluations, sum += e.iterationEvaluations));
+    assert.equal(result.evaluations, sum);
     result.image.dispose();
   });
 });

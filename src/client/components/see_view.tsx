@@ -13,13 +13,10 @@ import type { Engine } from "../state/engine.ts";
 import { rawToPng } from "../state/images.ts";
 import { download } from "../state/run.ts";
 import { TRANSFORMS_LUCID } from "../state/settings.ts";
+import { MAX_VIS_SIZE as MAX_SIZE, MIN_SIZE } from "../../shared/recipe_defaults.ts";
 import type { ModelSummary } from "../../shared/types.ts";
 import { ParamControls } from "./fixes_panel.tsx";
 import { RgbaCanvas } from "./rgba_canvas.tsx";
-
-// visualize() accepts 32..1024 px (src/shared/featurevis.ts).
-const MIN_SIZE = 32;
-const MAX_SIZE = 1024;
 
 interface Manifest {
   layers: LayerInfo[];

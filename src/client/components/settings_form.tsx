@@ -1,15 +1,11 @@
 /** Backbone, preset and the run's main knobs. Every control is labelled. */
+import { MAX_SIZE, MIN_SIZE } from "../../shared/recipe_defaults.ts";
 import type { ModelSummary, Preset } from "../../shared/types.ts";
 import type { Settings } from "../state/settings.ts";
 
 export function formatBytes(n: number): string {
   return n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : `${Math.round(n / 1024)} kB`;
 }
-
-// The bounds of RecipeSchema.size (src/shared/types.ts). Importing them would pull zod into
-// the page bundle; the worker validates every recipe with the schema itself.
-const MIN_SIZE = 32;
-const MAX_SIZE = 2048;
 
 function num(e: Event): number {
   return Number((e.currentTarget as HTMLInputElement).value);

@@ -6,7 +6,7 @@
 import type { ModelSummary, RecipeInput } from "../../shared/types.ts";
 import type { RawImage } from "../protocol.ts";
 import type { Engine } from "./engine.ts";
-import { type InputImage, rawToPng, toRaw } from "./images.ts";
+import { type InputImage, MAX_SIDE, rawToPng, toRaw } from "./images.ts";
 import { buildRecipe, type Settings } from "./settings.ts";
 
 export interface StyleInput {
@@ -45,10 +45,11 @@ export async function runRecipe(
     styles: styles.map((s) => ({ name: s.image.name, weight: s.weight })),
   });
   recipe.net = { ...recipe.net, sha256: model.manifestSha256 };
-  // Inputs larger than twice the output only cost transfer time and memory.
-  const side = Math.max(settings.size * 2, 64);
+  // Inputs go at their decoded size (at most MAX_SIDE): the worker resizes them with the
+  // engine's inputImage(), the function the command line uses, so one recipe sees the same
+  // pixels on both faces (a browser-side reduction would differ from it).
   const raws = await Promise.all(
-    [content, ...styles.map((s) => s.image)].map((i) => toRaw(i, side)),
+    [content, ...styles.map((s) => s.image)].map((i) => toRaw(i, MAX_SIDE)),
   );
   // rawToPng copies the pixels before it returns: engine.run transfers (detaches) the buffers.
   const pngs = Promise.all(raws.map(rawToPng));
@@ -60,6 +61,9 @@ export async function runRecipe(
     tfjs: "4.22.0",
     elapsedMs: Math.round(result.elapsedMs),
     finalLoss: Number.isFinite(result.loss) ? result.loss : undefined,
+    iterations: result.iterations,
+    evaluations: result.evaluations,
+    ...(result.aborted ? { aborted: true } : {}),
   };
   return {
     raw: result.image,

@@ -3,7 +3,8 @@
  * turned into a Recipe for the worker. Layers left unset follow the network's architecture
  * defaults (src/shared/presets.ts).
  */
-import { ARCH_DEFAULTS } from "../../shared/presets.ts";
+import { DEFAULT_LOSS_WEIGHTS, LUCID_TRANSFORMS } from "../../shared/presets.ts";
+import { assembleRecipe, RECIPE_DEFAULTS } from "../../shared/recipe_defaults.ts";
 import type {
   LossWeights,
   ParamSpec,
@@ -12,18 +13,10 @@ import type {
   TransformsSpec,
 } from "../../shared/types.ts";
 
-/** No transformation robustness (the plain Gatys setting). */
-export const TRANSFORMS_OFF: TransformsSpec = { pad: 0, jitter: 0, scales: [], angles: [] };
-/**
- * Mordvintsev et al. 2018 (lucid's standard_transforms, scaled to small images): the same
- * values as the "fourier" fix of src/shared/experiment.ts.
- */
-export const TRANSFORMS_LUCID: TransformsSpec = {
-  pad: 4,
-  jitter: 4,
-  scales: [0.95, 1, 1.05],
-  angles: [-5, 0, 5],
-};
+/** No transformation robustness (the plain Gatys setting): the schema's default. */
+export const TRANSFORMS_OFF: TransformsSpec = RECIPE_DEFAULTS.transforms;
+/** Mordvintsev et al. 2018's transforms (src/shared/presets.ts). */
+export const TRANSFORMS_LUCID: TransformsSpec = LUCID_TRANSFORMS;
 
 /** "off", "lucid" or "custom": which named set a transforms spec equals. */
 export function transformsPreset(t: TransformsSpec): "off" | "lucid" | "custom" {
@@ -60,13 +53,13 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   modelId: "",
   presetId: "",
-  size: 256,
-  iterations: 100,
-  optimizer: "lbfgs",
-  learningRate: 0.02,
-  init: "content",
-  seed: 1,
-  param: { kind: "pixel", decorrelate: false },
+  size: RECIPE_DEFAULTS.size,
+  iterations: RECIPE_DEFAULTS.iterations,
+  optimizer: RECIPE_DEFAULTS.optimizer.kind,
+  learningRate: RECIPE_DEFAULTS.adam.learningRate,
+  init: RECIPE_DEFAULTS.init,
+  seed: RECIPE_DEFAULTS.seed,
+  param: { ...RECIPE_DEFAULTS.param },
   transforms: TRANSFORMS_OFF,
   swag: false,
   compareModels: [],
@@ -91,14 +84,17 @@ export function saveSettings(s: Settings): void {
   }
 }
 
-/** Layers and weights in effect for an architecture. */
+/** Layers, weights and pooling in effect for an architecture (the recipe's, as the UI shows). */
 export function effective(s: Settings, architecture: string) {
-  const d = ARCH_DEFAULTS[architecture];
+  const r = buildRecipe(s, architecture, {
+    content: { name: "", width: 0, height: 0 },
+    styles: [],
+  });
   return {
-    contentLayers: s.contentLayers ?? d?.layers.content.map((l) => l.layer) ?? [],
-    styleLayers: s.styleLayers ?? d?.layers.style.map((l) => l.layer) ?? [],
-    weights: s.weights ?? d?.weights ?? { content: 1, style: 1e4, tv: 0 },
-    pooling: s.pooling ?? d?.pooling ?? "max",
+    contentLayers: r.layers?.content?.map((l) => l.layer) ?? [],
+    styleLayers: r.layers?.style?.map((l) => l.layer) ?? [],
+    weights: r.weights ?? DEFAULT_LOSS_WEIGHTS,
+    pooling: r.net.pooling ?? "max",
   };
 }
 
@@ -108,37 +104,37 @@ export interface RecipeImages {
   styles: { name: string; weight: number }[];
 }
 
-/** The recipe for a run of `architecture` with these settings and images. */
+/**
+ * The recipe for a run of `architecture` with these settings and images: what the settings
+ * leave unset comes from the architecture's defaults (src/shared/recipe.ts); the worker
+ * validates it.
+ */
 export function buildRecipe(s: Settings, architecture: string, images: RecipeImages): RecipeInput {
-  const e = effective(s, architecture);
-  return {
-    version: 1,
-    net: { id: s.modelId, pooling: e.pooling },
-    size: s.size,
-    content: images.content,
-    styles: images.styles,
-    layers: {
-      content: e.contentLayers.map((layer) => ({ layer, weight: 1 })),
-      style: e.styleLayers.map((layer) => ({ layer, weight: 1 })),
-    },
-    weights: e.weights,
-    init: s.init,
-    iterations: s.iterations,
-    optimizer: s.optimizer === "adam"
-      ? { kind: "adam", learningRate: s.learningRate }
-      : { kind: "lbfgs", history: 10 },
-    seed: s.seed,
-    param: { ...s.param },
-    // Off is left out: a recipe without transforms is the plain setting.
-    ...(transformsPreset(s.transforms) === "off" ? {} : {
-      transforms: {
+  const toLayers = (names: string[] | undefined) => names?.map((layer) => ({ layer, weight: 1 }));
+  return assembleRecipe({ id: s.modelId, architecture }, {
+    overrides: {
+      net: { id: s.modelId, pooling: s.pooling },
+      size: s.size,
+      content: images.content,
+      styles: images.styles,
+      layers: { content: toLayers(s.contentLayers), style: toLayers(s.styleLayers) },
+      weights: s.weights,
+      init: s.init,
+      iterations: s.iterations,
+      optimizer: s.optimizer === "adam"
+        ? { kind: "adam", learningRate: s.learningRate }
+        : { ...RECIPE_DEFAULTS.optimizer },
+      seed: s.seed,
+      param: { ...s.param },
+      // Off is left out: a recipe without transforms is the plain setting.
+      transforms: transformsPreset(s.transforms) === "off" ? undefined : {
         ...s.transforms,
         scales: [...s.transforms.scales],
         angles: [...s.transforms.angles],
       },
-    }),
-    swag: s.swag,
-  };
+      swag: s.swag,
+    },
+  }) as RecipeInput;
 }
 
 /** Settings that reproduce a recipe (a remix or a preset); images stay the user's. */
@@ -161,15 +157,12 @@ export function fromRecipe(s: Settings, r: Partial<RecipeInput>): Settings {
   }
   if (r.weights) out.weights = r.weights;
   // A recipe is complete: what it leaves out takes RecipeSchema's defaults.
-  out.param = {
-    kind: r.param?.kind ?? "pixel",
-    decorrelate: r.param?.decorrelate ?? false,
-  };
+  out.param = { ...RECIPE_DEFAULTS.param, ...r.param };
   out.transforms = {
-    pad: r.transforms?.pad ?? 0,
-    jitter: r.transforms?.jitter ?? 0,
-    scales: r.transforms?.scales ?? [],
-    angles: r.transforms?.angles ?? [],
+    ...TRANSFORMS_OFF,
+    ...r.transforms,
+    scales: [...(r.transforms?.scales ?? TRANSFORMS_OFF.scales)],
+    angles: [...(r.transforms?.angles ?? TRANSFORMS_OFF.angles)],
   };
   out.swag = r.swag ?? false;
   out.pooling = r.net?.pooling;

@@ -30,19 +30,46 @@ Deno.test("minimize() stops when the signal aborts and keeps the last point", as
   assert.equal(tf.memory().numTensors, before);
 });
 
-Deno.test("createOptimizer() builds each Recipe optimizer", async () => {
+Deno.test("createOptimizer() passes Adam's learningRate: the first step moves lr against the gradient", async () => {
   await setupTf();
   const before = tf.memory().numTensors;
-  for (
-    const spec of [{ kind: "lbfgs", history: 5 }, { kind: "adam", learningRate: 0.01 }] as const
-  ) {
-    const optimizer = createOptimizer(spec, closureOf(rosenbrock));
+  // Rosenbrock at (-1.2, 1): b - a² = -0.44, ∂a = -2·2.2 - 400·(-1.2)·(-0.44) = -215.6,
+  // ∂b = 200·(-0.44) = -88. Adam's first step is lr·sign(g) per coordinate (Kingma & Ba,
+  // algorithm 1 at t = 1), so x₁ = (-1.2 + lr, 1 + lr): an ignored lr would give the default's.
+  for (const lr of [0.01, 0.03]) {
+    const optimizer = createOptimizer({ kind: "adam", learningRate: lr }, closureOf(rosenbrock));
     const x0 = tf.tensor1d([-1.2, 1]);
-    const result = await minimize(optimizer, x0, { maxSteps: 5 });
-    assert.ok(result.loss < 24.2, `${spec.kind}: loss ${result.loss}`);
-    tf.dispose([x0, result.x]);
+    const r = await optimizer.step(x0);
+    const [a, b] = await r.x.data();
+    assert.ok(
+      Math.abs(a - (-1.2 + lr)) < 1e-6 && Math.abs(b - (1 + lr)) < 1e-6,
+      `lr ${lr}: ${a}, ${b}`,
+    );
+    tf.dispose([x0, r.x]);
     optimizer.dispose();
   }
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("createOptimizer() passes L-BFGS's history: m = 1 and m = 5 part ways once two pairs exist", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const path = async (history: number) => {
+    const optimizer = createOptimizer({ kind: "lbfgs", history }, closureOf(rosenbrock));
+    const x0 = tf.tensor1d([-1.2, 1]);
+    const result = await minimize(optimizer, x0, { maxSteps: 6 });
+    const x = Array.from(await result.x.data());
+    tf.dispose([x0, result.x]);
+    optimizer.dispose();
+    return { x, loss: result.loss };
+  };
+  const [m1, m5, m5again] = [await path(1), await path(5), await path(5)];
+  // Both descend from f(-1.2, 1) = 2.2² + 100·0.44² = 24.2.
+  assert.ok(m1.loss < 24.2 && m5.loss < 24.2, `${m1.loss} ${m5.loss}`);
+  // The two-loop recursion with one pair differs from the one with two or more from step 3 on:
+  // an ignored history would make the paths equal. The same history replays exactly.
+  assert.notDeepEqual(m1.x, m5.x);
+  assert.deepEqual(m5.x, m5again.x);
   assert.equal(tf.memory().numTensors, before);
 });
 

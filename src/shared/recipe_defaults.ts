@@ -1,0 +1,116 @@
+/**
+ * Recipe defaults and layering, with no zod and no tfjs so that the studio page can use them:
+ * a recipe is the network architecture's defaults (looked up by ModelManifest.architecture,
+ * never by model id), then a base (a preset's recipe, a recipe file, a remix), then the
+ * caller's overrides. recipe.ts validates the result; RecipeSchema's defaults come from here.
+ */
+import { ARCH_DEFAULTS, type ArchDefaults } from "./presets.ts";
+import type { RecipeInput } from "./types.ts";
+
+/** Largest output side the engine accepts (px); the server caps stored images separately. */
+export const MAX_SIZE = 2048;
+/** Smallest input side a network accepts (px). */
+export const MIN_SIZE = 32;
+/** Largest feature-visualisation side (px): a square image, optimised on the user's device. */
+export const MAX_VIS_SIZE = 1024;
+
+/**
+ * What a recipe takes when neither the architecture, the base nor the caller says; RecipeSchema
+ * takes its `.default()`s from here too.
+ */
+export const RECIPE_DEFAULTS = {
+  size: 256,
+  iterations: 100,
+  init: "content",
+  optimizer: { kind: "lbfgs", history: 10 },
+  /** Adam's step size when a caller switches to Adam without giving one. */
+  adam: { kind: "adam", learningRate: 0.02 },
+  seed: 1,
+  pooling: "max",
+  param: { kind: "pixel", decorrelate: false },
+  /** No transformation robustness: the plain Gatys setting. */
+  transforms: { pad: 0, jitter: 0, scales: [] as number[], angles: [] as number[] },
+  swag: false,
+} as const;
+
+/** The defaults of an architecture (ModelManifest.architecture), or undefined. */
+export function archDefaults(architecture: string): ArchDefaults | undefined {
+  return Object.hasOwn(ARCH_DEFAULTS, architecture) ? ARCH_DEFAULTS[architecture] : undefined;
+}
+
+/** The network a recipe is for: its id and architecture (a manifest has both). */
+export interface RecipeNet {
+  id: string;
+  architecture: string;
+}
+
+/** One layer of a recipe: any field, and any field of a nested object, may be left out. */
+export type RecipeLayer = {
+  [K in keyof RecipeInput]?: NonNullable<RecipeInput[K]> extends infer V
+    ? V extends readonly unknown[] ? V : V extends object ? { [P in keyof V]?: V[P] } : V
+    : never;
+};
+
+/** Options of assembleRecipe() and makeRecipe(). */
+export interface RecipeOptions {
+  /**
+   * A preset's recipe, a recipe file or a remix, on top of the architecture defaults; a list
+   * applies in order (each on top of the one before).
+   */
+  base?: RecipeLayer | RecipeLayer[];
+  /** The caller's choices: on top of the base. Nested objects merge one level deep. */
+  overrides?: RecipeLayer;
+}
+
+/**
+ * Merges recipe layers: nested objects one level deep (undefined fields keep the value below),
+ * an optimizer only of the same kind; `undefined` at the top level keeps the value below.
+ */
+function merge(into: RecipeLayer, from: RecipeLayer = {}): RecipeLayer {
+  const out: Record<string, unknown> = { ...into };
+  for (const [k, v] of Object.entries(from)) {
+    if (v === undefined) continue;
+    const old = out[k];
+    const nested = ["net", "layers", "weights", "param", "transforms"].includes(k) ||
+      (k === "optimizer" && (old as { kind?: string })?.kind === (v as { kind: string }).kind);
+    const defined = (o: object) => Object.entries(o).filter(([, x]) => x !== undefined);
+    if (!nested) {
+      out[k] = v;
+      continue;
+    }
+    // A nested layer with nothing defined (the studio's "use the defaults") adds nothing.
+    const fields = [...defined((old as object) ?? {}), ...defined(v as object)];
+    if (fields.length) out[k] = Object.fromEntries(fields);
+  }
+  return out as RecipeLayer;
+}
+
+/**
+ * The recipe input for `net`: architecture defaults < base < overrides, unvalidated (the studio
+ * builds one while the user edits; makeRecipe() validates). The network id is always `net.id`.
+ */
+export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): RecipeInput {
+  const d = archDefaults(net.architecture);
+  const defaults: RecipeLayer = {
+    version: 1,
+    net: { id: net.id, pooling: d?.pooling ?? RECIPE_DEFAULTS.pooling },
+    size: RECIPE_DEFAULTS.size,
+    content: { name: "content" },
+    styles: [{ name: "style", weight: 1 }],
+    ...(d ? { layers: d.layers, weights: d.weights } : {}),
+    init: RECIPE_DEFAULTS.init,
+    iterations: RECIPE_DEFAULTS.iterations,
+    optimizer: { ...RECIPE_DEFAULTS.optimizer },
+    seed: RECIPE_DEFAULTS.seed,
+  };
+  const bases = Array.isArray(opts.base) ? opts.base : [opts.base];
+  const r = merge(
+    [...bases].reduce((acc: RecipeLayer, b) => merge(acc, b), defaults),
+    opts.overrides,
+  );
+  // Switching to Adam without a step size takes Adam's default, not L-BFGS's fields.
+  if (r.optimizer?.kind === "adam" && !("learningRate" in r.optimizer)) {
+    r.optimizer = { ...RECIPE_DEFAULTS.adam };
+  }
+  return { ...r, net: { ...r.net!, id: net.id } } as RecipeInput;
+}

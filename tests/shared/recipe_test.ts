@@ -1,0 +1,44 @@
+/** makeRecipe(): architecture defaults < base < overrides, one validated Recipe for every face. */
+import assert from "node:assert/strict";
+import { ARCH_DEFAULTS, PRESETS } from "../../src/shared/presets.ts";
+import { makeRecipe } from "../../src/shared/recipe.ts";
+
+Deno.test("makeRecipe() takes defaults by architecture, so an imported model id gets them too", () => {
+  // An imported VGG-19 under its own id: the id is not a key of ARCH_DEFAULTS, the architecture
+  // is, and VGG's default is average pooling (Gatys et al.), not the schema's "max".
+  const r = makeRecipe({ id: "vgg19-torchvision", architecture: "vgg19" });
+  assert.equal(r.net.id, "vgg19-torchvision");
+  assert.equal(r.net.pooling, "avg");
+  assert.deepEqual(r.layers, ARCH_DEFAULTS.vgg19.layers);
+  assert.deepEqual(r.weights, { content: 1, style: 1e4, tv: 0 });
+  const robust = makeRecipe({ id: "robust-resnet50-l2-3", architecture: "resnet50" });
+  assert.deepEqual(robust.layers, ARCH_DEFAULTS.resnet50.layers);
+  assert.throws(
+    () => makeRecipe({ id: "x", architecture: "constructor" }),
+    /No defaults for architecture "constructor"/,
+  );
+});
+
+Deno.test("makeRecipe() layers base over defaults and overrides over base, one level deep", () => {
+  const preset = PRESETS.find((p) => p.id === "lucid-fourier-transforms")!;
+  const r = makeRecipe({ id: "resnet50", architecture: "resnet50" }, {
+    base: [{ seed: 5, weights: { content: 2, style: 10, tv: 0 } }, preset.recipe],
+    overrides: { weights: { tv: 3 }, transforms: { pad: 0 }, iterations: 7 },
+  });
+  assert.equal(r.seed, 5); // from the first base; the preset does not set it
+  assert.equal(r.iterations, 7);
+  // The preset replaced the file's weights (its own are the ResNet defaults); --tv changed one.
+  assert.deepEqual(r.weights, { content: 1, style: 1e4, tv: 3 });
+  assert.deepEqual(r.transforms, {
+    pad: 0,
+    jitter: 8,
+    scales: [0.95, 1, 1.05],
+    angles: [-5, 0, 5],
+  });
+  assert.deepEqual(r.optimizer, { kind: "adam", learningRate: 0.05 });
+  // Switching optimizer kind takes the new kind's default, not the old kind's fields.
+  const s = makeRecipe({ id: "resnet50", architecture: "resnet50" }, {
+    overrides: { optimizer: { kind: "adam" } },
+  });
+  assert.deepEqual(s.optimizer, { kind: "adam", learningRate: 0.02 });
+});
