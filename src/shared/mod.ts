@@ -11,3 +11,4 @@ export * from "./render.ts";
 export * from "./metrics/mod.ts";
 export * from "./featurevis.ts";
 export * from "./experiment.ts";
+export * from "./colour/mod.ts";
