@@ -14,7 +14,8 @@
  * networks take any values.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { cholesky3, inv3, type Mat3, mul3, powSym3 } from "./_mat3.ts";
+import { colourMoments, sqrtm3 } from "../metrics/colour.ts";
+import { cholesky3, inv3, type Mat3, mul3 } from "./_mat3.ts";
 
 /** Linear colour map of {@link matchColour}. */
 export type ColourMatch = "cholesky" | "pca" | "mk";
@@ -27,38 +28,26 @@ export interface ColourStats {
 
 /** Pixel colour statistics of an `[1, h, w, 3]` image (reads the tensor back). */
 export async function colourStats(image: tf.Tensor4D): Promise<ColourStats> {
-  const [, h, w, c] = image.shape;
-  if (image.rank !== 4 || c !== 3) {
+  if (image.rank !== 4 || image.shape[0] !== 1 || image.shape[3] !== 3) {
     throw new RangeError(`colourStats() got shape [${image.shape}]: expected [1, h, w, 3]`);
   }
-  const data = await image.data();
-  const n = h * w;
-  const mean = [0, 0, 0];
-  for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) mean[k] += data[i * 3 + k] / n;
-  const cov = new Array(9).fill(0);
-  for (let i = 0; i < n; i++) {
-    for (let a = 0; a < 3; a++) {
-      const da = data[i * 3 + a] - mean[a];
-      for (let b = 0; b < 3; b++) cov[a * 3 + b] += (da * (data[i * 3 + b] - mean[b])) / n;
-    }
-  }
-  return { mean, cov };
+  return colourMoments(await image.data());
 }
 
 /** The 3×3 map A of `method` taking covariance `source` to `target` (see module note). */
 export function colourMap(source: Mat3, target: Mat3, method: ColourMatch): Mat3 {
   // A flat colour channel (a grey painting) has a singular covariance: a small ridge keeps
   // the map finite; at 1e-8 it moves the matched covariance by far less than float32 error.
-  const ridge = (m: Mat3) => m.map((x, k) => (k % 4 === 0 ? x + 1e-8 : x));
+  const ridge = (m: Mat3) => m.map((r, i) => r.map((x, j) => (i === j ? x + 1e-8 : x)));
   const s = ridge(source), t = ridge(target);
   switch (method) {
     case "cholesky":
       return mul3(cholesky3(t), inv3(cholesky3(s)));
     case "pca":
-      return mul3(powSym3(t, 0.5), powSym3(s, -0.5));
+      return mul3(sqrtm3(t), inv3(sqrtm3(s)));
     case "mk": {
-      const sHalf = powSym3(s, 0.5), sInvHalf = powSym3(s, -0.5);
-      return mul3(sInvHalf, mul3(powSym3(mul3(sHalf, mul3(t, sHalf)), 0.5), sInvHalf));
+      const sHalf = sqrtm3(s), sInvHalf = inv3(sHalf);
+      return mul3(sInvHalf, mul3(sqrtm3(mul3(sHalf, mul3(t, sHalf))), sInvHalf));
     }
     default:
       throw new RangeError(`Unknown colour match "${method}": expected cholesky, pca or mk`);
@@ -86,7 +75,7 @@ export async function matchColour(
     const [n, h, w] = style.shape;
     const rows = tf.sub(tf.reshape(style, [n * h * w, 3]), tf.tensor2d(s.mean, [1, 3]));
     // Pixels are rows: x' = (x − μ_S) Aᵀ + μ_C.
-    const mapped = tf.matMul(rows, tf.tensor2d(a, [3, 3]), false, true);
+    const mapped = tf.matMul(rows, tf.tensor2d(a), false, true);
     return tf.reshape(tf.add(mapped, tf.tensor2d(c.mean, [1, 3])), style.shape) as tf.Tensor4D;
   });
 }

@@ -10,27 +10,15 @@ import { inv3, type Mat3 } from "./_mat3.ts";
 
 /** RGB → YIQ, FCC NTSC coefficients (rows: Y, I, Q). */
 export const RGB_TO_YIQ: Mat3 = [
-  0.299,
-  0.587,
-  0.114,
-  0.595716,
-  -0.274453,
-  -0.321263,
-  0.211456,
-  -0.522591,
-  0.311135,
+  [0.299, 0.587, 0.114],
+  [0.595716, -0.274453, -0.321263],
+  [0.211456, -0.522591, 0.311135],
 ];
 /** RGB → YUV, BT.601 as in Torch's image.rgb2yuv (rows: Y, U, V). */
 export const RGB_TO_YUV: Mat3 = [
-  0.299,
-  0.587,
-  0.114,
-  -0.14713,
-  -0.28886,
-  0.436,
-  0.615,
-  -0.51499,
-  -0.10001,
+  [0.299, 0.587, 0.114],
+  [-0.14713, -0.28886, 0.436],
+  [0.615, -0.51499, -0.10001],
 ];
 
 /** Which luminance/chroma space. */
@@ -44,7 +32,7 @@ function applyMatrix(image: tf.Tensor4D, m: Mat3): tf.Tensor4D {
   return tf.tidy(() => {
     const rows = tf.reshape(image, [n * h * w, 3]);
     // Pixels are rows, so multiply by the transpose: out = rows · mᵀ.
-    const mt = tf.tensor2d(m, [3, 3]);
+    const mt = tf.tensor2d(m);
     return tf.reshape(tf.matMul(rows, mt, false, true), [n, h, w, 3]) as tf.Tensor4D;
   });
 }

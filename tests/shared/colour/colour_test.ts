@@ -39,7 +39,7 @@ Deno.test("toLuminanceChroma() gives NTSC YIQ and fromLuminanceChroma() inverts 
     // .211456).
     const x = tf.tensor4d([1, 1, 1, 1, 0, 0], [1, 1, 2, 3]);
     const yiq = toLuminanceChroma(x);
-    close(yiq.dataSync(), [1, 0, 0, RGB_TO_YIQ[0], RGB_TO_YIQ[3], RGB_TO_YIQ[6]]);
+    close(yiq.dataSync(), [1, 0, 0, RGB_TO_YIQ[0][0], RGB_TO_YIQ[1][0], RGB_TO_YIQ[2][0]]);
     const back = fromLuminanceChroma(yiq);
     close(back.dataSync(), [1, 1, 1, 1, 0, 0]);
     const yuv = toLuminanceChroma(x, "yuv");
@@ -112,7 +112,7 @@ for (const method of ["cholesky", "pca", "mk"] as const) {
       const recoloured = await matchColour(painting, content, { method });
       const a = await colourStats(recoloured), b = await colourStats(content);
       close(a.mean, b.mean, 1e-4);
-      close(a.cov, b.cov, 1e-4);
+      close(a.cov.flat(), b.cov.flat(), 1e-4);
       tf.dispose([content, painting, recoloured]);
     }));
 }
@@ -120,9 +120,9 @@ for (const method of ["cholesky", "pca", "mk"] as const) {
 Deno.test("colourMap() on diagonal covariances scales each channel by σ_C/σ_S", () => {
   // Σ_S = diag(4, 1, 9), Σ_C = diag(1, 4, 9): every method gives diag(1/2, 2, 1), the only
   // positive diagonal map with A Σ_S Aᵀ = Σ_C.
-  const s = [4, 0, 0, 0, 1, 0, 0, 0, 9], c = [1, 0, 0, 0, 4, 0, 0, 0, 9];
+  const s = [[4, 0, 0], [0, 1, 0], [0, 0, 9]], c = [[1, 0, 0], [0, 4, 0], [0, 0, 9]];
   for (const m of ["cholesky", "pca", "mk"] as const) {
-    close(colourMap(s, c, m), [0.5, 0, 0, 0, 2, 0, 0, 0, 1], 1e-6);
+    close(colourMap(s, c, m).flat(), [0.5, 0, 0, 0, 2, 0, 0, 0, 1], 1e-6);
   }
   assert.throws(() => colourMap(s, c, "lab" as "pca"), /Unknown colour match/);
 });
