@@ -24,7 +24,7 @@ export interface MeancovOptions {
 /**
  * The "meancov" statistic. Target: `{ mean [1, c], cov [c, c], covSqrt, covTrace }`. Several
  * styles blend as a mixture: means and second moments `E[ffᵀ] = Σ + μᵀμ` average with the
- * normalised weights, and `Σ = E[ffᵀ] − μᵀμ` of the blend. Loss: `W₂² / c` (see statistic.ts).
+ * normalised weights, and `Σ = E[ffᵀ] − μᵀμ` of the blend (computed in centred form). Loss: `W₂² / c` (see statistic.ts).
  */
 export function meancovStatistic(options: MeancovOptions = {}): StyleStatistic {
   const iterations = options.iterations ?? 15;
@@ -36,18 +36,17 @@ export function meancovStatistic(options: MeancovOptions = {}): StyleStatistic {
     targets(featuresPerStyle, blend) {
       const w = normaliseWeights(featuresPerStyle.length, blend);
       return tf.tidy(() => {
-        let mean: tf.Tensor2D | undefined;
-        let second: tf.Tensor2D | undefined;
-        featuresPerStyle.forEach((f, k) => {
-          const s = meanAndCovariance(f);
-          const m2 = tf.add(s.cov, tf.matMul(s.mean, s.mean, true, false));
-          mean = (mean ? tf.add(mean, tf.mul(s.mean, w[k])) : tf.mul(s.mean, w[k])) as tf.Tensor2D;
-          second = (second ? tf.add(second, tf.mul(m2, w[k])) : tf.mul(m2, w[k])) as tf.Tensor2D;
-        });
-        const cov = tf.sub(second!, tf.matMul(mean!, mean!, true, false)) as tf.Tensor2D;
+        const stats = featuresPerStyle.map((f) => meanAndCovariance(f));
+        const mean = tf.addN(stats.map((st, k) => tf.mul(st.mean, w[k]))) as tf.Tensor2D;
+        // The mixture's covariance Σ_k w_k (Σ_k + (μ_k − μ)ᵀ(μ_k − μ)): the same as
+        // E[ffᵀ] − μᵀμ, without that form's float32 cancellation when the means are large.
+        const cov = tf.addN(stats.map((st, k) => {
+          const d = tf.sub(st.mean, mean);
+          return tf.mul(tf.add(st.cov, tf.matMul(d, d, true, false)), w[k]);
+        })) as tf.Tensor2D;
         // Done once per run, so it can afford more iterations than the per-evaluation root.
         const covSqrt = sqrtmNewtonSchulz(cov, Math.max(30, iterations));
-        return { mean: mean!, cov, covSqrt, covTrace: trace(cov) };
+        return { mean, cov, covSqrt, covTrace: trace(cov) };
       });
     },
     loss(features, target) {
