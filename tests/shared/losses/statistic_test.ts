@@ -128,8 +128,8 @@ Deno.test("meancovStatistic stays finite on rank-deficient covariances with larg
     );
     const stat = meancovStatistic({ iterations: 30 });
     const t = stat.targets([a]);
-    const self = stat.loss(a, t).dataSync()[0];
-    const other = stat.loss(b, t).dataSync()[0];
+    const self = tf.tidy(() => stat.loss(a, t).dataSync()[0]);
+    const other = tf.tidy(() => stat.loss(b, t).dataSync()[0]);
     // The ridge biases each of the 62 null directions by about −2√(1e-6·‖·‖_F)/c: measured
     // self −0.06 against other 1.83, so the bound is 5% of the loss between distinct maps.
     assert.ok(Number.isFinite(other) && other > 0.5, `other ${other}`);
