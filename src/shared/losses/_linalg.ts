@@ -26,6 +26,14 @@ export function meanAndCovariance(features: tf.Tensor4D): { mean: tf.Tensor2D; c
   });
 }
 
+/** Options of {@link sqrtmNewtonSchulz}. */
+export interface SqrtmOptions {
+  /** Relative ridge added to the scaled matrix (default 1e-6; see below). */
+  ridge?: number;
+  /** false: no gradient needed, so each step's temporaries are freed (default true). */
+  differentiable?: boolean;
+}
+
 /**
  * Square root of a symmetric positive semi-definite matrix by the coupled Newton–Schulz
  * iteration (Higham, "Functions of Matrices", 2008, eq. 6.35; used for differentiable sqrtm by
@@ -40,7 +48,12 @@ export function meanAndCovariance(features: tf.Tensor4D): { mean: tf.Tensor2D; c
  * keep the iteration stable (see below). Three `c×c` products per iteration: the cost is
  * O(iterations · c³), forward and backward. Differentiable. Caller disposes.
  */
-export function sqrtmNewtonSchulz(a: tf.Tensor2D, iterations = 15, ridge = 1e-6): tf.Tensor2D {
+export function sqrtmNewtonSchulz(
+  a: tf.Tensor2D,
+  iterations = 15,
+  options: SqrtmOptions = {},
+): tf.Tensor2D {
+  const ridge = options.ridge ?? 1e-6;
   const [n, m] = a.shape;
   if (a.rank !== 2 || n !== m) {
     throw new RangeError(`sqrtmNewtonSchulz() got shape [${a.shape}]: expected a square matrix`);
@@ -57,9 +70,19 @@ export function sqrtmNewtonSchulz(a: tf.Tensor2D, iterations = 15, ridge = 1e-6)
     let y = tf.add(tf.div(a, norm), tf.mul(eye, ridge)) as tf.Tensor2D;
     let z = eye as tf.Tensor2D;
     for (let k = 0; k < iterations; k++) {
-      const t = tf.mul(tf.sub(tf.mul(eye, 3), tf.matMul(z, y)), 0.5) as tf.Tensor2D;
-      y = tf.matMul(y, t);
-      z = tf.matMul(t, z);
+      const step = (): [tf.Tensor2D, tf.Tensor2D] => {
+        const t = tf.mul(tf.sub(tf.mul(eye, 3), tf.matMul(z, y)), 0.5) as tf.Tensor2D;
+        return [tf.matMul(y, t), tf.matMul(t, z)];
+      };
+      if (options.differentiable === false) {
+        // Free each step's temporaries: a 2048-channel target otherwise holds ~90 [c, c]
+        // matrices at once and runs the WASM heap out of memory.
+        const [y2, z2] = tf.tidy(step);
+        if (k > 0) tf.dispose([y, z]);
+        [y, z] = [y2, z2];
+      } else {
+        [y, z] = step();
+      }
     }
     return tf.mul(y, tf.sqrt(norm)) as tf.Tensor2D;
   });

@@ -7,8 +7,8 @@
  *
  * with (μ', Σ') the target's. The target's root Σ'^{1/2} is computed once; the output-side
  * root runs Newton–Schulz iterations at every evaluation (tfjs has no eigensolver with a
- * gradient), so the cost is O(iterations · c³) per layer: cheap for 64–256 channels, heavy
- * for ResNet-50's 1024/2048-channel stages.
+ * gradient) on a `[k, k]` matrix with k = min(c, h·w), so the cost per layer is
+ * O(iterations · k³ + h·w·c²): cheap up to k ≈ 256, heavy beyond on WASM (measured below).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { meanAndCovariance, sqrtmNewtonSchulz, trace } from "./_linalg.ts";
@@ -45,7 +45,9 @@ export function meancovStatistic(options: MeancovOptions = {}): StyleStatistic {
           return tf.mul(tf.add(st.cov, tf.matMul(d, d, true, false)), w[k]);
         })) as tf.Tensor2D;
         // Done once per run, so it can afford more iterations than the per-evaluation root.
-        const covSqrt = sqrtmNewtonSchulz(cov, Math.max(30, iterations));
+        const covSqrt = sqrtmNewtonSchulz(cov, Math.max(20, iterations), {
+          differentiable: false,
+        });
         return { mean, cov, covSqrt, covTrace: trace(cov) };
       });
     },
@@ -64,14 +66,22 @@ function w2Squared(features: tf.Tensor4D, target: StyleTarget, iterations: numbe
       `meancov loss got ${c} channels against a target of ${tMean.shape[1]}: expected one layer`,
     );
   }
-  const { mean, cov } = meanAndCovariance(features);
-  const rootT = target.covSqrt as tf.Tensor2D;
-  const inner = tf.matMul(tf.matMul(rootT, cov), rootT);
+  const [, h, w] = features.shape;
+  const n = h * w;
+  const f = tf.reshape(features, [n, c]);
+  const mean = tf.mean(f, 0, true);
+  const centred = tf.sub(f, mean);
+  // Σ = XᵀX/n with X the centred pixels, so Σ'^{1/2} Σ Σ'^{1/2} = YᵀY/n with Y = X Σ'^{1/2};
+  // its nonzero eigenvalues are those of Y Yᵀ/n, so the root runs on the smaller of the
+  // [c, c] and [n, n] matrices (deep layers have fewer pixels than channels).
+  const y = tf.matMul(centred, target.covSqrt as tf.Tensor2D);
+  const inner = n < c ? tf.matMul(y, y, false, true) : tf.matMul(y, y, true, false);
   // Symmetrise: float error makes the product slightly asymmetric, and Newton–Schulz assumes
   // a symmetric matrix.
-  const sym = tf.mul(tf.add(inner, tf.transpose(inner)), 0.5) as tf.Tensor2D;
+  const sym = tf.div(tf.add(inner, tf.transpose(inner)), 2 * n) as tf.Tensor2D;
   const cross = trace(sqrtmNewtonSchulz(sym, iterations));
+  const traceCov = tf.div(tf.sum(tf.square(centred)), n);
   const meanTerm = tf.sum(tf.squaredDifference(mean, tMean));
-  const w2 = tf.sub(tf.add(tf.add(meanTerm, trace(cov)), target.covTrace), tf.mul(cross, 2));
+  const w2 = tf.sub(tf.add(tf.add(meanTerm, traceCov), target.covTrace), tf.mul(cross, 2));
   return tf.div(w2, c) as tf.Scalar;
 }

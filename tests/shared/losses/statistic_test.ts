@@ -74,9 +74,12 @@ Deno.test("sqrtmNewtonSchulz() squares back to its input", () =>
     close(ra.dataSync(), [2, 0, 0, 1], 1e-4);
     const s = (Math.sqrt(3) + 1) / 2, d = (Math.sqrt(3) - 1) / 2;
     close(rb.dataSync(), [s, d, d, s], 1e-4);
+    // The non-differentiable form (freeing each step) computes the same numbers.
+    const rb2 = sqrtmNewtonSchulz(b, 15, { differentiable: false });
+    close(rb2.dataSync(), Array.from(rb.dataSync()), 1e-7);
     const zero = tf.tidy(() => sqrtmNewtonSchulz(tf.zeros([3, 3]) as tf.Tensor2D));
     close(zero.dataSync(), new Array(9).fill(0));
-    tf.dispose([a, b, ra, rb, zero]);
+    tf.dispose([a, b, ra, rb, rb2, zero]);
   }));
 
 Deno.test("meancovStatistic loss is W₂²/c of two diagonal Gaussians", () =>
