@@ -96,8 +96,51 @@ export const NetRefSchema = z.object({
   sha256: sha256.optional(),
   /** Pooling used for every max-pool layer of the network (the article uses avg for VGG). */
   pooling: z.enum(["max", "avg"]).default(D.pooling),
+  /**
+   * Anti-aliased forward pass (Zhang 2019): a binomial low-pass before every stride-2 op,
+   * pretrained weights kept. Absent (old recipes) means off.
+   */
+  antialias: z.boolean().optional(),
 }).strict();
 export type NetRef = z.infer<typeof NetRefSchema>;
+
+/** SWAG options (Wang et al. 2021): softmax domain and temperature. */
+export const SwagOptionsSchema = z.object({
+  /** "map": the paper's softmax over the whole layer; "channels": the official code's. */
+  over: z.enum(["map", "channels"]).default("map"),
+  temperature: z.number().finite().positive().max(1e6).default(1),
+}).strict();
+export type SwagOptionsSpec = z.infer<typeof SwagOptionsSchema>;
+
+/**
+ * The boolean-or-object form of a Recipe's `swag` field (true means map, T = 1). Not yet the
+ * RecipeSchema's: the run loop's features() takes a boolean until it is wired to
+ * smoothing/swag.ts's swagOptionsOf()/swagScaled(); then `swag:` below becomes this schema.
+ */
+export const SwagFieldSchema = z.union([z.boolean(), SwagOptionsSchema]).default(false);
+
+/** Which style statistic the style loss compares (src/shared/losses/statistic.ts). */
+export const StyleLossSchema = z.object({
+  loss: z.enum(["gram", "meancov", "sliced"]).default("gram"),
+  /** Sliced Wasserstein: number of random projections. */
+  projections: z.number().int().min(1).max(4096).default(64),
+  /** Mean + covariance: Newton–Schulz iterations of the matrix square root. */
+  iterations: z.number().int().min(1).max(100).default(15),
+}).strict();
+export type StyleLossSpec = z.infer<typeof StyleLossSchema>;
+
+/** Colour control (Gatys et al. 2016, "Preserving color in neural artistic style transfer"). */
+export const ColourSchema = z.object({
+  /**
+   * none: as is; luminance: transfer on luminance only, keep the photo's chroma; match:
+   * recolour the painting to the photo's colour statistics first; original: after the run,
+   * keep the output's luminance and take the photo's chroma (jcjohnson's -original_colors).
+   */
+  mode: z.enum(["none", "luminance", "match", "original"]).default("none"),
+  /** The linear map of "match". */
+  match: z.enum(["cholesky", "pca", "mk"]).default("pca"),
+}).strict();
+export type ColourSpec = z.infer<typeof ColourSchema>;
 
 export const RecipeSchema = z.object({
   version: z.literal(1),
@@ -114,8 +157,12 @@ export const RecipeSchema = z.object({
   seed: z.number().int().min(0).max(2 ** 31 - 1),
   param: ParamSchema.default(() => ({ ...D.param })),
   transforms: TransformsSchema.optional(),
-  /** SWAG activation smoothing (Wang et al. 2021). */
+  /** SWAG activation smoothing (Wang et al. 2021); see SwagFieldSchema for its options form. */
   swag: z.boolean().default(D.swag),
+  /** Style statistic; absent means the Gram loss (old recipes). */
+  style: StyleLossSchema.optional(),
+  /** Colour control; absent means none (old recipes). */
+  colour: ColourSchema.optional(),
   /** Provenance of a finished run (backend, library versions); informational. */
   run: z.object({
     backend: z.string().max(32).optional(),

@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { layeredContentLoss } from "./content.ts";
 import { type FeatureMap, type GramMap, layeredStyleLoss, type LayerWeightLike } from "./style.ts";
 import { tvLoss } from "./tv.ts";
+import { layeredStatisticLoss, type StyleStatistic, type StyleTargetMap } from "./statistic.ts";
 
 /** One named loss term; `fn` returns the unweighted value (caller of `fn` disposes it). */
 export interface LossTerm {
@@ -62,8 +63,16 @@ export function sumTerms(terms: readonly LossTerm[]): Objective {
 export interface StyleObjectiveOptions {
   /** The content image's features at each content layer (caller keeps and disposes them). */
   contentTargets: FeatureMap;
-  /** Target Grams at each style layer, from `styleTargets()` (caller keeps and disposes). */
-  styleGrams: GramMap;
+  /**
+   * Target Grams at each style layer, from `styleTargets()` (caller keeps and disposes).
+   * Needed unless `style` is given.
+   */
+  styleGrams?: GramMap;
+  /**
+   * Another style statistic and its targets from `statisticTargets()` (caller keeps and
+   * disposes them); replaces `styleGrams`. Default: the Gram loss on `styleGrams`.
+   */
+  style?: { statistic: StyleStatistic; targets: StyleTargetMap };
   /** Content layers and their weights (may be empty: texture synthesis). */
   contentLayers: readonly LayerWeightLike[];
   /** Style layers and their weights. */
@@ -79,7 +88,10 @@ export interface StyleObjectiveOptions {
  * one throws now, not at the first iteration.
  */
 export function buildStyleObjective(options: StyleObjectiveOptions): Objective {
-  const { contentTargets, styleGrams, contentLayers, styleLayers, weights } = options;
+  const { contentTargets, styleGrams, contentLayers, styleLayers, weights, style } = options;
+  if (!style && !styleGrams) {
+    throw new RangeError("buildStyleObjective() needs styleGrams or style: got neither");
+  }
   for (const { layer } of contentLayers) {
     if (!Object.hasOwn(contentTargets, layer)) {
       throw new RangeError(
@@ -88,7 +100,12 @@ export function buildStyleObjective(options: StyleObjectiveOptions): Objective {
     }
   }
   for (const { layer } of styleLayers) {
-    if (!Object.hasOwn(styleGrams, layer)) {
+    if (style && !Object.hasOwn(style.targets, layer)) {
+      throw new RangeError(
+        `No ${style.statistic.kind} style target for layer "${layer}": compute it with statisticTargets()`,
+      );
+    }
+    if (!style && !Object.hasOwn(styleGrams!, layer)) {
       throw new RangeError(`No style Gram for layer "${layer}": compute it with styleTargets()`);
     }
   }
@@ -102,7 +119,13 @@ export function buildStyleObjective(options: StyleObjectiveOptions): Objective {
     {
       name: "style",
       weight: weights.style,
-      fn: (features) => layeredStyleLoss(features, { grams: styleGrams, layers: styleLayers }),
+      fn: (features) =>
+        style
+          ? layeredStatisticLoss(style.statistic, features, {
+            targets: style.targets,
+            layers: styleLayers,
+          })
+          : layeredStyleLoss(features, { grams: styleGrams!, layers: styleLayers }),
     },
     { name: "tv", weight: weights.tv, fn: (_features, image) => tvLoss(image) },
   ]);

@@ -13,6 +13,7 @@ import {
   preferForwardConvGrad,
   toTfPadding,
 } from "./_conv_grad.ts";
+import { blurSubsample, stride2Plan } from "./_antialias.ts";
 
 /** Options of Net construction. */
 export interface NetOptions {
@@ -20,6 +21,14 @@ export interface NetOptions {
   pooling?: "max" | "avg";
   /** sha256 of the manifest.json bytes, recorded in recipes. */
   manifestSha256?: string;
+  /** Anti-alias every stride-2 op (Zhang 2019, see _antialias.ts); forward() can override. */
+  antialias?: boolean;
+}
+
+/** Options of Net.forward(). */
+export interface ForwardOptions {
+  /** Anti-alias every stride-2 op for this call (default: the Net's setting). */
+  antialias?: boolean;
 }
 
 /** Feature maps by layer name; the caller disposes them. */
@@ -30,6 +39,7 @@ export class Net {
   readonly manifest: ModelManifest;
   readonly pooling: "max" | "avg";
   readonly manifestSha256?: string;
+  readonly antialias: boolean;
   readonly #weights: Map<string, tf.Tensor>;
   /** Flipped kernels for conv2dForwardGrad(), by kernel name (WASM only). */
   readonly #flips = new Map<string, tf.Tensor4D>();
@@ -44,6 +54,7 @@ export class Net {
     this.manifest = manifest;
     this.pooling = opts.pooling ?? "max";
     this.manifestSha256 = opts.manifestSha256;
+    this.antialias = opts.antialias ?? false;
     this.#weights = weights;
     this.#layers = new Map(manifest.layers.map((l) => [l.name, l]));
     this.#nodes = new Map(manifest.graph.map((n) => [n.name, n]));
@@ -97,7 +108,11 @@ export class Net {
    * Runs the network and returns the named layers' outputs (caller disposes). Differentiable
    * with respect to `image`; safe to call inside tf.grad.
    */
-  forward(image: tf.Tensor4D, layerNames: readonly string[]): Features {
+  forward(
+    image: tf.Tensor4D,
+    layerNames: readonly string[],
+    opts: ForwardOptions = {},
+  ): Features {
     if (this.#disposed) throw new Error(`Network ${this.id} has been disposed`);
     const [n, h, w, c] = image.shape;
     if (image.rank !== 4 || n !== 1 || c !== 3) {
@@ -108,11 +123,14 @@ export class Net {
     }
     const targets = layerNames.map((l) => this.layer(l));
     const needed = this.#needed(targets.map((t) => t.node));
+    const antialias = opts.antialias ?? this.antialias;
     return tf.tidy(() => {
       const values = new Map<string, tf.Tensor4D>();
       values.set("input", this.preprocess(image));
       for (const node of this.manifest.graph) {
-        if (needed.has(node.name)) values.set(node.name, this.#run(node, values));
+        if (!needed.has(node.name)) continue;
+        const y = antialias ? this.#antialiased(node, values) : undefined;
+        values.set(node.name, y ?? this.#run(node, values));
       }
       const out: Features = {};
       for (const t of targets) out[t.name] = values.get(t.node)!;
@@ -155,6 +173,23 @@ export class Net {
       this.#flips.set(name, t);
     }
     return t;
+  }
+
+  /**
+   * A stride-2 conv or pool run at stride 1, blurred and subsampled (_antialias.ts); undefined
+   * for every other node, which then runs as usual.
+   */
+  #antialiased(node: GraphNode, values: Map<string, tf.Tensor4D>): tf.Tensor4D | undefined {
+    if (
+      !("strides" in node) || node.strides.every((s) => s === 1) ||
+      node.strides.some((s) => s > 2)
+    ) return undefined;
+    const [, h, w] = values.get(node.input)!.shape;
+    const kernel = "size" in node
+      ? node.size
+      : this.#weight<tf.Rank.R4>(node.kernel).shape.slice(0, 2) as [number, number];
+    const plan = stride2Plan([h, w], kernel, node.strides, node.padding);
+    return blurSubsample(this.#run({ ...node, strides: [1, 1] }, values), plan);
   }
 
   #weight<R extends tf.Rank>(name: string): tf.Tensor<R> {

@@ -5,15 +5,27 @@
  * of style; a softmax over each layer's activations smooths the peaks and raises the entropy,
  * and the style (Gram) and content losses are then computed on the smoothed maps.
  *
- * The softmax runs over the whole layer, every spatial position and channel together, not per
- * channel or per position:
+ * Two variants, both with a temperature T:
  *
- *   sigma(F)_ik = exp(F_ik / T) / sum_m sum_n exp(F_mn / T)
+ * - `over: "map"` (the paper's eq., and Atelier's default so far): one softmax over the whole
+ *   layer, every position and channel together,
+ *   `sigma(F)_ik = exp(F_ik / T) / sum_m sum_n exp(F_mn / T)`;
+ * - `over: "channels"` (the official code's first release, T = 1): a softmax over the channels
+ *   at each position, `sigma(F)_ik = exp(F_ik / T) / sum_m exp(F_mk / T)`.
  *
- * with F the layer's activations (i a channel, k a position) and T = 1 in the paper; the
- * temperature is an Atelier option. Each image of a batch is its own distribution. Note that
- * the output sums to 1 per layer, so its entries are about 1 / (h w c): loss weights tuned
- * for raw activations do not carry over.
+ * Each image of a batch is its own distribution. The map variant sums to 1 per layer (entries
+ * about 1/(h w c)), the channel variant to 1 per position (about 1/c): {@link swagScaled}
+ * multiplies by that count so that entries average 1 and loss weights tuned for raw
+ * activations stay in range.
+ *
+ * Why the map variant from noise stays noise: with T = 1 the softmax over h·w·c entries is a
+ * competition between all positions. Deep ResNet activations span tens of units, so exp()
+ * gives the few largest entries almost all the mass: the map is near one-hot. The softmax
+ * Jacobian `s_i (delta_ij − s_j)` is then ≈ 0 for every entry but those few peaks, so the
+ * style loss's gradient reaches the image only through the receptive fields of a handful of
+ * positions; the rest of the noise image gets no signal. The per-channel softmax competes only
+ * among c values at one position, so every position keeps a gradient; a larger T (e.g. the
+ * layer's activation spread) also de-saturates the map variant.
  */
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -21,19 +33,45 @@ import * as tf from "@tensorflow/tfjs-core";
 export interface SwagOptions {
   /** Softmax temperature T (default 1, the paper's): larger is smoother. */
   temperature?: number;
+  /** Softmax domain: the whole layer ("map", default) or the channels at each position. */
+  over?: "map" | "channels";
 }
 
-/** Softmax over all positions and channels of each image's feature map. Caller disposes. */
+/** SWAG softmax of each image's feature map (see the module note). Caller disposes. */
 export function swag(features: tf.Tensor4D, options: SwagOptions = {}): tf.Tensor4D {
   const temperature = options.temperature ?? 1;
+  const over = options.over ?? "map";
   if (!Number.isFinite(temperature) || temperature <= 0) {
     throw new RangeError(`SWAG temperature is ${temperature}: expected a positive number`);
   }
+  if (over !== "map" && over !== "channels") {
+    throw new RangeError(`SWAG over "${over}": expected "map" or "channels"`);
+  }
   return tf.tidy(() => {
     const [n] = features.shape;
-    const flat = tf.reshape(features, [n, -1]);
-    // tf.softmax subtracts the row maximum first, so large activations do not overflow.
-    const scaled = temperature === 1 ? flat : tf.div(flat, temperature);
-    return tf.reshape(tf.softmax(scaled), features.shape);
+    // tf.softmax runs over the last axis and subtracts its maximum first (no overflow).
+    const rows = over === "map" ? tf.reshape(features, [n, -1]) : features;
+    const scaled = temperature === 1 ? rows : tf.div(rows, temperature);
+    const out = tf.softmax(scaled);
+    return (over === "map" ? tf.reshape(out, features.shape) : out) as tf.Tensor4D;
   });
+}
+
+/**
+ * {@link swag} times the size of its softmax domain (h·w·c for "map", c for "channels"), so
+ * that entries average 1: what the run loop feeds the losses. Caller disposes.
+ */
+export function swagScaled(features: tf.Tensor4D, options: SwagOptions = {}): tf.Tensor4D {
+  const [, h, w, c] = features.shape;
+  const count = (options.over ?? "map") === "map" ? h * w * c : c;
+  return tf.tidy(() => tf.mul(swag(features, options), count));
+}
+
+/** A Recipe's `swag` field: off, on with the defaults, or on with options. */
+export type SwagSetting = boolean | SwagOptions;
+
+/** The options a Recipe's `swag` field stands for, or undefined when SWAG is off. */
+export function swagOptionsOf(setting: SwagSetting | undefined): SwagOptions | undefined {
+  if (setting === undefined || setting === false) return undefined;
+  return setting === true ? {} : setting;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { swag } from "../../../src/shared/smoothing/swag.ts";
+import { swag, swagOptionsOf, swagScaled } from "../../../src/shared/smoothing/swag.ts";
 import { setupTf, tf } from "../../_tf.ts";
 
 Deno.test("swag() is a softmax over every position and channel of the layer", async () => {
@@ -45,4 +45,65 @@ Deno.test("swag() is differentiable", async () => {
   );
   tf.dispose([x, g]);
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("swag() over channels is a softmax at each position", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  // Two positions of two channels: (0, ln 3) → exp (1, 3)/4 = (.25, .75);
+  // (ln 2, ln 2) → (.5, .5). Temperature 2 at the first: exp(0, ln3/2) = (1, √3), so
+  // 1/(1+√3) = 0.366025 and √3/(1+√3) = 0.633975.
+  const x = tf.tensor4d([0, Math.log(3), Math.log(2), Math.log(2)], [1, 1, 2, 2]);
+  const y = swag(x, { over: "channels" });
+  Array.from(y.dataSync()).forEach((v, i) =>
+    assert.ok(Math.abs(v - [0.25, 0.75, 0.5, 0.5][i]) < 1e-6, `${i}: ${v}`)
+  );
+  const t2 = swag(x, { over: "channels", temperature: 2 });
+  const r3 = Math.sqrt(3);
+  assert.ok(Math.abs(t2.dataSync()[0] - 1 / (1 + r3)) < 1e-6);
+  assert.ok(Math.abs(t2.dataSync()[1] - r3 / (1 + r3)) < 1e-6);
+  // Scaled by c = 2: (.5, 1.5, 1, 1); the map variant scaled by h·w·c = 4 of
+  // [0, ln2, ln3, ln4] is 4·[.1, .2, .3, .4] = [.4, .8, 1.2, 1.6].
+  const sc = swagScaled(x, { over: "channels" });
+  Array.from(sc.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - [0.5, 1.5, 1, 1][i]) < 1e-6));
+  const m = tf.tensor4d([0, Math.log(2), Math.log(3), Math.log(4)], [1, 1, 2, 2]);
+  const sm = swagScaled(m);
+  Array.from(sm.dataSync()).forEach((v, i) =>
+    assert.ok(Math.abs(v - [0.4, 0.8, 1.2, 1.6][i]) < 1e-5)
+  );
+  assert.throws(() => swag(x, { over: "rows" as "map" }), /"map" or "channels"/);
+  tf.dispose([x, y, t2, sc, m, sm]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("swag() over channels: gradient flows and Adam steps lower a loss on it", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  // Pull the per-position softmax of a random 3x3x4 map towards a fixed distribution.
+  const goal = tf.tidy(() =>
+    swag(tf.randomNormal([1, 3, 3, 4], 0, 1, "float32", 5), {
+      over: "channels",
+    })
+  );
+  const x = tf.tidy(() => tf.variable(tf.randomNormal([1, 3, 3, 4], 0, 1, "float32", 6)));
+  const loss = () =>
+    tf.mean(tf.squaredDifference(swag(x as unknown as tf.Tensor4D, { over: "channels" }), goal));
+  const first = tf.tidy(() => loss().dataSync()[0]);
+  const opt = tf.train.adam(0.1);
+  for (let i = 0; i < 30; i++) tf.dispose(opt.minimize(loss as () => tf.Scalar, true) ?? []);
+  const last = tf.tidy(() => loss().dataSync()[0]);
+  assert.ok(last < 0.5 * first, `${first} -> ${last}`);
+  opt.dispose();
+  tf.dispose([goal, x]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("swagOptionsOf() reads a Recipe's boolean-or-object swag field", () => {
+  assert.equal(swagOptionsOf(false), undefined);
+  assert.equal(swagOptionsOf(undefined), undefined);
+  assert.deepEqual(swagOptionsOf(true), {});
+  assert.deepEqual(swagOptionsOf({ over: "channels", temperature: 2 }), {
+    over: "channels",
+    temperature: 2,
+  });
 });

@@ -1,0 +1,159 @@
+/**
+ * Style statistics behind one interface, so that the run loop can swap the Gram matrix of
+ * Gatys et al. for other summaries of a layer's feature distribution: a statistic turns the
+ * style images' features into a target once, and scores the output's features against it at
+ * every evaluation.
+ *
+ * Normalisation, so that per-layer weights mean the same thing for every kind and layer: each
+ * loss is an average, never a sum over pixels, so it does not grow with the image size. "gram"
+ * keeps today's numbers (`Σ(G − A)²/c²`, see style.ts). "meancov" and "sliced" are squared
+ * distances in activation units averaged over channels (meancov: W₂²/c) or over projections
+ * and pixels (sliced): for features of typical magnitude a both are about a², whatever c is.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { pick, weightedOverLayers } from "./_util.ts";
+import { meancovStatistic } from "./meancov.ts";
+import { slicedStatistic } from "./sliced.ts";
+import {
+  type FeatureMap,
+  gram,
+  type LayerWeightLike,
+  normaliseWeights,
+  styleLoss,
+} from "./style.ts";
+
+/** A statistic's precomputed target for one layer; `tf.dispose(target)` frees it. */
+export type StyleTarget = tf.NamedTensorMap;
+/** Targets by layer name. */
+export type StyleTargetMap = Record<string, StyleTarget>;
+
+/** Names of the style statistics (a Recipe's `style.loss`). */
+export type StyleStatisticKind = "gram" | "meancov" | "sliced";
+
+/** One way to summarise a layer's style and compare an output with it. */
+export interface StyleStatistic {
+  readonly kind: StyleStatisticKind;
+  /**
+   * The target of one layer from each style image's features there (`[1, h, w, c]` each; the
+   * sizes may differ), blended with `blend` (one weight per image, normalised to sum 1).
+   * Caller disposes.
+   */
+  targets(featuresPerStyle: readonly tf.Tensor4D[], blend?: readonly number[]): StyleTarget;
+  /** Loss of one layer's output features against its target. Differentiable. Caller disposes. */
+  loss(features: tf.Tensor4D, target: StyleTarget): tf.Scalar;
+}
+
+/**
+ * Gatys et al.'s Gram statistic exactly as style.ts computes it: target `A = Σ_k ŵ_k G_k`,
+ * loss `Σ(G − A)²/c²`. The default: the numbers match layeredStyleLoss().
+ */
+export const gramStatistic: StyleStatistic = {
+  kind: "gram",
+  targets(featuresPerStyle, blend) {
+    const w = normaliseWeights(featuresPerStyle.length, blend);
+    return tf.tidy(() => {
+      const parts = featuresPerStyle.map((f, k) => tf.mul(gram(f), w[k]));
+      return { gram: parts.length === 1 ? parts[0] : tf.addN(parts) };
+    });
+  },
+  loss(features, target) {
+    return tf.tidy(() => styleLoss(gram(features), target.gram as tf.Tensor2D));
+  },
+};
+
+/** What selects a statistic (a Recipe's `style` field). */
+export interface StyleStatisticSpec {
+  loss: StyleStatisticKind;
+  /** Sliced: number of random projections K (default 64). */
+  projections?: number;
+  /** Meancov: Newton–Schulz iterations of the matrix square root (default 15). */
+  iterations?: number;
+}
+
+/** Options of {@link createStyleStatistic}. */
+export interface CreateStyleStatisticOptions {
+  /** Seed of the sliced statistic's random directions (a Recipe's seed). Default 0. */
+  seed?: number;
+}
+
+/** The statistic a spec names; no spec means "gram". */
+export function createStyleStatistic(
+  spec: StyleStatisticSpec | undefined,
+  options: CreateStyleStatisticOptions = {},
+): StyleStatistic {
+  switch (spec?.loss ?? "gram") {
+    case "gram":
+      return gramStatistic;
+    case "meancov":
+      return meancovStatistic({ iterations: spec?.iterations });
+    case "sliced":
+      return slicedStatistic({ projections: spec?.projections, seed: options.seed });
+    default:
+      throw new RangeError(
+        `Unknown style loss "${spec?.loss}": expected "gram", "meancov" or "sliced"`,
+      );
+  }
+}
+
+/** Options of {@link statisticTargets}. */
+export interface StatisticTargetsOptions {
+  /** Blend weight of each style image (normalised to sum 1). Default: equal. */
+  weights?: readonly number[];
+  /** Layers to compute targets for. Default: every layer of the first style's features. */
+  layers?: readonly string[];
+}
+
+/**
+ * Targets of `statistic` at each layer for one or more style images (each a FeatureMap).
+ * The generalisation of styleTargets(). Caller disposes (`tf.dispose(Object.values(map))`).
+ */
+export function statisticTargets(
+  statistic: StyleStatistic,
+  styles: readonly FeatureMap[],
+  options: StatisticTargetsOptions = {},
+): StyleTargetMap {
+  if (styles.length === 0) {
+    throw new RangeError("statisticTargets() got no style images: expected at least one");
+  }
+  const layers = options.layers ?? Object.keys(styles[0]);
+  const out: StyleTargetMap = {};
+  for (const layer of layers) {
+    out[layer] = statistic.targets(
+      styles.map((s) => pick(s, layer, "feature map")),
+      options.weights,
+    );
+  }
+  return out;
+}
+
+/** `Σ_l w_l statistic.loss(F_l, T_l)`, weights as given. Caller disposes. */
+export function layeredStatisticLoss(
+  statistic: StyleStatistic,
+  features: FeatureMap,
+  options: { targets: StyleTargetMap; layers: readonly LayerWeightLike[] },
+): tf.Scalar {
+  return weightedOverLayers(
+    options.layers,
+    { features, targets: options.targets, what: `${statistic.kind} style target` },
+    (f, target) => statistic.loss(f, target),
+  );
+}
+
+/**
+ * Layer weights falling by 4 per layer from the shallowest, normalised to sum 1: for five
+ * layers 256/64/16/4/1 over 341, crowsonkb/style-transfer-pytorch's default `style_weights`
+ * (its layers are VGG-19's relu1_1..relu5_1). Shallow layers carry colour and fine texture;
+ * weighting them up is what paints strokes rather than a texture laid over the photo.
+ * `ratio` changes the factor 4.
+ */
+export function shallowHeavyLayerWeights(
+  layers: readonly string[],
+  ratio = 4,
+): LayerWeightLike[] {
+  if (!(ratio > 0) || !Number.isFinite(ratio)) {
+    throw new RangeError(`Layer weight ratio is ${ratio}: expected a positive number`);
+  }
+  const raw = layers.map((_, i) => ratio ** (layers.length - 1 - i));
+  const sum = raw.reduce((a, b) => a + b, 0);
+  return layers.map((layer, i) => ({ layer, weight: raw[i] / sum }));
+}
