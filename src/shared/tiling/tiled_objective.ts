@@ -28,8 +28,12 @@ import type { TileGrid } from "./grid.ts";
 import { receptiveFields } from "./receptive_field.ts";
 import { coreFeatures, cropOf, type Jumps, sliceWindow } from "./tiled_features.ts";
 
-/** Options of tiledValueAndGrad(): buildStyleObjective()'s, plus the tile grid. */
-export interface TiledObjectiveOptions extends StyleObjectiveOptions {
+/**
+ * Options of tiledValueAndGrad(): buildStyleObjective()'s with the Gram statistic (the one whose
+ * global value is a sum over tiles of the same form), plus the tile grid.
+ */
+export interface TiledObjectiveOptions extends Omit<StyleObjectiveOptions, "styleGrams" | "style"> {
+  styleGrams: GramMap;
   /** From tileGrid() with haloFor() of these layers (or a smaller, approximate halo). */
   grid: TileGrid;
   /** Called after each tile of each pass (progress: pass 1 or 2, tile index, tile count). */
