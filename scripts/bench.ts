@@ -8,6 +8,7 @@
  *
  * Usage: deno task bench [--nets a,b] [--sizes 128,256] [--backends cpu,wasm,webgpu]
  *                        [--iters N] [--budget-s S]
+ *        deno task bench --profile [--nets a,b] [--sizes 256] [--backends wasm,webgpu]
  */
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
@@ -29,8 +30,10 @@ const { values: a } = parseArgs({
     warmup: { type: "string", default: "2" },
     "budget-s": { type: "string", default: "240" },
     out: { type: "string", default: join(ROOT, "bench") },
+    profile: { type: "boolean", default: false },
   },
 });
+if (a.profile) await import("./bench_profile.ts").then((m) => m.runFromBench(ROOT, a));
 
 interface Case {
   net: string;

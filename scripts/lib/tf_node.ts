@@ -1,10 +1,14 @@
 /**
  * tfjs for the command-line faces (CLI, benchmarks): the umbrella package registers every
- * gradient; WASM and Deno's own WebGPU are added as backends. Only scripts import this.
+ * gradient; WASM and Deno's own WebGPU are added as backends, with the faster WASM BatchMatMul
+ * (installWasmMatMul). Only scripts import this.
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-webgpu";
+import { installWasmMatMul } from "../../src/shared/ops/wasm_mat_mul.ts";
+
+installWasmMatMul();
 
 /** Backends the CLI can use, fastest first on a typical machine. */
 export const BACKENDS = ["webgpu", "wasm", "cpu"] as const;
