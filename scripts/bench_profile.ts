@@ -148,13 +148,27 @@ function wasmThreads(): number | undefined {
   return b.wasm?._getThreadsCount?.();
 }
 
-/** The `--profile` hook of scripts/bench.ts: its flags, one size, WASM unless told; then exits. */
+/**
+ * The `--profile` and `--vs-torch` hooks of scripts/bench.ts: its flags, one size (256 unless
+ * told), WASM unless told; then exits.
+ */
 export async function runFromBench(
   root: string,
-  a: { nets?: string; sizes?: string; backends?: string; out?: string },
+  a: { nets?: string; sizes?: string; backends?: string; out?: string; "vs-torch"?: boolean },
 ): Promise<never> {
   const given = (flag: string) => Deno.args.some((x) => x === flag || x.startsWith(flag + "="));
   const images = join(root, "..", "shared", "images");
+  if (a["vs-torch"]) {
+    const { compareWithTorch } = await import("./bench_vs_torch.ts");
+    await compareWithTorch({
+      root,
+      size: given("--sizes") ? Number(a.sizes!.split(",")[0]) : 256,
+      content: join(images, "content/chelsea.png"),
+      style: join(images, "style/starry_night.jpg"),
+      out: a.out!,
+    });
+    Deno.exit(0);
+  }
   await profileEvaluations({
     root,
     nets: a.nets!.split(","),
