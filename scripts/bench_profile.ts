@@ -13,6 +13,7 @@ import { tf, useBackend } from "./lib/tf_node.ts";
 import { readImage } from "./lib/image_io.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
 import { objectiveEvaluation } from "./lib/bench_eval.ts";
+import { wasmThreadsCount } from "./lib/wasm_threads.ts";
 
 /** Options of profileEvaluations(). */
 export interface ProfileOptions {
@@ -86,7 +87,8 @@ export async function profileEvaluations(o: ProfileOptions): Promise<void> {
       const kernels = sortRows(byKernel);
       const shapes = sortRows(groups);
       const gflops = ev.flops / (wallMs / 1000) / 1e9;
-      const head = `${netId} ${ev.shape[2]}x${ev.shape[1]} on ${backend}: one evaluation ${
+      const on = backend === "wasm" ? `wasm (${wasmThreadsCount()} threads)` : backend;
+      const head = `${netId} ${ev.shape[2]}x${ev.shape[1]} on ${on}: one evaluation ${
         wallMs.toFixed(0)
       } ms under the profiler (${kernelMs.toFixed(0)} ms in ${info.kernels.length} kernels), ${
         (ev.flops / 1e9).toFixed(2)
@@ -128,7 +130,7 @@ export async function profileEvaluations(o: ProfileOptions): Promise<void> {
             wallMs,
             kernelMs,
             flops: ev.flops,
-            threads: backend === "wasm" ? wasmThreads() : undefined,
+            threads: backend === "wasm" ? wasmThreadsCount() : undefined,
             kernels,
             byShape: shapes,
           },
@@ -141,11 +143,6 @@ export async function profileEvaluations(o: ProfileOptions): Promise<void> {
       net.dispose();
     }
   }
-}
-
-function wasmThreads(): number | undefined {
-  const b = tf.backend() as unknown as { wasm?: { _getThreadsCount?: () => number } };
-  return b.wasm?._getThreadsCount?.();
 }
 
 /**
