@@ -208,7 +208,9 @@ Deno.test("createLbfgs() keeps to a few evaluations per step when the gradient i
   // from 8190.5: the first trial 1/|g|₁ = 6.6e-5 was ~4000x too short, extrapolation grew it by
   // a constant increment, and the pair of a search that ran out of evaluations was dropped, so
   // every step restarted along -∇f. Measured now: 5 evaluations in the first step (start + 4
-  // trials from 1/|g|₂ = 3.8e-3), then 1 per step, loss 5e-5 after 10 steps.
+  // trials from 1/|g|₂ = 3.8e-3), then 1 per step: 14 evaluations, loss 5e-5 after 10 steps.
+  // scipy 1.17 L-BFGS-B (maxcor 10, ftol = gtol = 0) on the same problem: 10 iterations, 13
+  // evaluations, loss 3.8e-5.
   assert.ok(perStep.every((e) => e <= 10), `evaluations per step: ${perStep}`);
   assert.ok(result.evaluations <= 20, `${result.evaluations} evaluations in 10 steps`);
   assert.ok(result.loss < 1e-2, `loss ${result.loss} after 10 steps (from 8190.5)`);
