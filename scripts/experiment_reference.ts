@@ -10,6 +10,7 @@
  *   [--pairs picasso,scream,starry,woman] [--size 256] [--iters 100]
  *   [--recipe '{"weights":{"style":1e5},"init":"noise"}'] [--judges mobilenet-v1,darknet-tiny]
  *   [--judge-size 256] [--out experiments/reference] [--images ../shared/images] [--backend wasm]
+ *   [--reuse]   (re-judge the images of an earlier run in --out instead of running again)
  */
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
@@ -20,6 +21,7 @@ import { loadNet } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
 import { defaultRecipe, stylize } from "../src/shared/render.ts";
 import { scoreOutput } from "../src/shared/metrics/score.ts";
+import { artifactEnergy } from "../src/shared/metrics/artifacts.ts";
 import {
   centreSquare,
   NONROBUST,
@@ -51,6 +53,7 @@ const { values: a } = parseArgs({
     backend: { type: "string", default: "wasm" },
     "models-dir": { type: "string", default: join(ROOT, "static", "models") },
     "strip-height": { type: "string", default: "128" },
+    reuse: { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -121,13 +124,30 @@ const score = async (output: tf.Tensor4D, pairId: string, exclude?: string) => {
   }
 };
 
+// Artifacts at each image's own resolution, against the photo at that resolution: resampling
+// to the judge size would low-pass our 256 px outputs and alias the article's 768 px ones.
+const photoIn = await readImage(join(images, "reference", REFERENCE_CONTENT), size);
+const nativeArtifacts = async (output: tf.Tensor4D) => {
+  const [, h, w] = output.shape;
+  const photo = h === photoFull.shape[1] && w === photoFull.shape[2]
+    ? photoFull
+    : h === photoIn.shape[1] && w === photoIn.shape[2]
+    ? photoIn
+    : undefined;
+  if (!photo) throw new RangeError(`No photo of ${w}x${h} to compare artifacts with`);
+  return artifactEnergy(await output.data(), await photo.data(), h, w);
+};
+
 const scored: ScoredOutput[] = [];
 const articleImages = new Map<string, tf.Tensor4D[]>();
 for (const p of pairs) {
   const robust = await readImage(join(images, "reference", p.robust));
   const nonrobust = await readImage(join(images, "reference", p.nonrobust));
-  scored.push({ row: ROBUST, pair: p.id, score: await score(robust, p.id) });
-  scored.push({ row: NONROBUST, pair: p.id, score: await score(nonrobust, p.id) });
+  for (const [row, image] of [[ROBUST, robust], [NONROBUST, nonrobust]] as const) {
+    const s = await score(image, p.id);
+    s.artifacts = await nativeArtifacts(image);
+    scored.push({ row, pair: p.id, score: s });
+  }
   articleImages.set(p.id, [robust, nonrobust]);
   console.log(`scored the article's outputs for ${p.id}`);
 }
@@ -143,8 +163,11 @@ interface Run {
   seconds: number;
 }
 const runs: Run[] = [];
+const reuse = a.reuse!;
+const previousRuns: Run[] = reuse
+  ? JSON.parse(await Deno.readTextFile(join(out, "results.json"))).runs
+  : [];
 const started = performance.now();
-const photoIn = await readImage(join(images, "reference", REFERENCE_CONTENT), size);
 for (const netId of nets) {
   let net = await load(netId);
   const recipe0 = withOverrides(
@@ -163,34 +186,51 @@ for (const netId of nets) {
       content: { name: REFERENCE_CONTENT },
       styles: [{ name: p.style, weight: 1 }],
     };
-    const t0 = performance.now();
-    const run = stylize(net, { content: photoIn, styles: [painting] }, recipe, { previewEvery: 0 });
-    let evaluations = 0;
-    let r = await run.next();
-    while (!r.done) {
-      evaluations = r.value.evaluations;
-      r = await run.next();
-    }
-    const result = r.value;
-    painting.dispose();
-    const seconds = (performance.now() - t0) / 1000;
     const name = `${netId}__${p.id}.png`;
-    await Deno.writeFile(join(out, "images", name), await encodePng(result.image));
-    scored.push({ row: netId, pair: p.id, score: await score(result.image, p.id, netId) });
+    const previous = reuse
+      ? previousRuns.find((x) => x.net === netId && x.pair === p.id)
+      : undefined;
+    let record: Omit<Run, "net" | "pair" | "image" | "recipe">;
+    let result: { image: tf.Tensor4D };
+    if (previous) {
+      // --reuse: re-judge the image an earlier run wrote, keeping that run's record.
+      result = { image: await readImage(join(out, previous.image)) };
+      record = previous;
+    } else {
+      const t0 = performance.now();
+      const run = stylize(net, { content: photoIn, styles: [painting] }, recipe, {
+        previewEvery: 0,
+      });
+      let evaluations = 0;
+      let r = await run.next();
+      while (!r.done) {
+        evaluations = r.value.evaluations;
+        r = await run.next();
+      }
+      result = r.value;
+      const seconds = (performance.now() - t0) / 1000;
+      record = { iterations: r.value.iterations, evaluations, loss: r.value.loss, seconds };
+      await Deno.writeFile(join(out, "images", name), await encodePng(result.image));
+    }
+    painting.dispose();
+    const s = await score(result.image, p.id, netId);
+    s.artifacts = await nativeArtifacts(result.image);
+    scored.push({ row: netId, pair: p.id, score: s });
+    const { iterations, evaluations, loss, seconds } = record;
     runs.push({
       net: netId,
       pair: p.id,
       image: `images/${name}`,
       recipe,
-      iterations: result.iterations,
+      iterations,
       evaluations,
-      loss: result.loss,
+      loss,
       seconds,
     });
     console.log(
-      `${netId} ${p.id}: ${result.iterations} iterations, ${evaluations} evaluations, ${
+      `${netId} ${p.id}: ${iterations} iterations, ${evaluations} evaluations, ${
         seconds.toFixed(0)
-      } s`,
+      } s${previous ? " (reused)" : ""}`,
     );
     strip.push([photoFull, ...articleImages.get(p.id)!, result.image]);
   }

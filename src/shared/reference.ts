@@ -158,7 +158,8 @@ export function relativeMarkdown(
         "is better; content: lower is closer to the photo, the issue asks for <= 1.5). Per pair in " +
         "brackets. style = layer-balanced Gram distance to the painting, colour = Gaussian W2 " +
         "colour distance to the painting, content = judge content distance to the photo, " +
-        "nyquist = Nyquist artifact energy relative to the photo's.",
+        "nyquist = Nyquist energy share relative to the photo's, each at the image's own " +
+        "resolution (ours at the output size, the article's at 768x512).",
       "",
       `| output | ${METRICS.join(" | ")} |`,
       `|---|${METRICS.map(() => "---").join("|")}|`,
