@@ -19,7 +19,8 @@ import { tf, useBackend } from "./lib/tf_node.ts";
 import { encodePng, readImage } from "./lib/image_io.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
-import { defaultRecipe, stylize } from "../src/shared/render.ts";
+import { defaultRecipe } from "../src/shared/recipe.ts";
+import { stylize } from "../src/shared/render.ts";
 import { scoreOutput } from "../src/shared/metrics/score.ts";
 import { artifactEnergy } from "../src/shared/metrics/artifacts.ts";
 import {

@@ -7,7 +7,7 @@
 import { tf } from "./tf_node.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
 import { forwardFlops } from "../../src/shared/nets/flops.ts";
-import { defaultRecipe } from "../../src/shared/render.ts";
+import { defaultRecipe } from "../../src/shared/recipe.ts";
 import { buildStyleObjective, gram, type GramMap } from "../../src/shared/losses/mod.ts";
 
 /** One evaluation, ready to run; dispose() frees its targets. */
