@@ -30,6 +30,8 @@ export interface FeaturesOptions {
   swag?: SwagSetting;
   /** Anti-aliased forward pass (a Recipe's `net.antialias`). Default off. */
   antialias?: boolean;
+  /** Pooling of the max-pool layers (a Recipe's `net.pooling`). Default: the Net's setting. */
+  pooling?: "max" | "avg";
 }
 
 /**
@@ -43,7 +45,10 @@ export function features(
   layers: string[],
   options: FeaturesOptions = {},
 ): FeatureMap {
-  const raw = net.forward(image, layers, { antialias: options.antialias ?? false });
+  const raw = net.forward(image, layers, {
+    antialias: options.antialias ?? false,
+    pooling: options.pooling,
+  });
   const swag = swagOptionsOf(options.swag);
   if (!swag) return raw;
   const out: FeatureMap = {};
@@ -52,9 +57,16 @@ export function features(
   return out;
 }
 
-/** The features() options of a recipe: its SWAG and anti-aliasing settings. */
+/**
+ * The features() options of a recipe: its SWAG, anti-aliasing and pooling settings. The recipe
+ * decides, whatever the net was loaded with (the studio's worker keeps one net for all runs).
+ */
 export function featuresOptionsOf(recipe: Recipe): FeaturesOptions {
-  return { swag: recipe.swag, antialias: recipe.net.antialias ?? false };
+  return {
+    swag: recipe.swag,
+    antialias: recipe.net.antialias ?? false,
+    pooling: recipe.net.pooling,
+  };
 }
 
 /** A seeded view of images: the transform drawn from `seed`, kept at the network minimum. */

@@ -219,3 +219,26 @@ Deno.test("createRunObjective() runs every forward pass anti-aliased when the re
     }
   });
 });
+
+Deno.test("createRunObjective() pools as the recipe says, whatever pooling the net was loaded with", async () => {
+  // The studio's worker keeps one loaded net for every run, so a recipe asking for average
+  // pooling (Gatys et al. 2016) must get it from a net loaded with max pooling.
+  await withNet(async ({ net, content, style, other }) => {
+    const images = { content, styles: [style] };
+    const avgRecipe = recipeOf(net, { net: { id: net.id, pooling: "avg" } });
+    const maxRecipe = recipeOf(net, { net: { id: net.id, pooling: "max" } });
+    const viaRecipe = await terms(net, images, avgRecipe, other);
+    assert.notDeepEqual(viaRecipe, await terms(net, images, maxRecipe, other));
+    const avg = await loadNet(MANIFEST, { pooling: "avg" });
+    try {
+      assert.deepEqual(await terms(avg, images, avgRecipe, other), viaRecipe);
+      // And a net loaded with average pooling gives max pooling to a recipe that asks for it.
+      assert.deepEqual(
+        await terms(avg, images, maxRecipe, other),
+        await terms(net, images, maxRecipe, other),
+      );
+    } finally {
+      avg.dispose();
+    }
+  });
+});
