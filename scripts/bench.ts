@@ -8,6 +8,8 @@
  *
  * Usage: deno task bench [--nets a,b] [--sizes 128,256] [--backends cpu,wasm,webgpu]
  *                        [--iters N] [--budget-s S]
+ *        deno task bench --profile [--nets a,b] [--sizes 256] [--backends wasm,webgpu]
+ *        deno task bench --vs-torch [--sizes 256]
  */
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
@@ -31,8 +33,13 @@ const { values: a } = parseArgs({
     warmup: { type: "string", default: "2" },
     "budget-s": { type: "string", default: "240" },
     out: { type: "string", default: join(ROOT, "bench") },
+    profile: { type: "boolean", default: false },
+    "vs-torch": { type: "boolean", default: false },
   },
 });
+if (a.profile || a["vs-torch"]) {
+  await import("./bench_profile.ts").then((m) => m.runFromBench(ROOT, a));
+}
 
 interface Case {
   net: string;

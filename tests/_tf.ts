@@ -5,6 +5,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { installWasmMatMul } from "../src/shared/ops/wasm_mat_mul.ts";
+
+installWasmMatMul();
 
 /** Backend for tests: $ATELIER_TEST_BACKEND, or "wasm". */
 export const TEST_BACKEND = Deno.env.get("ATELIER_TEST_BACKEND") ?? "wasm";

@@ -1,16 +1,24 @@
 /**
  * tfjs for the command-line faces (CLI, benchmarks): the umbrella package registers every
- * gradient; WASM and Deno's own WebGPU are added as backends. Only scripts import this.
+ * gradient; WASM and Deno's own WebGPU are added as backends, with the faster WASM BatchMatMul
+ * (installWasmMatMul). Only scripts import this.
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-webgpu";
+import { installWasmMatMul } from "../../src/shared/ops/wasm_mat_mul.ts";
+import { enableWasmThreads } from "./wasm_threads.ts";
+
+installWasmMatMul();
 
 /** Backends the CLI can use, fastest first on a typical machine. */
 export const BACKENDS = ["webgpu", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
-/** Selects a backend, throwing a one-line error when it cannot start here. */
+/**
+ * Selects a backend, throwing a one-line error when it cannot start here. WASM runs
+ * $ATELIER_WASM_THREADS threads (default 1; see wasm_threads.ts), fixed at its first start.
+ */
 export async function useBackend(name: string): Promise<BackendName> {
   if (!(BACKENDS as readonly string[]).includes(name)) {
     throw new RangeError(`unknown backend "${name}": expected one of ${BACKENDS.join(", ")}`);
@@ -21,7 +29,10 @@ export async function useBackend(name: string): Promise<BackendName> {
   }
   let ok = false;
   try {
-    ok = await tf.setBackend(name);
+    const threads = Number(Deno.env.get("ATELIER_WASM_THREADS") ?? 1);
+    ok = name === "wasm" && threads > 1
+      ? (await enableWasmThreads(threads)) >= 1
+      : await tf.setBackend(name);
   } catch (e) {
     throw new Error(`backend ${name} could not start: ${(e as Error).message}`);
   }

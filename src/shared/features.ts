@@ -1,41 +1,72 @@
 /**
  * Feature extraction for a run: what the network sees of an image (after the iteration's random
- * transform and optional SWAG smoothing), and the style-transfer objective of a recipe with its
- * targets (content features, blended style Grams) computed once from the input images.
+ * transform, the recipe's anti-aliasing and optional SWAG smoothing), and the style-transfer
+ * objective of a recipe with its targets (content features, the recipe's style statistic of
+ * the blended paintings) computed once from the input images.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import {
   buildStyleObjective,
+  createStyleStatistic,
   type FeatureMap,
-  gram,
-  type GramMap,
   type Objective,
   type ObjectiveValue,
+  type StyleTargetMap,
 } from "./losses/mod.ts";
 import type { Net } from "./nets/net.ts";
 import { atLeastMinSize } from "./image.ts";
 import { createRng } from "./random.ts";
 import type { RunImages } from "./recipe.ts";
-import { swag } from "./smoothing/swag.ts";
+import { swagOptionsOf, swagScaled, type SwagSetting } from "./smoothing/swag.ts";
 import { standardTransforms, type Transform } from "./transforms/mod.ts";
 import type { Recipe, TransformsSpec } from "./types.ts";
 
+/** Options of features(). */
+export interface FeaturesOptions {
+  /**
+   * SWAG smoothing (Wang et al. 2021), a Recipe's `swag` field: off, true (the whole-map
+   * softmax at T = 1) or its options. Default off.
+   */
+  swag?: SwagSetting;
+  /** Anti-aliased forward pass (a Recipe's `net.antialias`). Default off. */
+  antialias?: boolean;
+  /** Pooling of the max-pool layers (a Recipe's `net.pooling`). Default: the Net's setting. */
+  pooling?: "max" | "avg";
+}
+
 /**
- * Feature maps, after optional SWAG smoothing (Wang et al. 2021). SWAG's softmax over a whole
- * layer sums to 1, so its entries are about 1/(h·w·c); multiplying by h·w·c brings them back
- * to mean 1, so that the same loss weights work with and without SWAG.
+ * Feature maps of `image` at `layers`, after optional SWAG smoothing. swagScaled() multiplies
+ * the softmax by the size of its domain so that entries average 1 and the same loss weights
+ * work with and without SWAG. Caller disposes.
  */
 export function features(
   net: Net,
   image: tf.Tensor4D,
   layers: string[],
-  smooth = false,
+  options: FeaturesOptions = {},
 ): FeatureMap {
-  const raw = net.forward(image, layers);
-  if (!smooth) return raw;
+  const raw = net.forward(image, layers, {
+    antialias: options.antialias ?? false,
+    pooling: options.pooling,
+  });
+  const swag = swagOptionsOf(options.swag);
+  if (!swag) return raw;
   const out: FeatureMap = {};
-  for (const [k, v] of Object.entries(raw)) out[k] = tf.mul(swag(v), v.size);
+  for (const [k, v] of Object.entries(raw)) out[k] = swagScaled(v, swag);
+  tf.dispose(Object.values(raw));
   return out;
+}
+
+/**
+ * The features() options of a recipe: its SWAG, anti-aliasing and pooling settings. The recipe
+ * decides, whatever the net was loaded with (the studio's worker keeps one net for all runs).
+ */
+export function featuresOptionsOf(recipe: Recipe): FeaturesOptions {
+  return {
+    swag: recipe.swag,
+    antialias: recipe.net.antialias ?? false,
+    pooling: recipe.net.pooling,
+  };
 }
 
 /** A seeded view of images: the transform drawn from `seed`, kept at the network minimum. */
@@ -69,26 +100,30 @@ export function createRunObjective(net: Net, images: RunImages, recipe: Recipe):
   const styleLayers = recipe.layers.style.map((l) => l.layer);
   const allLayers = [...new Set([...contentLayers, ...styleLayers])];
   const view = createView(recipe.transforms);
+  const opts = featuresOptionsOf(recipe);
   const contentTargetsFor = (seed: number): FeatureMap =>
     contentLayers.length
-      ? tf.tidy(() => features(net, view(images.content, seed), contentLayers, recipe.swag))
+      ? tf.tidy(() => features(net, view(images.content, seed), contentLayers, opts))
       : {};
-  // Gram matrices are size-free: a thin style image is simply enlarged to the network minimum.
-  const styleGrams: GramMap = tf.tidy(() => {
-    const weights = recipe.styles.map((s) => s.weight);
-    const sum = weights.reduce((a, b) => a + b, 0);
-    const out: GramMap = {};
+  // The sliced statistic's random directions follow the recipe's seed.
+  const statistic = createStyleStatistic(recipe.style, { seed: recipe.seed });
+  const blend = recipe.styles.map((s) => s.weight);
+  // Style statistics are size-free: a thin style image is simply enlarged to the network
+  // minimum. One layer at a time, so that only one layer's features of every painting live.
+  const styleTargets: StyleTargetMap = {};
+  try {
     for (const layer of styleLayers) {
-      const parts = images.styles.map((s, i) =>
-        tf.mul(
-          gram(features(net, atLeastMinSize(s), [layer], recipe.swag)[layer]),
-          weights[i] / sum,
+      styleTargets[layer] = tf.tidy(() =>
+        statistic.targets(
+          images.styles.map((s) => features(net, atLeastMinSize(s), [layer], opts)[layer]),
+          blend,
         )
       );
-      out[layer] = (parts.length === 1 ? parts[0] : tf.addN(parts)) as tf.Tensor2D;
     }
-    return out;
-  });
+  } catch (e) {
+    tf.dispose(Object.values(styleTargets));
+    throw e;
+  }
   let seed = 0;
   let contentTargets: FeatureMap | undefined;
   let objective: Objective | undefined;
@@ -100,7 +135,7 @@ export function createRunObjective(net: Net, images: RunImages, recipe: Recipe):
     contentTargets = contentTargetsFor(s);
     objective = buildStyleObjective({
       contentTargets,
-      styleGrams,
+      style: { statistic, targets: styleTargets },
       contentLayers: recipe.layers.content,
       styleLayers: recipe.layers.style,
       weights: recipe.weights,
@@ -110,8 +145,8 @@ export function createRunObjective(net: Net, images: RunImages, recipe: Recipe):
     begin,
     evaluate(image) {
       if (!objective) throw new Error("RunObjective.evaluate() before begin()");
-      return objective(features(net, view(image, seed), allLayers, recipe.swag), image);
+      return objective(features(net, view(image, seed), allLayers, opts), image);
     },
-    dispose: () => tf.dispose([Object.values(contentTargets ?? {}), Object.values(styleGrams)]),
+    dispose: () => tf.dispose([Object.values(contentTargets ?? {}), Object.values(styleTargets)]),
   };
 }

@@ -113,11 +113,12 @@ export const SwagOptionsSchema = z.object({
 export type SwagOptionsSpec = z.infer<typeof SwagOptionsSchema>;
 
 /**
- * The boolean-or-object form of a Recipe's `swag` field (true means map, T = 1). Not yet the
- * RecipeSchema's: the run loop's features() takes a boolean until it is wired to
- * smoothing/swag.ts's swagOptionsOf()/swagScaled(); then `swag:` below becomes this schema.
+ * The boolean-or-object form of a Recipe's `swag` field: false is off, true is the map
+ * variant at T = 1 (what old recipes mean), an object picks the variant and temperature. The
+ * run reads it with smoothing/swag.ts's swagOptionsOf().
  */
-export const SwagFieldSchema = z.union([z.boolean(), SwagOptionsSchema]).default(false);
+export const SwagFieldSchema = z.union([z.boolean(), SwagOptionsSchema]).default(D.swag);
+export type SwagField = z.infer<typeof SwagFieldSchema>;
 
 /** Which style statistic the style loss compares (src/shared/losses/statistic.ts). */
 export const StyleLossSchema = z.object({
@@ -126,6 +127,13 @@ export const StyleLossSchema = z.object({
   projections: z.number().int().min(1).max(4096).default(64),
   /** Mean + covariance: Newton–Schulz iterations of the matrix square root. */
   iterations: z.number().int().min(1).max(100).default(15),
+  /**
+   * Scale of each layer's loss. "channels" (absent, old recipes): the statistic's own scale
+   * (Gram: Σ(G − A)²/c²), which makes deep layers of a ReLU net orders of magnitude weaker.
+   * "target": divided by the target's own size (Gram: Σ(G − A)²/ΣA²), so that every layer
+   * counts alike at equal weight, whatever the painting's activation magnitude.
+   */
+  normalize: z.enum(["channels", "target"]).optional(),
 }).strict();
 export type StyleLossSpec = z.infer<typeof StyleLossSchema>;
 
@@ -179,8 +187,8 @@ export const RecipeSchema = z.object({
   seed: z.number().int().min(0).max(2 ** 31 - 1),
   param: ParamSchema.default(() => ({ ...D.param })),
   transforms: TransformsSchema.optional(),
-  /** SWAG activation smoothing (Wang et al. 2021); see SwagFieldSchema for its options form. */
-  swag: z.boolean().default(D.swag),
+  /** SWAG activation smoothing (Wang et al. 2021): off, on (map, T = 1) or its options. */
+  swag: SwagFieldSchema,
   /** Style statistic; absent means the Gram loss (old recipes). */
   style: StyleLossSchema.optional(),
   /** Colour control; absent means none (old recipes). */

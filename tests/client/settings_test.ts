@@ -7,6 +7,10 @@ import {
   DEFAULT_SETTINGS,
   effective,
   fromRecipe,
+  PYRAMID_ON,
+  type PyramidFields,
+  swagControls,
+  swagSetting,
 } from "../../src/client/state/settings.ts";
 
 const images = {
@@ -39,4 +43,51 @@ Deno.test("effective() before a model is known (no architecture) gives empty lay
   assert.deepEqual(e.styleLayers, []);
   assert.deepEqual(e.weights, { content: 1, style: 1e4, tv: 0 });
   assert.equal(e.pooling, "max");
+});
+
+Deno.test("buildRecipe() carries every issue-12 field and fromRecipe() gives it back", () => {
+  const s = {
+    ...DEFAULT_SETTINGS,
+    modelId: "darknet-tiny",
+    swag: swagSetting("channels", 2),
+    antialias: true,
+    style: { loss: "gram" as const, normalize: "target" as const },
+    colour: { mode: "match" as const, match: "mk" as const },
+    pyramid: { ...PYRAMID_ON, minSize: 96 },
+    styleScale: 0.5,
+  };
+  const r = buildRecipe(s, "darknet-tiny", images);
+  assert.deepEqual(r.swag, { over: "channels", temperature: 2 });
+  assert.equal(r.net.antialias, true);
+  assert.deepEqual(r.style, { loss: "gram", normalize: "target" });
+  assert.deepEqual(r.colour, { mode: "match", match: "mk" });
+  const loose = r as typeof r & PyramidFields;
+  assert.deepEqual(loose.pyramid, { minSize: 96, step: Math.SQRT2, coarseShare: 1.5 });
+  assert.equal(loose.styleScale, 0.5);
+  // The schema fields validate as the worker will see them (pyramid and styleScale belong to
+  // the coarse-to-fine schema, validated where it is merged).
+  const { pyramid: _p, styleScale: _s, ...known } = loose;
+  const parsed = parseRecipe(known);
+  assert.equal(parsed.style?.normalize, "target");
+  assert.deepEqual(parsed.swag, { over: "channels", temperature: 2 });
+  // A remix of the recipe restores every control.
+  const back = fromRecipe(DEFAULT_SETTINGS, loose);
+  for (const k of ["swag", "antialias", "style", "colour", "pyramid", "styleScale"] as const) {
+    assert.deepEqual(back[k], s[k], k);
+  }
+  // A remix of an old recipe turns them all off again.
+  const old = fromRecipe(back, makeRecipe({ id: "darknet-tiny", architecture: "darknet-tiny" }));
+  assert.deepEqual(
+    [old.swag, old.antialias, old.style, old.colour, old.pyramid, old.styleScale],
+    [false, undefined, undefined, undefined, undefined, undefined],
+  );
+});
+
+Deno.test("swagSetting() keeps the whole-map T = 1 variant as true, as old recipes wrote it", () => {
+  assert.equal(swagSetting("off", 3), false);
+  assert.equal(swagSetting("map"), true);
+  assert.deepEqual(swagSetting("map", 2), { over: "map", temperature: 2 });
+  assert.deepEqual(swagControls(true), { over: "map", temperature: 1 });
+  assert.deepEqual(swagControls(false), { over: "off", temperature: 1 });
+  assert.deepEqual(swagControls({ over: "channels" }), { over: "channels", temperature: 1 });
 });

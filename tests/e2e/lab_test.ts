@@ -202,8 +202,9 @@ Deno.test(
       await page.getByLabel("Iterations", { exact: true }).fill("3");
       await page.getByLabel("Iterations", { exact: true }).dispatchEvent("change");
       await page.getByLabel("Transformation robustness").selectOption("lucid");
-      await page.getByLabel("SWAG activation smoothing").check();
+      await page.getByLabel("SWAG activation smoothing").selectOption("map");
       await page.getByLabel("Pooling").selectOption("avg");
+      await page.getByLabel("Layer balance").selectOption("target");
       await shot(page, "16-fixes");
       await runToEnd(page);
       await shot(page, "16b-fixes-run");
@@ -218,6 +219,12 @@ Deno.test(
       const { recipe } = await res.json();
       assert.deepEqual(recipe.param, { kind: "fourier", decorrelate: true });
       assert.equal(recipe.swag, true);
+      assert.deepEqual(recipe.style, {
+        loss: "gram",
+        normalize: "target",
+        projections: 64,
+        iterations: 15,
+      });
       assert.deepEqual(recipe.transforms, {
         pad: 4,
         jitter: 4,
@@ -235,7 +242,8 @@ Deno.test(
       await page.getByRole("status").filter({ hasText: "Loaded the recipe" }).waitFor();
       await page.getByText("Advanced: layers").click();
       assert.equal(await page.getByLabel("Parameterisation").inputValue(), "fourier");
-      assert.ok(await page.getByLabel("SWAG activation smoothing").isChecked());
+      assert.equal(await page.getByLabel("SWAG activation smoothing").inputValue(), "map");
+      assert.equal(await page.getByLabel("Layer balance").inputValue(), "target");
       assert.equal(await page.getByLabel("Transformation robustness").inputValue(), "lucid");
       assert.equal(await page.getByLabel("Pooling").inputValue(), "avg");
       await shot(page, "17-fixes-remix");

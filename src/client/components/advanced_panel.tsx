@@ -1,8 +1,12 @@
-/** Layer choice (checkboxes from the manifest's layers), loss weights and the article's fixes. */
+/**
+ * Layer choice (checkboxes from the manifest's layers), loss weights, the article's fixes, and
+ * issue 12's style statistic, colour, coarse-to-fine and painting-size controls.
+ */
 import type { LayerInfo } from "../../shared/nets/manifest.ts";
 import { ARCH_DEFAULTS } from "../../shared/presets.ts";
 import { DEFAULT_SETTINGS, effective, type Settings, TRANSFORMS_OFF } from "../state/settings.ts";
 import { FixesPanel } from "./fixes_panel.tsx";
+import { StylePanel } from "./style_panel.tsx";
 
 export function AdvancedPanel(props: {
   settings: Settings;
@@ -24,13 +28,14 @@ export function AdvancedPanel(props: {
     v >= 0 && props.onChange({ ...s, weights: { ...e.weights, [k]: v } });
   return (
     <details class="advanced">
-      <summary>Advanced: layers, loss weights and the article's fixes</summary>
+      <summary>Advanced: layers, loss weights, style statistic, colour and fixes</summary>
       <fieldset disabled={props.disabled}>
         <FixesPanel
           settings={s}
           defaultPooling={ARCH_DEFAULTS[props.architecture]?.pooling ?? "max"}
           onChange={props.onChange}
         />
+        <StylePanel settings={s} onChange={props.onChange} />
         {features.length === 0 && <p class="hint">Loading the network's layers…</p>}
         <table class="layers">
           <thead>
@@ -90,6 +95,11 @@ export function AdvancedPanel(props: {
               transforms: TRANSFORMS_OFF,
               swag: false,
               pooling: undefined,
+              antialias: undefined,
+              style: undefined,
+              colour: undefined,
+              pyramid: undefined,
+              styleScale: undefined,
             })}
         >
           Reset to the {props.architecture} defaults

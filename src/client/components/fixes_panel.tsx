@@ -1,12 +1,15 @@
 /**
  * The article's fixes as controls: parameterisation (pixel or Fourier, Mordvintsev et al. 2018),
  * decorrelated colour, transformation robustness (off, lucid's set, or custom), SWAG activation
- * smoothing (Wang et al. 2021) and pooling (Gatys et al. 2016 use average pooling). They edit
+ * smoothing (Wang et al. 2021: over the whole map or over the channels, with a temperature),
+ * pooling (Gatys et al. 2016 use average pooling) and anti-aliasing (Zhang 2019). They edit
  * the settings, so the recipe, a share, a permalink and a remix all carry them.
  */
 import type { ParamSpec, TransformsSpec } from "../../shared/types.ts";
 import {
   type Settings,
+  swagControls,
+  swagSetting,
   TRANSFORMS_LUCID,
   TRANSFORMS_OFF,
   transformsPreset,
@@ -146,14 +149,7 @@ export function FixesPanel(props: {
         onParam={(param) => props.onChange({ ...s, param })}
         onTransforms={(transforms) => props.onChange({ ...s, transforms })}
       />
-      <label class="check">
-        <input
-          type="checkbox"
-          checked={s.swag}
-          onChange={(e) => props.onChange({ ...s, swag: e.currentTarget.checked })}
-        />
-        SWAG activation smoothing
-      </label>
+      <SwagControls settings={s} onChange={props.onChange} />
       <label>
         Pooling
         <select
@@ -166,6 +162,56 @@ export function FixesPanel(props: {
           <option value="avg">Average pooling</option>
         </select>
       </label>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={s.antialias ?? false}
+          onChange={(e) => props.onChange({ ...s, antialias: e.currentTarget.checked })}
+        />
+        Anti-aliasing (blur before every stride-2 layer)
+      </label>
     </fieldset>
+  );
+}
+
+/** SWAG: off, over the whole map (the paper) or over the channels (the official code), and T. */
+function SwagControls(props: { settings: Settings; onChange: (s: Settings) => void }) {
+  const s = props.settings;
+  const { over, temperature } = swagControls(s.swag);
+  return (
+    <div class="row swag">
+      <label>
+        SWAG activation smoothing
+        <select
+          aria-label="SWAG activation smoothing"
+          value={over}
+          onChange={(e) =>
+            props.onChange({
+              ...s,
+              swag: swagSetting(e.currentTarget.value as typeof over, temperature),
+            })}
+        >
+          <option value="off">Off</option>
+          <option value="map">Over the whole map (the paper)</option>
+          <option value="channels">Over the channels at each position (official code)</option>
+        </select>
+      </label>
+      <label>
+        SWAG temperature
+        <input
+          type="number"
+          min={0.01}
+          max={1e6}
+          step="any"
+          disabled={over === "off"}
+          value={temperature}
+          onChange={(e) => {
+            const t = Number(e.currentTarget.value);
+            if (t > 0 && t <= 1e6) props.onChange({ ...s, swag: swagSetting(over, t) });
+            else e.currentTarget.value = String(temperature);
+          }}
+        />
+      </label>
+    </div>
   );
 }

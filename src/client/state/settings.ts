@@ -4,8 +4,14 @@
  * defaults (src/shared/presets.ts).
  */
 import { DEFAULT_LOSS_WEIGHTS, LUCID_TRANSFORMS } from "../../shared/presets.ts";
-import { assembleRecipe, RECIPE_DEFAULTS } from "../../shared/recipe_defaults.ts";
+import { assembleRecipe, RECIPE_DEFAULTS, type RecipeLayer } from "../../shared/recipe_defaults.ts";
+import {
+  type SwagOptions,
+  swagOptionsOf,
+  type SwagSetting,
+} from "../../shared/smoothing/swag_setting.ts";
 import type {
+  ColourSpec,
   LossWeights,
   ParamSpec,
   Preset,
@@ -24,7 +30,55 @@ export function transformsPreset(t: TransformsSpec): "off" | "lucid" | "custom" 
   return same(t, TRANSFORMS_OFF) ? "off" : same(t, TRANSFORMS_LUCID) ? "lucid" : "custom";
 }
 
-export interface Settings {
+/** The style statistic as the studio picks it (a Recipe's `style`; the rest takes defaults). */
+export interface StyleSetting {
+  loss: "gram" | "meancov" | "sliced";
+  normalize?: "channels" | "target";
+  /** Kept from a remixed recipe; the panel does not edit them. */
+  projections?: number;
+  iterations?: number;
+}
+
+/**
+ * Coarse to fine (a Recipe's `pyramid`, issue 12): scales from `minSize` up to the output size
+ * in steps of `step`, the iterations split with `coarseShare` times more at the coarse end.
+ */
+export interface PyramidSetting {
+  minSize: number;
+  step: number;
+  coarseShare: number;
+}
+
+/** The pyramid the "Coarse to fine" checkbox turns on: 128 px up in steps of √2 (issue 12). */
+export const PYRAMID_ON: PyramidSetting = { minSize: 128, step: Math.SQRT2, coarseShare: 1.5 };
+
+/**
+ * Recipe fields of issue 12's coarse-to-fine work that this branch's RecipeSchema may not have
+ * yet: the studio writes and reads them as agreed, the worker's schema validates them.
+ */
+export interface PyramidFields {
+  pyramid?: PyramidSetting;
+  /** The painting's size relative to the output (jcjohnson's -style_scale), 0.1..4. */
+  styleScale?: number;
+}
+
+/** A SWAG setting from its two controls: the map variant at T = 1 stays `true` (old recipes). */
+export function swagSetting(over: "off" | "map" | "channels", temperature = 1): SwagSetting {
+  if (over === "off") return false;
+  return over === "map" && temperature === 1 ? true : { over, temperature };
+}
+
+/** The two controls of a SWAG setting: its domain ("off" when off) and temperature. */
+export function swagControls(
+  setting: SwagSetting,
+): { over: "off" | "map" | "channels"; temperature: number } {
+  const o: SwagOptions | undefined = swagOptionsOf(setting);
+  return o
+    ? { over: o.over ?? "map", temperature: o.temperature ?? 1 }
+    : { over: "off", temperature: 1 };
+}
+
+export interface Settings extends PyramidFields {
   modelId: string;
   presetId: string;
   size: number;
@@ -42,10 +96,16 @@ export interface Settings {
   param: ParamSpec;
   /** Transformation robustness applied before every evaluation. */
   transforms: TransformsSpec;
-  /** SWAG activation smoothing (Wang et al. 2021). */
-  swag: boolean;
+  /** SWAG activation smoothing (Wang et al. 2021): off, on (whole map, T = 1) or options. */
+  swag: SwagSetting;
   /** Undefined: the architecture's default pooling. */
   pooling?: "max" | "avg";
+  /** Anti-aliased forward pass (Zhang 2019). Undefined: the default (off). */
+  antialias?: boolean;
+  /** Style statistic. Undefined: the default (Gram). */
+  style?: StyleSetting;
+  /** Colour control (Gatys et al. 2016). Undefined: the default (none). */
+  colour?: ColourSpec;
   /** Backbones for Compare. */
   compareModels: string[];
 }
@@ -113,7 +173,7 @@ export function buildRecipe(s: Settings, architecture: string, images: RecipeIma
   const toLayers = (names: string[] | undefined) => names?.map((layer) => ({ layer, weight: 1 }));
   return assembleRecipe({ id: s.modelId, architecture }, {
     overrides: {
-      net: { id: s.modelId, pooling: s.pooling },
+      net: { id: s.modelId, pooling: s.pooling, antialias: s.antialias },
       size: s.size,
       content: images.content,
       styles: images.styles,
@@ -133,12 +193,17 @@ export function buildRecipe(s: Settings, architecture: string, images: RecipeIma
         angles: [...s.transforms.angles],
       },
       swag: s.swag,
-    },
+      // Undefined fields are left out: the recipe then has the default.
+      style: s.style && { ...s.style },
+      colour: s.colour && { ...s.colour },
+      pyramid: s.pyramid && { ...s.pyramid },
+      styleScale: s.styleScale,
+    } as RecipeLayer,
   }) as RecipeInput;
 }
 
 /** Settings that reproduce a recipe (a remix or a preset); images stay the user's. */
-export function fromRecipe(s: Settings, r: Partial<RecipeInput>): Settings {
+export function fromRecipe(s: Settings, r: Partial<RecipeInput> & PyramidFields): Settings {
   const out = { ...s };
   if (r.net?.id) out.modelId = r.net.id;
   if (r.size) out.size = r.size;
@@ -166,6 +231,11 @@ export function fromRecipe(s: Settings, r: Partial<RecipeInput>): Settings {
   };
   out.swag = r.swag ?? false;
   out.pooling = r.net?.pooling;
+  out.antialias = r.net?.antialias;
+  out.style = r.style && { loss: "gram", ...r.style };
+  out.colour = r.colour && { mode: r.colour.mode ?? "none", match: r.colour.match ?? "pca" };
+  out.pyramid = r.pyramid && { ...PYRAMID_ON, ...r.pyramid };
+  out.styleScale = r.styleScale;
   return out;
 }
 

@@ -61,9 +61,38 @@ export const gramStatistic: StyleStatistic = {
   },
 };
 
+/**
+ * The Gram statistic relative to its target: per layer `Σ(G − A)²/ΣA²` (computed as
+ * `mean((G − A)²)/mean(A²)`, the same ratio). Gram entries of a ReLU net shrink by orders of
+ * magnitude with depth under the `/c²` scaling (Darknet-tiny on starry_night: 2.4e-2 at conv2
+ * down to 1e-7), so equal layer weights in effect use only the first layer; relative to the
+ * target every layer starts at 1 for a blank output, and the loss no longer depends on the
+ * painting's overall activation size. A target that is all zeros (a layer dead on the
+ * painting) keeps the absolute loss: there is nothing to be relative to.
+ */
+export const relativeGramStatistic: StyleStatistic = {
+  kind: "gram",
+  targets(featuresPerStyle, blend) {
+    const { gram: a } = gramStatistic.targets(featuresPerStyle, blend);
+    const norm = tf.tidy(() => {
+      const m = tf.mean(tf.square(a));
+      return tf.where(tf.greater(m, 0), m, tf.onesLike(m));
+    });
+    return { gram: a, norm };
+  },
+  loss(features, target) {
+    return tf.tidy(() => tf.div(gramStatistic.loss(features, target), target.norm));
+  },
+};
+
 /** What selects a statistic (a Recipe's `style` field). */
 export interface StyleStatisticSpec {
   loss: StyleStatisticKind;
+  /**
+   * "channels" (default): the statistic's own scale; "target": each layer's loss divided by
+   * its target's size ({@link relativeGramStatistic}; Gram only so far).
+   */
+  normalize?: "channels" | "target";
   /** Sliced: number of random projections K (default 64). */
   projections?: number;
   /** Meancov: Newton–Schulz iterations of the matrix square root (default 15). */
@@ -81,9 +110,15 @@ export function createStyleStatistic(
   spec: StyleStatisticSpec | undefined,
   options: CreateStyleStatisticOptions = {},
 ): StyleStatistic {
+  const relative = spec?.normalize === "target";
+  if (relative && spec?.loss !== "gram") {
+    throw new RangeError(
+      `Style normalize "target" is implemented for the gram loss only, not "${spec?.loss}": use normalize "channels"`,
+    );
+  }
   switch (spec?.loss ?? "gram") {
     case "gram":
-      return gramStatistic;
+      return relative ? relativeGramStatistic : gramStatistic;
     case "meancov":
       return meancovStatistic({ iterations: spec?.iterations });
     case "sliced":

@@ -24,6 +24,11 @@ export interface LoadNetOptions {
   /** Weight groups to load: "body" always; add "head" for classification. */
   groups?: WeightGroup[];
   pooling?: "max" | "avg";
+  /**
+   * Anti-aliased forward pass by default (Zhang 2019; see net.ts). A run passes its recipe's
+   * `net.antialias` to every forward call, whatever the net was loaded with.
+   */
+  antialias?: boolean;
   /** fetch to use (e.g. one that reads through a browser cache). */
   fetch?: typeof fetch;
   /** Called after each shard with bytes loaded so far and the total to load. */
@@ -108,6 +113,7 @@ export async function loadNet(manifestUrl: string | URL, opts: LoadNetOptions = 
     }
     return new Net(manifest, weights, {
       pooling: opts.pooling,
+      antialias: opts.antialias,
       manifestSha256: await sha256Hex(manifestBytes),
     });
   } catch (e) {

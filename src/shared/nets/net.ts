@@ -29,6 +29,8 @@ export interface NetOptions {
 export interface ForwardOptions {
   /** Anti-alias every stride-2 op for this call (default: the Net's setting). */
   antialias?: boolean;
+  /** Pooling of every max-pool node for this call (default: the Net's setting). */
+  pooling?: "max" | "avg";
 }
 
 /** Feature maps by layer name; the caller disposes them. */
@@ -124,13 +126,14 @@ export class Net {
     const targets = layerNames.map((l) => this.layer(l));
     const needed = this.#needed(targets.map((t) => t.node));
     const antialias = opts.antialias ?? this.antialias;
+    const pooling = opts.pooling ?? this.pooling;
     return tf.tidy(() => {
       const values = new Map<string, tf.Tensor4D>();
       values.set("input", this.preprocess(image));
       for (const node of this.manifest.graph) {
         if (!needed.has(node.name)) continue;
-        const y = antialias ? this.#antialiased(node, values) : undefined;
-        values.set(node.name, y ?? this.#run(node, values));
+        const y = antialias ? this.#antialiased(node, values, pooling) : undefined;
+        values.set(node.name, y ?? this.#run(node, values, pooling));
       }
       const out: Features = {};
       for (const t of targets) out[t.name] = values.get(t.node)!;
@@ -179,7 +182,11 @@ export class Net {
    * A stride-2 conv or pool run at stride 1, blurred and subsampled (_antialias.ts); undefined
    * for every other node, which then runs as usual.
    */
-  #antialiased(node: GraphNode, values: Map<string, tf.Tensor4D>): tf.Tensor4D | undefined {
+  #antialiased(
+    node: GraphNode,
+    values: Map<string, tf.Tensor4D>,
+    pooling: "max" | "avg",
+  ): tf.Tensor4D | undefined {
     if (
       !("strides" in node) || node.strides.every((s) => s === 1) ||
       node.strides.some((s) => s > 2)
@@ -189,7 +196,7 @@ export class Net {
       ? node.size
       : this.#weight<tf.Rank.R4>(node.kernel).shape.slice(0, 2) as [number, number];
     const plan = stride2Plan([h, w], kernel, node.strides, node.padding);
-    return blurSubsample(this.#run({ ...node, strides: [1, 1] }, values), plan);
+    return blurSubsample(this.#run({ ...node, strides: [1, 1] }, values, pooling), plan);
   }
 
   #weight<R extends tf.Rank>(name: string): tf.Tensor<R> {
@@ -198,7 +205,11 @@ export class Net {
     return t as tf.Tensor<R>;
   }
 
-  #run(node: GraphNode, values: Map<string, tf.Tensor4D>): tf.Tensor4D {
+  #run(
+    node: GraphNode,
+    values: Map<string, tf.Tensor4D>,
+    pooling: "max" | "avg",
+  ): tf.Tensor4D {
     const x = node.op === "add" ? values.get(node.inputs[0])! : values.get(node.input)!;
     switch (node.op) {
       case "conv2d":
@@ -231,7 +242,7 @@ export class Net {
         return tf.pad(x, [[0, 0], node.padding[0], node.padding[1], [0, 0]]);
       case "maxPool":
       case "avgPool":
-        return node.op === "maxPool" && this.pooling === "max"
+        return node.op === "maxPool" && pooling === "max"
           ? tf.maxPool(x, node.size, node.strides, node.padding)
           : tf.avgPool(x, node.size, node.strides, node.padding);
       case "globalAvgPool":

@@ -149,8 +149,13 @@ async function search(evaluate: Evaluate, o: LineSearchOptions): Promise<LineSea
       release(prev);
       return done(cur, "max-evals");
     }
-    // Extrapolate (torch's bounds): at least 1% beyond t, at most 10 t.
-    const next = cubicMin(prev, cur, t + 0.01 * (t - prev.t), 10 * t);
+    // Extrapolate to at least 2 t (N&W §3.5 leave the rule open; doubling is the common one),
+    // at most 10 t (torch's bound). torch's lower bound, 1% beyond t, let the search crawl: when
+    // φ's secant slope is steeper than its derivative at both ends (7% on Darknet-tiny's style
+    // loss along -∇f: max-pool and leaky-ReLU switches between the points; CPU and WASM
+    // gradients agree), the cubic's minimum lies just ahead and t grew by one constant increment
+    // per evaluation (issue 12's 25-evaluation steps).
+    const next = cubicMin(prev, cur, 2 * t, 10 * t);
     release(prev);
     prev = cur;
     t = next;

@@ -35,8 +35,14 @@ export interface LbfgsOptions {
   c1?: number;
   /** Curvature constant of the strong Wolfe conditions. Default 0.9. */
   c2?: number;
-  /** Closure evaluations per line search. Default 25. */
+  /** Closure evaluations per line search. Default 25 (torch's max_ls). */
   maxLineSearchEvals?: number;
+  /**
+   * Closure evaluations per step, over all its line searches (a failed quasi-Newton search
+   * restarts along -∇f within the same step), so that the time of a step is bounded and a
+   * progress ETA holds. The last line search gets what is left. Default 10.
+   */
+  maxEvals?: number;
   /**
    * A pair with s·y <= curvatureEps·|s||y| (curvature not positive enough to keep the
    * inverse-Hessian estimate positive definite) clears the history instead. Default 1e-10.
@@ -74,9 +80,10 @@ class Lbfgs implements Optimizer {
       c1: options.c1 ?? 1e-4,
       c2: options.c2 ?? 0.9,
       maxLineSearchEvals: options.maxLineSearchEvals ?? 25,
+      maxEvals: options.maxEvals ?? 10,
       curvatureEps: options.curvatureEps ?? 1e-10,
     };
-    const { history, lr, c1, c2, maxLineSearchEvals } = this.#o;
+    const { history, lr, c1, c2, maxLineSearchEvals, maxEvals } = this.#o;
     if (!Number.isInteger(history) || history < 1) {
       throw new RangeError(`L-BFGS history ${history} is invalid: expected an integer >= 1`);
     }
@@ -86,6 +93,9 @@ class Lbfgs implements Optimizer {
     }
     if (!(maxLineSearchEvals >= 1)) {
       throw new RangeError(`maxLineSearchEvals ${maxLineSearchEvals}: expected >= 1`);
+    }
+    if (!(maxEvals >= 2)) {
+      throw new RangeError(`maxEvals ${maxEvals}: expected >= 2 (a start and one trial)`);
     }
   }
 
@@ -135,14 +145,14 @@ class Lbfgs implements Optimizer {
         restarted = true;
         continue;
       }
-      // torch's first-iteration scaling, used whenever there is no history (also after a
-      // restart): a unit step along -g would be arbitrarily long.
+      // Without history (first step, or after a restart) a unit step along -g would be
+      // arbitrarily long. scipy's L-BFGS-B first trial moves x by 1 in the 2-norm:
+      // t = 1/|g|₂. torch's 1/|g|₁ is √n times shorter for a spread-out gradient (an image
+      // has n ~ 2e5): the search then spent its evaluations growing t.
       let t0 = this.#o.lr;
       if (steepest) {
-        const gAbs = tf.tidy(() => tf.sum(tf.abs(at.grad)));
-        const g1 = (await gAbs.data())[0];
-        gAbs.dispose();
-        t0 = Math.min(1, 1 / g1) * this.#o.lr;
+        const gg = await dot(at.grad, at.grad);
+        t0 = Math.min(1, 1 / Math.sqrt(gg)) * this.#o.lr;
       }
       const dMax = await maxAbs(d);
       const evaluate = async (t: number): Promise<TrialPoint> => {
@@ -171,7 +181,7 @@ class Lbfgs implements Optimizer {
           dMax,
           c1: this.#o.c1,
           c2: this.#o.c2,
-          maxEvals: this.#o.maxLineSearchEvals,
+          maxEvals: Math.min(this.#o.maxLineSearchEvals, this.#o.maxEvals - evaluations),
           changeTol: this.#o.changeTol,
         });
       } finally {
@@ -181,7 +191,13 @@ class Lbfgs implements Optimizer {
       nonFinite += ls.nonFinite;
       const p = ls.point;
       if (p === null || p.x === null || p.grad === null) {
-        if (steepest) return stay("line-search-failed", ls.status);
+        if (steepest || evaluations >= this.#o.maxEvals) {
+          if (!steepest) {
+            this.#clear();
+            restarted = true;
+          }
+          return stay("line-search-failed", ls.status);
+        }
         // The quasi-Newton direction failed: forget the history and try steepest descent.
         this.#clear();
         restarted = true;
@@ -193,7 +209,10 @@ class Lbfgs implements Optimizer {
       const yy = await dot(y, y);
       const ss = await dot(s, s);
       const loss0 = at.loss;
-      if (ls.status === "ok" && sy > this.#o.curvatureEps * Math.sqrt(ss * yy)) {
+      // Any accepted point lowered the loss (Armijo), so its pair is as sound as a Wolfe
+      // point's whenever the curvature is positive; torch keeps it too. Dropping it after a
+      // search that ran out of evaluations restarted steepest descent every step (issue 12).
+      if (sy > this.#o.curvatureEps * Math.sqrt(ss * yy)) {
         this.#history.push({ s, y, rho: 1 / sy });
         if (this.#history.length > this.#o.history) {
           const old = this.#history.shift()!;
@@ -201,7 +220,7 @@ class Lbfgs implements Optimizer {
         }
         this.#gamma = sy / yy;
       } else {
-        // A stalled search or non-positive curvature: the pair would spoil H, so restart.
+        // Non-positive curvature: the pair would spoil H (not positive definite), so restart.
         tf.dispose([s, y]);
         if (this.#history.length > 0) restarted = true;
         this.#clear();

@@ -29,13 +29,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-/** Options of swag(). */
-export interface SwagOptions {
-  /** Softmax temperature T (default 1, the paper's): larger is smoother. */
-  temperature?: number;
-  /** Softmax domain: the whole layer ("map", default) or the channels at each position. */
-  over?: "map" | "channels";
-}
+import type { SwagOptions } from "./swag_setting.ts";
+
+export * from "./swag_setting.ts";
 
 /** SWAG softmax of each image's feature map (see the module note). Caller disposes. */
 export function swag(features: tf.Tensor4D, options: SwagOptions = {}): tf.Tensor4D {
@@ -65,13 +61,4 @@ export function swagScaled(features: tf.Tensor4D, options: SwagOptions = {}): tf
   const [, h, w, c] = features.shape;
   const count = (options.over ?? "map") === "map" ? h * w * c : c;
   return tf.tidy(() => tf.mul(swag(features, options), count));
-}
-
-/** A Recipe's `swag` field: off, on with the defaults, or on with options. */
-export type SwagSetting = boolean | SwagOptions;
-
-/** The options a Recipe's `swag` field stands for, or undefined when SWAG is off. */
-export function swagOptionsOf(setting: SwagSetting | undefined): SwagOptions | undefined {
-  if (setting === undefined || setting === false) return undefined;
-  return setting === true ? {} : setting;
 }

@@ -53,3 +53,18 @@ Deno.test("SwagFieldSchema takes booleans and options", () => {
   });
   assert.throws(() => SwagFieldSchema.parse({ temperature: 0 }));
 });
+
+Deno.test("RecipeSchema takes SWAG options and the style normalisation", () => {
+  const r = RecipeSchema.parse({
+    ...OLD,
+    swag: { over: "channels", temperature: 2 },
+    style: { loss: "gram", normalize: "target" },
+  });
+  assert.deepEqual(r.swag, { over: "channels", temperature: 2 });
+  assert.equal(r.style?.normalize, "target");
+  // Absent stays absent (old recipes): createStyleStatistic() reads it as "channels".
+  assert.equal(RecipeSchema.parse({ ...OLD, style: { loss: "gram" } }).style?.normalize, undefined);
+  assert.equal(RecipeSchema.parse({ ...OLD, swag: undefined }).swag, false);
+  assert.throws(() => RecipeSchema.parse({ ...OLD, style: { normalize: "pixels" } }));
+  assert.throws(() => RecipeSchema.parse({ ...OLD, swag: { over: "rows" } }));
+});

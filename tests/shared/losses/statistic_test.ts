@@ -10,6 +10,7 @@ import {
   meanAndCovarianceForTest,
   meancovStatistic,
   randomDirections,
+  relativeGramStatistic,
   resampleQuantiles,
   shallowHeavyLayerWeights,
   slicedStatistic,
@@ -62,6 +63,43 @@ Deno.test("gramStatistic gives the numbers of styleTargets() and layeredStyleLos
     assert.equal(loss.dataSync()[0], ref.dataSync()[0]);
     tf.dispose([s1, s2, t, zero, f, loss, ref]);
   }));
+
+Deno.test("relativeGramStatistic loss is Σ(G − A)²/ΣA²: scale-free, 1 for a blank output", () =>
+  noLeak(() =>
+    tf.tidy(() => {
+      // Style pixel (1, 0), h·w = 1, c = 2: A = FᵀF/(h·w·c) = [[.5, 0], [0, 0]], ΣA² = .25.
+      // Output pixels (1, 2), (3, 4), h·w = 2: FᵀF = [[10, 14], [14, 20]], G = FᵀF/4 =
+      // [[2.5, 3.5], [3.5, 5]]; G − A = [[2, 3.5], [3.5, 5]], Σ(G − A)² = 4 + 12.25·2 + 25 =
+      // 53.5. Relative loss 53.5/.25 = 214 (the "channels" loss is 53.5/c² = 13.375).
+      const s = pixels([[1, 0]]);
+      const f = pixels([[1, 2], [3, 4]]);
+      const t = relativeGramStatistic.targets([s]);
+      close(relativeGramStatistic.loss(f, t).dataSync(), [214], 1e-3);
+      close(gramStatistic.loss(f, t).dataSync(), [13.375]);
+      // Features 10x larger on both sides: G and A grow 100x, the ratio stays 214 while the
+      // "channels" loss grows 1e4x. This is what lets every layer count alike.
+      const t10 = relativeGramStatistic.targets([tf.mul(s, 10) as tf.Tensor4D]);
+      close(relativeGramStatistic.loss(tf.mul(f, 10) as tf.Tensor4D, t10).dataSync(), [214], 1e-2);
+      // A blank output (G = 0) scores ΣA²/ΣA² = 1 at every layer.
+      close(relativeGramStatistic.loss(pixels([[0, 0], [0, 0]]), t).dataSync(), [1]);
+      // A target of zeros (a dead layer) keeps the absolute loss: against A = 0 the map scores
+      // Σ G²/c² = (6.25 + 12.25·2 + 25)/4 = 13.9375 (as gramStatistic does above).
+      const dead = relativeGramStatistic.targets([pixels([[0, 0]])]);
+      close(relativeGramStatistic.loss(f, dead).dataSync(), [13.9375]);
+      // Differentiable: d/dF of Σ(G − A)²/ΣA² is non-zero at f.
+      const g = tf.grad((x) => relativeGramStatistic.loss(x as tf.Tensor4D, t))(f);
+      assert.ok(tf.max(tf.abs(g)).dataSync()[0] > 0);
+    })
+  ));
+
+Deno.test('createStyleStatistic() takes normalize "target" for the Gram loss only', () => {
+  assert.equal(createStyleStatistic({ loss: "gram", normalize: "target" }), relativeGramStatistic);
+  assert.equal(createStyleStatistic({ loss: "gram", normalize: "channels" }), gramStatistic);
+  assert.throws(
+    () => createStyleStatistic({ loss: "sliced", normalize: "target" }),
+    /gram loss only, not "sliced"/,
+  );
+});
 
 Deno.test("sqrtmNewtonSchulz() squares back to its input", () =>
   noLeak(() => {

@@ -41,6 +41,13 @@ Deno.test("conv2dForwardGrad() matches tf.conv2d and its gradient for every padd
     [13, 7, 2, 3, [[3, 3], [3, 3]]],
     [8, 5, 3, 3, "same"],
     [8, 1, 1, 6, "valid"],
+    // The phase split of a strided gradient: a 1x1 stride-2 "same" conv (ResNet's projection
+    // shortcut; half the phases get no gradient), a kernel shorter than the stride, an odd size
+    // with a 4-tap kernel (phases of unequal length) and a stride of 4.
+    [12, 1, 2, 4, "same"],
+    [10, 2, 3, 2, "same"],
+    [9, 4, 2, 3, "valid"],
+    [11, 3, 4, 2, "same"],
   ];
   for (const [h, k, s, co, pad] of cases) {
     const label = `h ${h}, k ${k}, s ${s}, padding ${JSON.stringify(pad)}`;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { setupTf, tf } from "../../_tf.ts";
 import { createLbfgs, minimize } from "../../../src/shared/optim/mod.ts";
+import type { Fn } from "./_problems.ts";
 import {
   barrier,
   barrierA,
@@ -20,13 +21,14 @@ Deno.test("createLbfgs() reaches the Rosenbrock minimum (1, 1) from (-1.2, 1)", 
   const x0 = tf.tensor1d([-1.2, 1]);
   const result = await minimize(optimizer, x0, { maxSteps: 100 });
   const x = result.x.dataSync();
-  // Measured with the defaults (history 10, c1 1e-4, c2 0.9): 37 steps, 46 evaluations, then
-  // the gradient is exactly 0 at the float32 point (1, 1). N&W report ~35 iterations for
-  // BFGS-type methods from this start.
+  // Measured with the defaults (history 10, c1 1e-4, c2 0.9): 36 steps, 45 evaluations, ending
+  // on "change" at the float32 point (1, 1 + 2^-23), whose loss is 100 (2^-23)² = 1.42e-12: the
+  // minimum to the resolution of float32 x. N&W report ~35 iterations for BFGS-type methods
+  // from this start.
   assert.ok(maxDiff(x, [1, 1]) < 1e-6, `x = [${Array.from(x)}]`);
-  assert.ok(result.loss < 1e-12, `loss ${result.loss}`);
+  assert.ok(result.loss <= 100 * 2 ** -46 * 1.001, `loss ${result.loss}`);
   assert.ok(result.steps < 60, `${result.steps} steps`);
-  assert.equal(result.reason, "gradient");
+  assert.ok(result.reason === "gradient" || result.reason === "change", result.reason);
   tf.dispose([x0, result.x]);
   optimizer.dispose();
   assert.equal(tf.memory().numTensors, before);
@@ -50,7 +52,7 @@ Deno.test("createLbfgs() needs 5x fewer steps than the best fixed-step gradient 
   }
   assert.ok(Math.abs(gdSteps - 6822) <= 1, `gradient descent took ${gdSteps} steps`);
 
-  // L-BFGS (history 10): 252 steps to 1e-6 here; scipy's L-BFGS-B with maxcor 10 takes 258 on
+  // L-BFGS (history 10): 259 steps to 1e-6 here; scipy's L-BFGS-B with maxcor 10 takes 258 on
   // the same problem. changeTol 0 so that the tiny final loss changes do not stop it early.
   const optimizer = createLbfgs(closureOf(quadratic), { changeTol: 0, gradTol: 1e-12 });
   let x = tf.zeros([QUAD_N]) as tf.Tensor1D;
@@ -143,8 +145,8 @@ Deno.test("createLbfgs() ends a non-smooth problem without error or leak", async
     maxSteps: 200,
     onStep: (r) => void (restarts += r.info.restarted ? 1 : 0),
   });
-  // Measured: 35 steps, 5 of them restarts after a stalled line search, ending on "change"
-  // at |x|₁ ≈ 3e-9 (from 0.7 + 1.3 + 2.1 = 4.1).
+  // Measured: 31 steps, 3 of them restarts (a failed search or non-positive curvature),
+  // ending on "change" at |x|₁ ≈ 9e-8 (from 0.7 + 1.3 + 2.1 = 4.1).
   assert.ok(restarts > 0, "never restarted");
   assert.notEqual(result.reason, "max-steps");
   assert.ok(result.loss < 1e-6, `loss ${result.loss}`);
@@ -172,4 +174,76 @@ Deno.test("createLbfgs() frees its trial points when the closure throws mid-sear
   x0.dispose();
   optimizer.dispose();
   assert.equal(tf.memory().numTensors, before);
+});
+
+/**
+ * ½ Σ λ_i (x_i - 1)² over n = 4096 coordinates, λ_i = 1 + (i mod 7), whose gradient is reported
+ * 7% short: 0.93 λ_i (x_i - 1). Darknet-tiny's style loss on astronaut + the_scream at 256 px
+ * shows the same pattern along its search directions (secant slope of the loss -14.9, reported
+ * derivative -13.8 at both ends: 0.93x), and there each L-BFGS step spent all 25 line-search
+ * evaluations (issue 12). f(0) = ½ Σ λ_i = ½ (585 · 28 + 1) = 8190.5 (4096 = 585 · 7 + 1).
+ */
+const SHORT_N = 4096;
+const shortGradient: Fn = (x) => {
+  let loss = 0;
+  const grad = x.map((xi, i) => {
+    const lambda = 1 + (i % 7);
+    loss += 0.5 * lambda * (xi - 1) ** 2;
+    return 0.93 * lambda * (xi - 1);
+  });
+  return { loss, grad };
+};
+
+Deno.test("createLbfgs() keeps to a few evaluations per step when the gradient is 7% short", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const optimizer = createLbfgs(closureOf(shortGradient));
+  const x0 = tf.zeros([SHORT_N]) as tf.Tensor1D;
+  const perStep: number[] = [];
+  const result = await minimize(optimizer, x0, {
+    maxSteps: 10,
+    onStep: (r) => void perStep.push(r.info.evaluations),
+  });
+  // Before the fix: 25 evaluations every step (251 in 10 steps), the loss only down to 5429
+  // from 8190.5: the first trial 1/|g|₁ = 6.6e-5 was ~4000x too short, extrapolation grew it by
+  // a constant increment, and the pair of a search that ran out of evaluations was dropped, so
+  // every step restarted along -∇f. Measured now: 5 evaluations in the first step (start + 4
+  // trials from 1/|g|₂ = 3.8e-3), then 1 per step: 14 evaluations, loss 5e-5 after 10 steps.
+  // scipy 1.17 L-BFGS-B (maxcor 10, ftol = gtol = 0) on the same problem: 10 iterations, 13
+  // evaluations, loss 3.8e-5.
+  assert.ok(perStep.every((e) => e <= 10), `evaluations per step: ${perStep}`);
+  assert.ok(result.evaluations <= 20, `${result.evaluations} evaluations in 10 steps`);
+  assert.ok(result.loss < 1e-2, `loss ${result.loss} after 10 steps (from 8190.5)`);
+  tf.dispose([x0, result.x]);
+  optimizer.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("createLbfgs() spends at most maxEvals evaluations in a step", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  // With maxEvals 3 the first step has the start point and 2 trials, where its line search
+  // would take 4 (previous test); later steps stay at 1. The loss must still fall every step.
+  const optimizer = createLbfgs(closureOf(shortGradient), { maxEvals: 3 });
+  const x0 = tf.zeros([SHORT_N]) as tf.Tensor1D;
+  const perStep: number[] = [];
+  const losses: number[] = [8190.5];
+  const result = await minimize(optimizer, x0, {
+    maxSteps: 10,
+    onStep: (r) => {
+      perStep.push(r.info.evaluations);
+      losses.push(r.loss);
+    },
+  });
+  assert.ok(perStep.every((e) => e <= 3), `evaluations per step: ${perStep}`);
+  assert.equal(perStep[0], 3);
+  assert.ok(losses.every((l, i) => i === 0 || l < losses[i - 1]), `losses: ${losses}`);
+  assert.ok(result.loss < 1, `loss ${result.loss} after 10 steps (from 8190.5)`);
+  tf.dispose([x0, result.x]);
+  optimizer.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("createLbfgs() rejects maxEvals below 2", () => {
+  assert.throws(() => createLbfgs(closureOf(shortGradient), { maxEvals: 1 }), /maxEvals 1/);
 });

@@ -1,0 +1,139 @@
+/**
+ * Issue 12's painting controls: the style statistic (Gram, mean + covariance, sliced
+ * Wasserstein) and the Gram's per-layer normalisation, colour control (Gatys et al. 2016),
+ * coarse to fine, and the painting's size relative to the output. They edit the settings, so
+ * the recipe, a share, a permalink and a remix all carry them.
+ */
+import type { ColourSpec } from "../../shared/types.ts";
+import { PYRAMID_ON, type Settings, type StyleSetting } from "../state/settings.ts";
+
+// The bounds of the recipe's fields (src/shared/types.ts and issue 12); the worker validates.
+const MIN_PYRAMID = 32;
+const MAX_PYRAMID = 2048;
+const MIN_STYLE_SCALE = 0.1;
+const MAX_STYLE_SCALE = 4;
+
+export function StylePanel(props: { settings: Settings; onChange: (s: Settings) => void }) {
+  const s = props.settings;
+  const style: StyleSetting = s.style ?? { loss: "gram" };
+  const colour: ColourSpec = s.colour ?? { mode: "none", match: "pca" };
+  const setStyle = (patch: Partial<StyleSetting>) => {
+    const next = { ...style, ...patch };
+    // The "target" normalisation is the Gram's only (losses/statistic.ts).
+    if (next.loss !== "gram") delete next.normalize;
+    props.onChange({ ...s, style: next });
+  };
+  return (
+    <fieldset class="painting">
+      <legend>Style statistic, colour and scale</legend>
+      <label>
+        Style loss
+        <select
+          aria-label="Style loss"
+          value={style.loss}
+          onChange={(e) => setStyle({ loss: e.currentTarget.value as StyleSetting["loss"] })}
+        >
+          <option value="gram">Gram matrix (Gatys et al.)</option>
+          <option value="meancov">Mean and covariance (2-Wasserstein)</option>
+          <option value="sliced">Sliced Wasserstein (Heitz et al.)</option>
+        </select>
+      </label>
+      <label>
+        Layer balance
+        <select
+          aria-label="Layer balance"
+          value={style.normalize ?? "channels"}
+          disabled={style.loss !== "gram"}
+          onChange={(e) =>
+            setStyle({ normalize: e.currentTarget.value as StyleSetting["normalize"] })}
+        >
+          <option value="channels">Per channel (classic: shallow layers dominate)</option>
+          <option value="target">Relative to the painting (every layer counts alike)</option>
+        </select>
+      </label>
+      <div class="row colour">
+        <label>
+          Colour
+          <select
+            aria-label="Colour"
+            value={colour.mode}
+            onChange={(e) =>
+              props.onChange({
+                ...s,
+                colour: { ...colour, mode: e.currentTarget.value as ColourSpec["mode"] },
+              })}
+          >
+            <option value="none">The painting's colours</option>
+            <option value="luminance">Keep the photo's colours (luminance-only transfer)</option>
+            <option value="match">Recolour the painting to the photo first</option>
+            <option value="original">The photo's colours, after the run</option>
+          </select>
+        </label>
+        <label>
+          Colour matching
+          <select
+            aria-label="Colour matching"
+            value={colour.match}
+            disabled={colour.mode !== "match"}
+            onChange={(e) =>
+              props.onChange({
+                ...s,
+                colour: { ...colour, match: e.currentTarget.value as ColourSpec["match"] },
+              })}
+          >
+            <option value="pca">PCA</option>
+            <option value="cholesky">Cholesky</option>
+            <option value="mk">Monge–Kantorovich</option>
+          </select>
+        </label>
+      </div>
+      <div class="row pyramid">
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={s.pyramid !== undefined}
+            onChange={(e) =>
+              props.onChange({
+                ...s,
+                pyramid: e.currentTarget.checked ? { ...PYRAMID_ON } : undefined,
+              })}
+          />
+          Coarse to fine
+        </label>
+        <label>
+          Smallest scale (px)
+          <input
+            type="number"
+            min={MIN_PYRAMID}
+            max={MAX_PYRAMID}
+            step={1}
+            disabled={s.pyramid === undefined}
+            value={(s.pyramid ?? PYRAMID_ON).minSize}
+            onChange={(e) => {
+              const n = Math.round(Number(e.currentTarget.value));
+              if (s.pyramid && n >= MIN_PYRAMID && n <= MAX_PYRAMID) {
+                props.onChange({ ...s, pyramid: { ...s.pyramid, minSize: n } });
+              } else e.currentTarget.value = String((s.pyramid ?? PYRAMID_ON).minSize);
+            }}
+          />
+        </label>
+      </div>
+      <label>
+        Painting size (× the output)
+        <input
+          type="number"
+          min={MIN_STYLE_SCALE}
+          max={MAX_STYLE_SCALE}
+          step={0.1}
+          value={s.styleScale ?? 1}
+          onChange={(e) => {
+            const v = Number(e.currentTarget.value);
+            if (v >= MIN_STYLE_SCALE && v <= MAX_STYLE_SCALE) {
+              props.onChange({ ...s, styleScale: v });
+            } else e.currentTarget.value = String(s.styleScale ?? 1);
+          }}
+        />
+      </label>
+    </fieldset>
+  );
+}

@@ -1,0 +1,230 @@
+/**
+ * The reference experiment of issue 12: our default recipe for each backbone on the article's
+ * own photo and four paintings (Nakano 2019, Distill, CC-BY 4.0), judged beside the article's
+ * robust and standard ResNet-50 outputs. This module holds the pure parts shared by
+ * `deno task experiment:reference` and its tests: the pairs, the judge-size resize, the
+ * relative table (geometric mean over pairs, relative to the article's robust output), its
+ * markdown, and the picture strip.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { OutputScore } from "./metrics/score.ts";
+
+/** One of the article's photo + painting pairs; files are relative to images/. */
+export interface ReferencePair {
+  id: string;
+  /** The painting, in images/style/. */
+  style: string;
+  /** The article's outputs, in images/reference/. */
+  robust: string;
+  nonrobust: string;
+}
+
+/** The photo of every pair, in images/reference/. */
+export const REFERENCE_CONTENT = "banner_content.jpg";
+
+const pair = (id: string, style: string): ReferencePair => ({
+  id,
+  style,
+  robust: `banner_${id}_robust.jpg`,
+  nonrobust: `banner_${id}_nonrobust.jpg`,
+});
+
+/** The article's four pairs; the painting files are named in shared/README.md. */
+export const REFERENCE_PAIRS: readonly ReferencePair[] = [
+  pair("picasso", "seated-nude.jpg"),
+  pair("scream", "the_scream.jpg"),
+  pair("starry", "starry_night_google.jpg"),
+  pair("woman", "woman-with-hat-matisse.jpg"),
+];
+
+/** The row of the article's robust output: every other row is divided by it. */
+export const ROBUST = "article robust";
+/** The row of the article's standard ResNet-50 output (its failure case). */
+export const NONROBUST = "article standard";
+
+/**
+ * Resizes so that the short side is `size` (bilinear, as the experiment judges). Caller
+ * disposes.
+ */
+export function toShortSide(image: tf.Tensor4D, size: number): tf.Tensor4D {
+  const [, h, w] = image.shape;
+  const k = size / Math.min(h, w);
+  const nh = Math.round(h * k);
+  const nw = Math.round(w * k);
+  if (nh === h && nw === w) return tf.clone(image);
+  return tf.tidy(() => tf.clipByValue(tf.image.resizeBilinear(image, [nh, nw], false, true), 0, 1));
+}
+
+/** Resizes to short side `size` and crops the centre square, as the experiment judges a style. */
+export function centreSquare(image: tf.Tensor4D, size: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const big = toShortSide(image, size);
+    const [, h, w] = big.shape;
+    const y = Math.floor((h - size) / 2);
+    const x = Math.floor((w - size) / 2);
+    return tf.slice(big, [0, y, x, 0], [1, size, size, 3]);
+  });
+}
+
+/** The metrics the table reports, each lower-is-better. */
+export const METRICS = ["style", "colour", "content", "nyquist"] as const;
+export type Metric = (typeof METRICS)[number];
+
+/** Value of one metric of a score; style and content need a judge, the others do not. */
+export function metricOf(score: OutputScore, metric: Metric, judge: string): number | undefined {
+  switch (metric) {
+    case "style":
+      return score.style[judge]?.mean;
+    case "content":
+      return score.content[judge];
+    case "colour":
+      return score.colourW2;
+    case "nyquist":
+      return score.artifacts.nyquist;
+  }
+}
+
+/** One scored image: a row ("article robust", "darknet-tiny", ...) on one pair. */
+export interface ScoredOutput {
+  row: string;
+  pair: string;
+  score: OutputScore;
+}
+
+/** A cell of the relative table: the geometric mean over pairs of value / robust value. */
+export interface RelativeCell {
+  /** Geometric mean over the pairs present in both this row and the robust row. */
+  geomean: number;
+  /** Pair id -> value / robust value. */
+  perPair: Record<string, number>;
+}
+
+/**
+ * For each row, judge and metric: value / (the robust output's value on the same pair), per
+ * pair and as a geometric mean over pairs (the issue's table). A judge that is missing for a
+ * row (the optimised network never judges itself) leaves that cell out.
+ */
+export function relativeTable(
+  scored: readonly ScoredOutput[],
+  judges: readonly string[],
+): Record<string, Record<string, Partial<Record<Metric, RelativeCell>>>> {
+  const robust = new Map(scored.filter((s) => s.row === ROBUST).map((s) => [s.pair, s.score]));
+  const rows = [...new Set(scored.map((s) => s.row))];
+  const out: Record<string, Record<string, Partial<Record<Metric, RelativeCell>>>> = {};
+  for (const row of rows) {
+    out[row] = {};
+    for (const judge of judges) {
+      const cells: Partial<Record<Metric, RelativeCell>> = {};
+      for (const metric of METRICS) {
+        const perPair: Record<string, number> = {};
+        for (const s of scored.filter((x) => x.row === row)) {
+          const ref = robust.get(s.pair);
+          const v = metricOf(s.score, metric, judge);
+          const r = ref && metricOf(ref, metric, judge);
+          if (v !== undefined && r !== undefined && r > 0) perPair[s.pair] = v / r;
+        }
+        const ratios = Object.values(perPair);
+        if (ratios.length) cells[metric] = { geomean: geometricMean(ratios), perPair };
+      }
+      out[row][judge] = cells;
+    }
+  }
+  return out;
+}
+
+/** exp(mean(log v)); NaN for an empty list or a non-positive value. */
+export function geometricMean(values: readonly number[]): number {
+  if (!values.length || values.some((v) => !(v > 0))) return Number.NaN;
+  return Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
+}
+
+const num = (x: number) => (x >= 100 || x < 0.01 ? x.toExponential(2) : x.toFixed(2));
+
+/**
+ * The relative table as markdown: one section per judge, a row per output, a column per metric
+ * (geometric mean over pairs, then each pair's ratio in brackets).
+ */
+export function relativeMarkdown(
+  table: ReturnType<typeof relativeTable>,
+  judges: readonly string[],
+): string {
+  const lines: string[] = [];
+  for (const judge of judges) {
+    lines.push(
+      `### judged by ${judge}`,
+      "",
+      "Geometric mean over pairs of each distance divided by the article's robust ResNet-50 " +
+        "output's on the same pair (1.00 = the robust output; style, colour and nyquist: lower " +
+        "is better; content: lower is closer to the photo, the issue asks for <= 1.5). Per pair in " +
+        "brackets. style = layer-balanced Gram distance to the painting, colour = Gaussian W2 " +
+        "colour distance to the painting, content = judge content distance to the photo, " +
+        "nyquist = Nyquist energy share relative to the photo's, each at the image's own " +
+        "resolution (ours at the output size, the article's at 768x512).",
+      "",
+      `| output | ${METRICS.join(" | ")} |`,
+      `|---|${METRICS.map(() => "---").join("|")}|`,
+    );
+    for (const [row, byJudge] of Object.entries(table)) {
+      const cells = byJudge[judge];
+      if (!cells || !Object.keys(cells).some((m) => m === "style")) continue;
+      const text = METRICS.map((m) => {
+        const c = cells[m];
+        if (!c) return "n/a";
+        const per = Object.entries(c.perPair).map(([p, v]) => `${p} ${num(v)}`).join(", ");
+        return `**${num(c.geomean)}** (${per})`;
+      });
+      lines.push(`| ${row} | ${text.join(" | ")} |`);
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+/**
+ * A picture strip: a grid of equally sized cells, `height` px tall and as wide as the first
+ * image's aspect ratio makes it (every image is resized to that cell; the reference images share
+ * the photo's 3:2), separated by `gap` px of white. Caller disposes.
+ */
+export function pictureStrip(
+  rows: readonly (readonly tf.Tensor4D[])[],
+  height: number,
+  gap = 4,
+): tf.Tensor4D {
+  const first = rows[0]?.[0];
+  if (!first) throw new RangeError("Picture strip has no images: expected at least one row");
+  const width = Math.round(first.shape[2] * height / first.shape[1]);
+  const columns = rows[0].length;
+  if (rows.some((r) => r.length !== columns)) {
+    throw new RangeError(`Picture strip rows differ in length: expected ${columns} images each`);
+  }
+  return tf.tidy(() => {
+    const cell = (im: tf.Tensor4D) =>
+      im.shape[1] === height && im.shape[2] === width
+        ? im
+        : tf.clipByValue(tf.image.resizeBilinear(im, [height, width], false, true), 0, 1);
+    const interleave = (parts: tf.Tensor4D[], spacer: tf.Tensor4D) =>
+      parts.flatMap((t, i) => (i ? [spacer, t] : [t]));
+    const built = rows.map((images) =>
+      tf.concat(interleave(images.map(cell), tf.ones([1, height, gap, 3])), 2) as tf.Tensor4D
+    );
+    const full = built[0].shape[2];
+    return tf.concat(interleave(built, tf.ones([1, gap, full, 3])), 1) as tf.Tensor4D;
+  });
+}
+
+/**
+ * A recipe with overrides merged in: top-level fields replace, `weights` and `net` merge field
+ * by field (so `{"weights": {"style": 1e5}}` keeps the content weight), as a grid passes them.
+ */
+export function withOverrides<T extends { weights?: object; net?: object }>(
+  base: T,
+  overrides: Record<string, unknown>,
+): T {
+  const o = overrides as Partial<T>;
+  return {
+    ...base,
+    ...o,
+    ...(o.weights ? { weights: { ...base.weights, ...o.weights } } : {}),
+    ...(o.net ? { net: { ...base.net, ...o.net } } : {}),
+  };
+}

@@ -1,0 +1,15 @@
+// Child process of wasm_threads_test.ts: the threaded backend must start in a fresh process.
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { enableWasmThreads } from "../../scripts/lib/wasm_threads.ts";
+
+const threads = await enableWasmThreads(Number(Deno.args[0]));
+// A conv big enough for XNNPACK to split it over the pool (64 output rows).
+const y = tf.tidy(() => {
+  const x = tf.randomNormal([1, 64, 64, 32], 0, 1, "float32", 1) as tf.Tensor4D;
+  const k = tf.randomNormal([3, 3, 32, 32], 0, 1, "float32", 2) as tf.Tensor4D;
+  return tf.conv2d(x, k, 1, "same");
+});
+const values = Array.from(await y.data()).filter((_, i) => i % 997 === 0);
+console.log(JSON.stringify({ backend: tf.getBackend(), threads, values }));
+Deno.exit(0);

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { setupTf, TEST_BACKEND, tf } from "../_tf.ts";
+
+Deno.test({
+  name: "enableWasmThreads(2) starts a two-thread WASM pool under Deno with the same conv values",
+  ignore: TEST_BACKEND !== "wasm",
+  fn: async () => {
+    await setupTf();
+    const child = fileURLToPath(new URL("./_wasm_threads_child.ts", import.meta.url));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", child, "2"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const r = JSON.parse(text.split("\n").at(-1)!);
+    // getThreadsCount() is the size of XNNPACK's pthreadpool: 2 only if a worker thread started
+    // (1 when the threaded build falls back or the pool is capped at half the cores).
+    assert.deepEqual([r.backend, r.threads], ["wasm", 2]);
+    // The same conv, single-threaded here: splitting rows over threads does not change a sum.
+    const before = tf.memory().numTensors;
+    const y = tf.tidy(() => {
+      const x = tf.randomNormal([1, 64, 64, 32], 0, 1, "float32", 1) as tf.Tensor4D;
+      const k = tf.randomNormal([3, 3, 32, 32], 0, 1, "float32", 2) as tf.Tensor4D;
+      return tf.conv2d(x, k, 1, "same");
+    });
+    const want = Array.from(await y.data()).filter((_, i) => i % 997 === 0);
+    y.dispose();
+    assert.equal(r.values.length, want.length);
+    r.values.forEach((v: number, i: number) => assert.ok(Math.abs(v - want[i]) < 1e-4, `${i}`));
+    assert.equal(tf.memory().numTensors, before);
+  },
+});

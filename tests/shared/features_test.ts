@@ -1,0 +1,244 @@
+/**
+ * createRunObjective() wires a recipe's style statistic, SWAG variant and anti-aliasing into
+ * every forward pass of a run (targets and output), on the real Darknet-tiny at 64 px.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { setupTf, tf } from "../_tf.ts";
+import { loadImage, ROOT, sharedImage } from "../_images.ts";
+import { loadNet } from "../../src/shared/nets/loader.ts";
+import type { Net } from "../../src/shared/nets/net.ts";
+import { createRunObjective } from "../../src/shared/features.ts";
+import { defaultRecipe } from "../../src/shared/recipe.ts";
+import {
+  buildStyleObjective,
+  createStyleStatistic,
+  gram,
+  layeredStatisticLoss,
+  statisticTargets,
+} from "../../src/shared/losses/mod.ts";
+import { swag } from "../../src/shared/smoothing/swag.ts";
+import type { Recipe, RecipeInput } from "../../src/shared/types.ts";
+
+const MANIFEST = pathToFileURL(join(ROOT, "static/models/darknet-tiny/manifest.json"));
+
+interface Run {
+  net: Net;
+  content: tf.Tensor4D;
+  style: tf.Tensor4D;
+  /** An image that is neither the content nor the style. */
+  other: tf.Tensor4D;
+}
+
+async function withNet(fn: (run: Run) => Promise<void>) {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const net = await loadNet(MANIFEST);
+  const content = await loadImage(sharedImage("content/chelsea.png"), [64, 48]);
+  const style = await loadImage(sharedImage("style/starry_night.jpg"), 64);
+  const other = tf.tidy(() =>
+    tf.clipByValue(tf.add(content, tf.randomNormal([1, 48, 64, 3], 0, 0.1, "float32", 3)), 0, 1)
+  ) as tf.Tensor4D;
+  try {
+    await fn({ net, content, style, other });
+  } finally {
+    tf.dispose([content, style, other]);
+    net.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before, "tensors left behind");
+}
+
+const recipeOf = (net: Net, over: Partial<RecipeInput> = {}): Recipe =>
+  defaultRecipe(net, { size: 64, iterations: 1, ...over });
+
+/** Each weighted term of the run objective of `recipe` at `image`. */
+async function terms(
+  net: Net,
+  images: { content: tf.Tensor4D; styles: tf.Tensor4D[] },
+  recipe: Recipe,
+  image: tf.Tensor4D,
+): Promise<Record<string, number>> {
+  const objective = createRunObjective(net, images, recipe);
+  try {
+    objective.begin(0);
+    const names = ["total", "content", "style", "tv"];
+    const v = tf.tidy(() => {
+      const { total, terms } = objective.evaluate(image);
+      return tf.stack([total, terms.content, terms.style, terms.tv]);
+    });
+    const values = await v.data();
+    v.dispose();
+    return Object.fromEntries(names.map((k, i) => [k, values[i]]));
+  } finally {
+    objective.dispose();
+  }
+}
+
+Deno.test("createRunObjective() of an old recipe (Gram, SWAG true) gives the loss it gave before, bit for bit", async () => {
+  await withNet(async ({ net, content, style, other }) => {
+    for (const smooth of [false, true]) {
+      const recipe = recipeOf(net, { swag: smooth, weights: { content: 1, style: 1e4, tv: 10 } });
+      assert.equal(recipe.style, undefined);
+      const got = await terms(net, { content, styles: [style] }, recipe, other);
+      // The objective as the run built it before the wiring: raw forward, whole-map SWAG as
+      // softmax·size, one Gram per layer, buildStyleObjective() on styleGrams.
+      const old = (x: tf.Tensor4D, layers: string[]) => {
+        const raw = net.forward(x, layers);
+        if (!smooth) return raw;
+        return Object.fromEntries(
+          Object.entries(raw).map(([k, v]) => [k, tf.mul(swag(v), v.size) as tf.Tensor4D]),
+        );
+      };
+      const contentLayers = recipe.layers.content.map((l) => l.layer);
+      const styleLayers = recipe.layers.style.map((l) => l.layer);
+      const want = tf.tidy(() => {
+        const styleGrams = Object.fromEntries(
+          styleLayers.map((l) => [l, tf.mul(gram(old(style, [l])[l]), 1) as tf.Tensor2D]),
+        );
+        const objective = buildStyleObjective({
+          contentTargets: old(content, contentLayers),
+          styleGrams,
+          contentLayers: recipe.layers.content,
+          styleLayers: recipe.layers.style,
+          weights: recipe.weights,
+        });
+        const v = objective(old(other, [...new Set([...contentLayers, ...styleLayers])]), other);
+        return tf.stack([v.total, v.terms.content, v.terms.style, v.terms.tv]);
+      });
+      const [total, c, s, tv] = await want.data();
+      want.dispose();
+      assert.ok(s > 0 && c > 0 && tv > 0, `every term is live: ${[c, s, tv]}`);
+      assert.deepEqual(got, { total, content: c, style: s, tv }, `swag ${smooth}`);
+    }
+  });
+});
+
+Deno.test("createRunObjective() scores the style with the recipe's statistic, sliced seeded by the recipe", async () => {
+  await withNet(async ({ net, content, style, other }) => {
+    const images = { content, styles: [style] };
+    for (
+      const spec of [{ loss: "meancov" }, { loss: "sliced" }, {
+        loss: "gram",
+        normalize: "target",
+      }] as const
+    ) {
+      const recipe = recipeOf(net, { style: spec });
+      const got = await terms(net, images, recipe, other);
+      // The same statistic and targets, built directly from the losses module.
+      const stat = createStyleStatistic(recipe.style, { seed: recipe.seed });
+      const layers = recipe.layers.style.map((l) => l.layer);
+      const want = tf.tidy(() => {
+        const targets = statisticTargets(stat, [net.forward(style, layers)], { weights: [1] });
+        const loss = layeredStatisticLoss(stat, net.forward(other, layers), {
+          targets,
+          layers: recipe.layers.style,
+        });
+        return tf.mul(loss, recipe.weights.style);
+      });
+      const s = (await want.data())[0];
+      want.dispose();
+      assert.ok(
+        Math.abs(got.style - s) <= 1e-4 * s,
+        `${JSON.stringify(spec)}: style term ${got.style}, expected ${s}`,
+      );
+    }
+    // The sliced directions follow the recipe's seed: another seed, another style term.
+    const [a, b] = [
+      await terms(net, images, recipeOf(net, { style: { loss: "sliced" }, seed: 1 }), other),
+      await terms(net, images, recipeOf(net, { style: { loss: "sliced" }, seed: 2 }), other),
+    ];
+    assert.notEqual(a.style, b.style);
+  });
+});
+
+Deno.test("createRunObjective() smooths the content, style and output features alike with SWAG options", async () => {
+  await withNet(async ({ net, content, other }) => {
+    // Painting = photo: at the photo itself both terms are exactly 0 only if the targets went
+    // through the same SWAG as the output's features (raw targets vs smoothed output differ).
+    const images = { content, styles: [content] };
+    for (const setting of [true, { over: "channels" as const, temperature: 2 }]) {
+      const recipe = recipeOf(net, { swag: setting });
+      const at = await terms(net, images, recipe, content);
+      assert.equal(at.content, 0, JSON.stringify(setting));
+      assert.equal(at.style, 0, JSON.stringify(setting));
+    }
+    // And the variants are different objectives.
+    const [map, channels] = [
+      await terms(net, images, recipeOf(net, { swag: true }), other),
+      await terms(
+        net,
+        images,
+        recipeOf(net, { swag: { over: "channels", temperature: 1 } }),
+        other,
+      ),
+    ];
+    assert.notEqual(map.style, channels.style);
+    // Gradient flows through the channel variant to the image.
+    const recipe = recipeOf(net, { swag: { over: "channels", temperature: 2 } });
+    const objective = createRunObjective(net, images, recipe);
+    objective.begin(0);
+    const g = tf.grad((x) => objective.evaluate(x as tf.Tensor4D).total)(other);
+    const n = tf.norm(g);
+    const norm = (await n.data())[0];
+    tf.dispose([g, n]);
+    objective.dispose();
+    assert.ok(norm > 0 && Number.isFinite(norm), `gradient norm ${norm}`);
+  });
+});
+
+Deno.test("createRunObjective() runs every forward pass anti-aliased when the recipe says so", async () => {
+  await withNet(async ({ net, content, style, other }) => {
+    const images = { content, styles: [style] };
+    const off = await terms(net, images, recipeOf(net), other);
+    const on = await terms(
+      net,
+      images,
+      recipeOf(net, { net: { id: net.id, antialias: true } }),
+      other,
+    );
+    assert.notEqual(on.total, off.total);
+    assert.notEqual(on.style, off.style);
+    // Targets are anti-aliased too: with painting = photo, the photo scores exactly 0.
+    const same = await terms(
+      net,
+      { content, styles: [content] },
+      recipeOf(net, { net: { id: net.id, antialias: true } }),
+      content,
+    );
+    assert.equal(same.content, 0);
+    assert.equal(same.style, 0);
+    // The recipe decides, not how the net was loaded: an anti-aliased load with a recipe that
+    // leaves it off gives the plain numbers bit for bit, and loadNet() passes the option on.
+    const aa = await loadNet(MANIFEST, { antialias: true });
+    try {
+      assert.equal(aa.antialias, true);
+      assert.deepEqual(await terms(aa, images, recipeOf(aa), other), off);
+    } finally {
+      aa.dispose();
+    }
+  });
+});
+
+Deno.test("createRunObjective() pools as the recipe says, whatever pooling the net was loaded with", async () => {
+  // The studio's worker keeps one loaded net for every run, so a recipe asking for average
+  // pooling (Gatys et al. 2016) must get it from a net loaded with max pooling.
+  await withNet(async ({ net, content, style, other }) => {
+    const images = { content, styles: [style] };
+    const avgRecipe = recipeOf(net, { net: { id: net.id, pooling: "avg" } });
+    const maxRecipe = recipeOf(net, { net: { id: net.id, pooling: "max" } });
+    const viaRecipe = await terms(net, images, avgRecipe, other);
+    assert.notDeepEqual(viaRecipe, await terms(net, images, maxRecipe, other));
+    const avg = await loadNet(MANIFEST, { pooling: "avg" });
+    try {
+      assert.deepEqual(await terms(avg, images, avgRecipe, other), viaRecipe);
+      // And a net loaded with average pooling gives max pooling to a recipe that asks for it.
+      assert.deepEqual(
+        await terms(avg, images, maxRecipe, other),
+        await terms(net, images, maxRecipe, other),
+      );
+    } finally {
+      avg.dispose();
+    }
+  });
+});
