@@ -9,6 +9,7 @@
  */
 import * as esbuild from "esbuild";
 import { buildExamples } from "./build_examples.ts";
+import { heroCacheNames, heroFromCache } from "./build_hero.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const OUT = new URL("dist/client/", ROOT);
@@ -25,6 +26,7 @@ const INPUT_FILES = [
   "deno.lock",
   "scripts/build_client.ts",
   "scripts/build_examples.ts",
+  "scripts/build_hero.ts",
 ];
 
 /** What build.json records. */
@@ -63,6 +65,8 @@ async function inputsHash(): Promise<string> {
   for (const f of INPUT_FILES) {
     parts.push(`${f}:${await sha256(await Deno.readFile(new URL(f, ROOT)))}`);
   }
+  // The hero pictures are named by their content's hash: a newly painted one rebuilds.
+  parts.push(`hero:${(await heroCacheNames()).join(",")}`);
   return sha256(new TextEncoder().encode(parts.join("\n")));
 }
 
@@ -159,8 +163,9 @@ export async function buildClient(opts: { force?: boolean } = {}): Promise<Build
 </html>
 `,
     );
-    // The example photos and paintings (from ../shared when present) live beside the bundles.
-    await buildExamples(OUT);
+    // The example photos and paintings (from ../shared when present) and the hero pictures
+    // already painted by `deno task hero` (never painted here) live beside the bundles.
+    await buildExamples(OUT, { hero: await heroFromCache(OUT) });
     const files: BuildInfo["files"] = {};
     for await (const f of walk(OUT)) {
       const name = f.pathname.slice(new URL(OUT).pathname.length);

@@ -40,7 +40,8 @@ export interface ExamplesManifest {
   hero: HeroImage[];
 }
 
-interface Source {
+/** One team image the examples (and the hero strip) are built from. */
+export interface Source {
   id: string;
   kind: Example["kind"];
   file: string;
@@ -53,7 +54,7 @@ interface Source {
 // python3-skimage-lib) and the public-domain paintings of jcjohnson/neural-style.
 const SKIMAGE = "scikit-image sample data";
 const NEURAL_STYLE = "file from jcjohnson/neural-style";
-const SOURCES: Source[] = [
+export const SOURCES: Source[] = [
   {
     id: "chelsea",
     kind: "content",
