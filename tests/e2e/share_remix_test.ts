@@ -1,6 +1,7 @@
 /**
  * Re-runnable shares in real headless Chromium against the real server (issue 15): a result is
- * shared without and then with its photo; a second, fresh browser (its own profile: no shared
+ * shared without and then with its photo, and again after a page reload (its inputs restored
+ * from IndexedDB); a second, fresh browser (its own profile: no shared
  * storage or cache) remixes the shared entry on WASM and re-runs it to the same pixels; the
  * permalink page's boxes do not overlap at 1280x900 and 390x844. darknet-tiny, 64 px and a few
  * iterations keep it fast on CPU.
@@ -117,6 +118,16 @@ Deno.test(
       assert.equal(pubEntry.inputs.styles[0].sha256, privEntry.inputs.styles[0].sha256);
       await shot(page, "share-2-with-photo");
       shared = { id: pub.id, png };
+
+      // After a reload the restored result still shares its exact inputs (IndexedDB keeps
+      // the PNGs the engine was given): the same stored photo and painting, by content hash.
+      await page.reload();
+      await page.getByRole("button", { name: "Share to gallery" }).waitFor();
+      const restored = await shareResult(page, "e2e after reload", true);
+      assert.deepEqual(restored.fields.sort(), ["content", "image", "recipe", "style", "title"]);
+      const restoredEntry = await api(restored.id);
+      assert.equal(restoredEntry.inputs.content.sha256, pubEntry.inputs.content.sha256);
+      assert.equal(restoredEntry.inputs.styles[0].sha256, pubEntry.inputs.styles[0].sha256);
 
       // The permalink page: no overlapping boxes at desktop and phone sizes.
       const perma = await first.context.newPage();

@@ -75,7 +75,7 @@ export function SharePanel(props: { result: RunOutput; onError: (message: string
           <p class="hint">
             {result.inputs
               ? "The painting(s) are shared so others can remix this; your photo stays private unless you tick the box."
-              : "This result was restored after a reload without its images: it will be shared without them, so a remix loads only the recipe."}
+              : "This result was saved without its images (by an older version): it will be shared without them, so a remix loads only the recipe."}
           </p>
         </form>
       )}

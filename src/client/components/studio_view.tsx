@@ -5,7 +5,9 @@
  * reload (IndexedDB).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import { etaSeconds } from "../../shared/eta.ts";
 import type { LayerInfo } from "../../shared/nets/manifest.ts";
+import { type PlannedScale, planScales, sizeAt } from "../../shared/pyramid.ts";
 import type { StylizeEvent } from "../../shared/render.ts";
 import type { ModelSummary, Preset } from "../../shared/types.ts";
 import type { BackendInfo, RawImage } from "../protocol.ts";
@@ -47,16 +49,39 @@ export function fmtTime(s: number): string {
   return r < 90 ? `${r} s` : `${Math.floor(r / 60)} min ${r % 60} s`;
 }
 
+/** The last result as IndexedDB keeps it (older saves have no inputs). */
+type SavedResult = Pick<RunOutput, "png" | "recipe" | "inputs">;
+
 /** Pyramid runs add `scale` to their progress events; older engines do not. */
 type ScaledEvent = StylizeEvent & { scale?: ScaleInfo };
 
 /** The backend in one phrase: name, then its threads or adapter when the engine reports them. */
 export function backendLabel(b: BackendInfo): string {
-  const extra = b as BackendInfo & { threads?: number; adapter?: string };
   const parts: string[] = [b.name];
-  if (extra.adapter) parts.push(extra.adapter);
-  if (extra.threads) parts.push(`${extra.threads} thread${extra.threads === 1 ? "" : "s"}`);
+  if (b.adapter) parts.push(b.adapter);
+  if (b.threads) parts.push(`${b.threads} thread${b.threads === 1 ? "" : "s"}`);
   return parts.join(", ");
+}
+
+/**
+ * Time left: with the run's plan, the remaining pixel-iterations at the measured time per
+ * pixel-iteration (etaSeconds(); later scales are larger and slower); otherwise, or when the
+ * events disagree with the plan, the remaining iterations at the measured rate.
+ */
+function estimate(
+  event: ScaledEvent,
+  rate: number,
+  plan: PlannedScale[] | undefined,
+): { seconds: number; approximate: boolean } {
+  const count = event.scale?.count ?? 1;
+  if (plan?.length === count) {
+    const at = event.scale
+      ? { index: event.scale.index, iteration: event.scale.iteration }
+      : { index: 0, iteration: event.iteration };
+    return etaSeconds(plan, at, event.elapsedMs);
+  }
+  const seconds = rate > 0 ? (event.iterations - event.iteration) / rate : NaN;
+  return { seconds, approximate: count > 1 };
 }
 
 export function StudioView(props: StudioProps) {
@@ -70,11 +95,20 @@ export function StudioView(props: StudioProps) {
   const [preview, setPreview] = useState<RawImage>();
   const [result, setResult] = useState<RunOutput>();
   const firstLoss = useRef<number>();
+  // The run's scales as the engine plans them, for an ETA weighted by each scale's pixels.
+  const plan = useRef<PlannedScale[]>();
 
   useEffect(() => {
-    idbGet<{ png: Blob; recipe: RunOutput["recipe"] }>("result").then(async (r) => {
+    // The input PNGs are kept with the result, so Share after a reload still sends them.
+    idbGet<SavedResult>("result").then(async (r) => {
       if (r) {
-        setResult({ png: r.png, recipe: r.recipe, raw: await pngToRaw(r.png), aborted: false });
+        setResult({
+          png: r.png,
+          recipe: r.recipe,
+          raw: await pngToRaw(r.png),
+          aborted: false,
+          ...(r.inputs ? { inputs: r.inputs } : {}),
+        });
       }
     });
   }, []);
@@ -107,6 +141,7 @@ export function StudioView(props: StudioProps) {
     setHistory([]);
     setEvent(undefined);
     firstLoss.current = undefined;
+    plan.current = undefined;
     setPreview(await toRaw(inputs.content, settings.size));
     try {
       const out = await runRecipe(engine, {
@@ -114,11 +149,20 @@ export function StudioView(props: StudioProps) {
         model,
         content: inputs.content,
         styles: inputs.styles,
-      }, { backend: props.backend.name });
+      }, {
+        backend: props.backend.name,
+        onStart: (r) => {
+          const at = sizeAt(inputs.content!.height, inputs.content!.width, r.size ?? 0);
+          plan.current = planScales(at.height, at.width, {
+            iterations: r.iterations ?? 0,
+            pyramid: r.pyramid ?? undefined,
+          });
+        },
+      });
       if (out) {
         setResult(out);
         setPreview(out.raw);
-        await idbSet("result", { png: out.png, recipe: out.recipe });
+        await idbSet("result", { png: out.png, recipe: out.recipe, inputs: out.inputs });
       }
     } catch (e) {
       props.notify((e as Error).message);
@@ -130,7 +174,7 @@ export function StudioView(props: StudioProps) {
 
   const ready = !!model && !!inputs.content && inputs.styles.length > 0 && !!props.backend;
   const rate = event && event.elapsedMs > 0 ? event.iteration / (event.elapsedMs / 1000) : 0;
-  const eta = event && rate > 0 ? (event.iterations - event.iteration) / rate : NaN;
+  const eta = event ? estimate(event, rate, plan.current) : { seconds: NaN, approximate: false };
   const busy = status !== "idle";
   return (
     <div class="studio">
@@ -225,7 +269,11 @@ export function StudioView(props: StudioProps) {
                 <span data-testid="elapsed">{fmtTime(event.elapsedMs / 1000)}</span> elapsed ·{" "}
                 {rate.toFixed(2)} it/s · {status === "idle" ? "done" : (
                   <>
-                    ETA <span data-testid="eta">{fmtTime(eta)}</span>
+                    ETA{" "}
+                    <span data-testid="eta" data-approximate={eta.approximate}>
+                      {eta.approximate ? "about " : ""}
+                      {fmtTime(eta.seconds)}
+                    </span>
                   </>
                 )}
                 {props.backend && <>{" · "}on {backendLabel(props.backend)}</>}

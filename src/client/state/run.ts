@@ -22,7 +22,8 @@ export interface RunOutput {
   aborted: boolean;
   /**
    * PNGs of the exact pixels the engine was given (content, then styles): what a share
-   * uploads so that a remix re-runs bit for bit. Absent on a result restored after a reload.
+   * uploads so that a remix re-runs bit for bit. Saved with the last result in IndexedDB;
+   * absent only on a result saved before they were.
    */
   inputs?: { content: Blob; styles: Blob[] };
 }
@@ -31,6 +32,8 @@ export interface RunOutput {
 export interface RunOptions {
   backend: string;
   previewEvery?: number;
+  /** Called with the recipe as it goes to the worker (the studio plans its ETA from it). */
+  onStart?: (recipe: RecipeInput) => void;
 }
 
 /** Runs `settings` on `model`; undefined when the worker refused the size (it says why). */
@@ -53,6 +56,7 @@ export async function runRecipe(
   );
   // rawToPng copies the pixels before it returns: engine.run transfers (detaches) the buffers.
   const pngs = Promise.all(raws.map(rawToPng));
+  opts.onStart?.(recipe);
   const result = await engine.run(recipe, raws[0], raws.slice(1), opts.previewEvery ?? 5);
   if (!result) return undefined;
   const [contentPng, ...stylePngs] = await pngs;
