@@ -2,17 +2,47 @@
  * Picks the worker's tfjs backend: tries WebGPU, then WebGL, WASM and CPU (or a forced one
  * first), with a real op on each, and describes the one that runs in words for the studio.
  */
-import { tf } from "./tf_setup.ts";
+import { getThreadsCount, tf } from "./tf_setup.ts";
 import { limitsOf } from "./device_limits.ts";
 import { type BackendInfo, type BackendName, BACKENDS } from "./protocol.ts";
 
-/** A sentence on what backend `name` (the active one) means for speed. */
-function noteOf(name: BackendName): string {
+/** The WebGPU adapter or WebGL renderer of the active backend, when the browser says. */
+function adapterOf(name: BackendName): string | undefined {
   if (name === "webgpu") {
     const info = (tf.backend() as unknown as {
       adapterInfo?: { description?: string; vendor?: string; architecture?: string };
     }).adapterInfo;
-    const desc = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(" ");
+    return [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(" ") ||
+      undefined;
+  }
+  if (name === "webgl") {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+    if (!gl) return undefined;
+    // WEBGL_debug_renderer_info: the unmasked renderer ("ANGLE (..., SwiftShader ...)").
+    const ext = gl.getExtension("WEBGL_debug_renderer_info");
+    return (ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)) ||
+      undefined;
+  }
+  return undefined;
+}
+
+/** Threads the WASM or CPU kernels run on (the CPU backend is plain JavaScript: one). */
+function threadsOf(name: BackendName): number | undefined {
+  if (name === "cpu") return 1;
+  if (name === "wasm") {
+    try {
+      return getThreadsCount();
+    } catch {
+      return undefined; // Not initialised: the backend reports nothing then.
+    }
+  }
+  return undefined;
+}
+
+/** A sentence on what backend `name` (the active one) means for speed. */
+function noteOf(name: BackendName): string {
+  if (name === "webgpu") {
+    const desc = adapterOf(name) ?? "";
     const software = /swiftshader|llvmpipe|software/i.test(desc);
     return software
       ? `WebGPU on a software adapter (${desc}): works, but slow; keep sizes small`
@@ -55,7 +85,18 @@ export async function probeBackends(forced?: BackendName): Promise<BackendInfo |
   const failed: BackendInfo["failed"] = [];
   for (const name of order) {
     const reason = await tryBackend(name);
-    if (reason === undefined) return { name, note: noteOf(name), failed, limits: limitsOf(name) };
+    if (reason === undefined) {
+      const threads = threadsOf(name);
+      const adapter = adapterOf(name);
+      return {
+        name,
+        note: noteOf(name),
+        failed,
+        limits: limitsOf(name),
+        ...(threads ? { threads } : {}),
+        ...(adapter ? { adapter } : {}),
+      };
+    }
     failed.push({ name, reason });
   }
   return undefined;

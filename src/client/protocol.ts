@@ -35,6 +35,10 @@ export interface BackendInfo {
   /** Backends tried before this one and why each failed. */
   failed: { name: BackendName; reason: string }[];
   limits: DeviceLimits;
+  /** WASM and CPU: the threads the kernels run on. */
+  threads?: number;
+  /** WebGPU and WebGL: the adapter or renderer, as the browser names it. */
+  adapter?: string;
 }
 
 export type ToWorker =

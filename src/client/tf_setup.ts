@@ -13,4 +13,4 @@ import { installWasmMatMul } from "../shared/ops/wasm_mat_mul.ts";
 installWasmMatMul();
 
 export * as tf from "@tensorflow/tfjs-core";
-export { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+export { getThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
