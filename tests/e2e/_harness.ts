@@ -3,6 +3,8 @@
  * temporary KV store and the real static/models, and launches headless Debian Chromium via
  * playwright-core. Everything started here is stopped by the returned close().
  */
+import assert from "node:assert/strict";
+import axe from "axe-core";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { buildClient } from "../../scripts/build_client.ts";
 
@@ -178,4 +180,34 @@ export async function runToEnd(page: Page, timeout = 120_000) {
 /** The preview canvas as a data URL. */
 export function previewData(page: Page): Promise<string> {
   return page.getByTestId("preview").evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+}
+
+/** Runs axe-core in the page; fails on any serious or critical violation, naming them. */
+export async function axeCheck(page: Page, where: string): Promise<void> {
+  // evaluate() goes through the DevTools protocol, which the page's CSP does not govern.
+  if (!(await page.evaluate(() => "axe" in globalThis))) {
+    await page.evaluate((axe as unknown as { source: string }).source);
+  }
+  const result = await page.evaluate(async () => {
+    // deno-lint-ignore no-explicit-any
+    const r = await (globalThis as any).axe.run(document, {
+      resultTypes: ["violations"],
+    });
+    return {
+      passes: r.passes.length as number,
+      // deno-lint-ignore no-explicit-any
+      violations: r.violations.map((v: any) => ({
+        id: v.id,
+        impact: v.impact,
+        // deno-lint-ignore no-explicit-any
+        targets: v.nodes.slice(0, 3).map((n: any) => n.target.join(" ")),
+      })),
+    };
+  });
+  // axe really ran over the page: it passed rules on it too.
+  assert.ok(result.passes > 5, `axe-core checked ${where}: ${result.passes} rules passed`);
+  const bad = result.violations.filter((v: { impact: string }) =>
+    v.impact === "serious" || v.impact === "critical"
+  );
+  assert.equal(bad.length, 0, `axe-core on ${where}: ${JSON.stringify(bad)}`);
 }
