@@ -18,11 +18,18 @@ export function HeroStrip() {
           <li key={h.image}>
             <figure>
               <img src={h.image} alt={h.caption} />
-              <figcaption>{h.caption} · {h.credit}</figcaption>
+              <figcaption>{h.caption}</figcaption>
             </figure>
           </li>
         ))}
       </ul>
+      {/* One row of pictures; the credits (photo, painting, licences, recipe) fold below. */}
+      <details class="hero-credits">
+        <summary>Credits</summary>
+        <ul>
+          {hero.map((h) => <li key={h.image}>{h.caption}: {h.credit}</li>)}
+        </ul>
+      </details>
     </section>
   );
 }
