@@ -34,7 +34,7 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 /** One pair, resolved against the files at hand. */
-interface HeroJob {
+export interface HeroJob {
   content: Source;
   style: Source;
   contentPath: string;
