@@ -20,9 +20,9 @@ import {
   createTiledRunObjective,
   type MemoryBudget,
   planRunTiles,
+  type TiledRunObjective,
   type TileProgress,
   tilingRefusal,
-  type TiledRunObjective,
 } from "./tiled_run.ts";
 import type { TilePlan } from "./tiling/plan.ts";
 import type { Recipe, RecipeInput, ScaleRun } from "./types.ts";

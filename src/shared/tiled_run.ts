@@ -39,6 +39,12 @@ export interface MemoryBudget {
   backend?: string;
   /** The per-pixel cost; default MEASURED_COSTS[net id][backend], else its WASM figure. */
   cost?: PixelCost;
+  /**
+   * Forces tiles of this core side (px) wherever the long side is larger, whatever `bytes`
+   * says: for tests and benchmarks at sizes where the planner's pessimistic crop model (a crop
+   * as wide as the whole image) would never tile.
+   */
+  tile?: number;
 }
 
 /** Progress inside a tiled evaluation: pass 1 (forward) or 2 (backward), tile `index` of `count`. */
@@ -86,10 +92,27 @@ export function planRunTiles(
   memory: MemoryBudget,
   layers?: readonly string[],
 ): TilePlan | undefined {
-  const cost = costOf(net, memory);
-  if (!cost) return undefined;
   const content = layers ? [] : recipe.layers.content.map((l) => l.layer);
   const used = layers ?? [...new Set([...content, ...recipe.layers.style.map((l) => l.layer)])];
+  if (memory.tile !== undefined) {
+    const exact = haloFor(receptiveFields(net.manifest, used));
+    const align = Math.max(...exact.align);
+    const tile = Math.max(align, Math.floor(memory.tile / align) * align);
+    const long = Math.max(size.height, size.width);
+    const halo = APPROXIMATE_HALOS[net.manifest.id] ??
+      { before: Math.max(...exact.before), after: Math.max(...exact.after) };
+    return {
+      tiled: long > tile,
+      tile: long > tile ? tile : long,
+      tiles: long > tile ? Math.ceil(size.height / tile) * Math.ceil(size.width / tile) : 1,
+      crop: Math.min(long, tile + halo.before + align - 1 + halo.after),
+      align,
+      halo,
+      peakBytes: NaN,
+    };
+  }
+  const cost = costOf(net, memory);
+  if (!cost) return undefined;
   return planTiles(net, size, {
     memoryBytes: memory.bytes,
     cost,
@@ -174,7 +197,13 @@ export function createTiledRunObjective(
     for (const painting of images.styles) {
       const s = atLeastMinSize(painting);
       const [, sh, sw] = s.shape;
-      const plan = planRunTiles(net, recipe, { height: sh, width: sw }, options.memory, styleLayers);
+      const plan = planRunTiles(
+        net,
+        recipe,
+        { height: sh, width: sw },
+        options.memory,
+        styleLayers,
+      );
       if (plan?.tiled) {
         const g = gridOf(net, plan, sh, sw, styleLayers);
         perStyle.push(tiledGrams(net, s, { grid: g, layers: styleLayers, jumps, forward }));
