@@ -109,7 +109,7 @@ Deno.test("stylize() tiles only the scales that need it, bit-identical for a see
 });
 
 Deno.test("tiledGrams() of a painting equals the Gram of one pass within 1e-5", async () => {
-  await withNet(192, async (net, { styles: [style] }) => {
+  await withNet(192, (net, { styles: [style] }) => {
     const layers = ["conv2", "conv6", "conv10", "conv14"];
     const jumps = receptiveFields(net.manifest, layers);
     const grid = tileGrid(192, 192, { tile: 64, halo: haloFor(jumps) });
@@ -126,6 +126,7 @@ Deno.test("tiledGrams() of a painting equals the Gram of one pass within 1e-5", 
       assert.ok(err < 1e-5, `${l}: relative error ${err}`);
     }
     tf.dispose([Object.values(tiled), Object.values(whole)]);
+    return Promise.resolve();
   });
 });
 
