@@ -34,7 +34,7 @@ try {
 } catch (e) {
   fail((e as Error).message);
 }
-const { values: a, flags } = parsed;
+const { values: a, flags, memory } = parsed;
 
 async function main(): Promise<number> {
   if (a.help) {
@@ -136,18 +136,42 @@ async function main(): Promise<number> {
     const onSigint = () => ac.abort();
     Deno.addSignalListener("SIGINT", onSigint);
     let result;
+    // The last iteration's figures, redrawn with the tile a tiled evaluation is at.
+    let last: { iteration: number; loss: number; elapsedMs: number; evaluations: number } = {
+      iteration: 0,
+      loss: NaN,
+      elapsedMs: 0,
+      evaluations: 0,
+    };
+    let scaleNote = "";
     try {
       ({ result } = await runToEnd(
-        stylize(net, { content, styles, init }, recipe, { previewEvery: 0, signal: ac.signal }),
+        stylize(net, { content, styles, init }, recipe, {
+          previewEvery: 0,
+          signal: ac.signal,
+          memory: { ...memory, backend },
+          onTile: (t) =>
+            bar.update(last.iteration, {
+              ...last,
+              note: `${scaleNote}tile ${t.index + 1}/${t.count} pass ${t.pass}/2`.trim(),
+            }),
+        }),
         {
-          onEvent: (e) =>
-            bar.update(e.iteration, {
+          onEvent: (e) => {
+            last = {
+              iteration: e.iteration,
               loss: e.losses.total,
               elapsedMs: e.elapsedMs,
               evaluations: e.evaluations,
-              note: e.scale &&
-                `scale ${e.scale.index + 1}/${e.scale.count} ${e.scale.size}px`,
-            }),
+            };
+            scaleNote = e.scale
+              ? `scale ${e.scale.index + 1}/${e.scale.count} ${e.scale.size}px `
+              : "";
+            bar.update(e.iteration, {
+              ...last,
+              note: (scaleNote + (e.tiles ? `${e.tiles} tiles` : "")).trim() || undefined,
+            });
+          },
         },
       ));
     } finally {
@@ -167,7 +191,7 @@ async function main(): Promise<number> {
         iterations: result.iterations,
         evaluations: result.evaluations,
         ...(result.aborted ? { aborted: true } : {}),
-        ...(recipe.pyramid ? { scales: result.scales } : {}),
+        ...(recipe.pyramid || result.scales.some((s) => s.tiles) ? { scales: result.scales } : {}),
       },
     };
     const recipePath = out.replace(/\.png$/i, ".recipe.json");

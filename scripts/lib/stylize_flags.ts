@@ -14,8 +14,15 @@
  */
 import { parseArgs } from "node:util";
 import { PRESETS } from "../../src/shared/presets.ts";
-import { RECIPE_DEFAULTS, type RecipeLayer } from "../../src/shared/recipe.ts";
+import { MIN_SIZE, RECIPE_DEFAULTS, type RecipeLayer } from "../../src/shared/recipe.ts";
 import type { Recipe } from "../../src/shared/types.ts";
+
+/**
+ * The CLI's default memory budget, MB: half of WASM's 4 GB address space, which also holds
+ * the weights, the images and the optimiser's history (issue 14: a one-pass 2048 px run
+ * crashed it).
+ */
+export const DEFAULT_MEMORY_MB = 2048;
 
 /** A flag the command line cannot use: printed as one `error:` line. */
 export class FlagError extends Error {}
@@ -43,6 +50,9 @@ export const USAGE =
   --param pixel|fourier  --decorrelate  --pooling max|avg  --antialias
   --swag [map|channels[:T]]     SWAG softmax over the whole map or over channels, temperature T
   --jitter N --pad N --scales 0.9,1,1.1 --angles -5,0,5   (transformation robustness)
+  --memory-mb N       memory one evaluation may use (default ${DEFAULT_MEMORY_MB}, under WASM's 4 GB heap):
+                      sizes whose one pass does not fit run tiled, in bounded memory
+  --tile N            force tiles of N px wherever the image is larger (tests, benchmarks)
   --quiet             no progress bar
 Old spellings (a notice each): --tv X; --style-weight a --style-weight b (blend weights);
 --style-scale X outside 0.1..4 (the style loss weight).`;
@@ -67,6 +77,8 @@ const OPTIONS = {
   history: { type: "string" },
   seed: { type: "string" },
   backend: { type: "string", default: "wasm" },
+  "memory-mb": { type: "string" },
+  tile: { type: "string" },
   "content-layers": { type: "string" },
   "style-layers": { type: "string" },
   "content-weight": { type: "string" },
@@ -99,6 +111,8 @@ export interface StylizeArgs {
   flags: RecipeLayer;
   /** One line each, for stderr: old spellings and how they were read. */
   notices: string[];
+  /** The run's memory budget (not part of the recipe): bytes, and a forced tile side. */
+  memory: { bytes: number; tile?: number };
 }
 
 function num(name: string, v: string | undefined): number | undefined {
@@ -292,5 +306,12 @@ export function parseStylizeArgs(argv: string[]): StylizeArgs {
     pyramid: pyramidFlag(a.pyramid, a["no-pyramid"]),
     styleScale,
   };
-  return { values, flags, notices };
+  const memoryMb = num("memory-mb", a["memory-mb"]) ?? DEFAULT_MEMORY_MB;
+  if (!(memoryMb > 0)) throw new FlagError(`--memory-mb must be > 0, got ${memoryMb}`);
+  const tile = num("tile", a.tile);
+  if (tile !== undefined && !(Number.isInteger(tile) && tile >= MIN_SIZE)) {
+    throw new FlagError(`--tile must be a whole number of px >= ${MIN_SIZE}, got ${tile}`);
+  }
+  const memory = { bytes: memoryMb * 2 ** 20, ...(tile !== undefined ? { tile } : {}) };
+  return { values, flags, notices, memory };
 }

@@ -14,7 +14,8 @@ import { stylize } from "../shared/render.ts";
 import { runToEnd } from "../shared/run.ts";
 import { probeBackends } from "./backend_probe.ts";
 import { cachedFetch, evict } from "./cache_fetch.ts";
-import { estimateRun, largestFit, misfit } from "./limits.ts";
+import { estimateRun, largestFit, misfit, tilePlanFor } from "./limits.ts";
+import { type MemoryBudget, tilingRefusal } from "../shared/tiled_run.ts";
 import { ModelCache } from "./model_cache.ts";
 import type { BackendInfo, BackendName, FromWorker, ToWorker } from "./protocol.ts";
 
@@ -93,10 +94,30 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
       : { width: Math.round(recipe.size * aspect), height: recipe.size };
     const used = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
     const why = misfit(estimateRun(n.layers, dims, { used }), recipe.size, backend!.limits);
+    // Issue 14: a run that does not fit one pass runs tiled when its recipe can be tiled and
+    // the planner finds a tile that fits; the refusal stays for what does not fit even tiled.
+    let memory: MemoryBudget | undefined;
     if (why) {
-      const maxSize = largestFit(n.layers, aspect, recipe.size, backend!.limits, { used });
-      post({ type: "tooLarge", size: recipe.size, maxSize, reason: why });
-      return;
+      let tile: number | undefined;
+      if (!tilingRefusal(recipe)) {
+        try {
+          const plan = tilePlanFor(n.manifest, dims, {
+            limits: backend!.limits,
+            backend: backend!.name,
+            used,
+            content: recipe.layers.content.map((l) => l.layer),
+          });
+          if (plan.tiled) tile = plan.tile;
+        } catch { /* not even the smallest tile fits: refuse below */ }
+      }
+      if (tile === undefined) {
+        const maxSize = largestFit(n.layers, aspect, recipe.size, backend!.limits, { used });
+        post({ type: "tooLarge", size: recipe.size, maxSize, reason: why });
+        return;
+      }
+      // The studio's tile for every scale larger than it: the planner's crop also passed
+      // misfit()'s texture and buffer checks, which the engine's own planner does not know.
+      memory = { bytes: backend!.limits.memoryBytes, backend: backend!.name, tile };
     }
     // The same resize as the command line (src/shared/image.ts): one recipe, the same pixels.
     const content = inputImage(msg.content, recipe.size);
@@ -108,6 +129,7 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
       const gen = stylize(n, { content, styles }, recipe, {
         signal: controller.signal,
         previewEvery: msg.previewEvery,
+        memory,
       });
       const { result } = await drive(gen, (event) => {
         post({ type: "progress", event }, event.preview ? [event.preview.rgba.buffer] : []);

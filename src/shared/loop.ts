@@ -38,8 +38,22 @@ export interface LoopOptions extends LoopControl {
   firstIteration?: number;
   /** Called with each iteration's seed before its first evaluation. */
   begin?(seed: number): void;
-  /** The objective at an image (inside the gradient scope: no dispose needed). */
-  objective(image: tf.Tensor4D): ObjectiveValue;
+  /**
+   * The objective at an image (inside the gradient scope: no dispose needed). Give this or
+   * `evaluator`.
+   */
+  objective?(image: tf.Tensor4D): ObjectiveValue;
+  /**
+   * Instead of `objective`: an evaluation of its own over the parameterisation's flat vector,
+   * loss, gradient (the loop disposes it) and weighted terms, e.g. a tiled one (tiled_run.ts)
+   * that never runs the network on the whole image. An abort error it throws while the signal
+   * is aborted stops the run like an abort between evaluations.
+   */
+  evaluator?(param: Parameterization): (flat: tf.Tensor1D) => Promise<{
+    loss: number;
+    grad: tf.Tensor1D;
+    terms: Record<string, number>;
+  }>;
 }
 
 /** One progress event per iteration, about the point the optimizer accepted. */
@@ -101,14 +115,26 @@ export async function* optimizeImage(
   // no synchronous readback.
   let kept: [string, tf.Scalar][] = [];
   const valueAndGrad = tf.valueAndGrad((flat: tf.Tensor1D) => {
-    const value = opts.objective(param!.toImage(flat));
+    const value = opts.objective!(param!.toImage(flat));
     kept = Object.entries(value.terms).map(([k, v]) => [k, tf.keep(v)]);
     return value.total;
   });
+  let custom: ReturnType<NonNullable<LoopOptions["evaluator"]>> | undefined;
   const closure = async (flat: tf.Tensor1D) => {
     // A macrotask turn per evaluation lets an abort (a timer, a worker message) arrive.
     await new Promise((resolve) => setTimeout(resolve, 0));
     if (signal?.aborted) throw new Aborted();
+    if (custom) {
+      let r;
+      try {
+        r = await custom(flat);
+      } catch (e) {
+        if (signal?.aborted) throw new Aborted();
+        throw e;
+      }
+      evaluated.push({ x: tf.clone(flat), loss: r.loss, terms: r.terms });
+      return { loss: r.loss, grad: r.grad };
+    }
     const { value, grad } = tf.tidy(() => valueAndGrad(flat));
     const terms = kept;
     kept = [];
@@ -132,7 +158,11 @@ export async function* optimizeImage(
   let evaluations = 0;
   let aborted = false;
   try {
+    if (!opts.objective === !opts.evaluator) {
+      throw new TypeError("optimizeImage() needs exactly one of objective and evaluator");
+    }
     param = createParameterization(opts.param, opts.height, opts.width);
+    custom = opts.evaluator?.(param);
     x = opts.start(param);
     optimizer = createOptimizer(opts.optimizer, closure);
     for (iteration = 0; iteration < opts.iterations;) {

@@ -7,8 +7,11 @@
 import { ARCH_DEFAULTS, type ArchDefaults } from "./presets.ts";
 import type { RecipeInput } from "./types.ts";
 
-/** Largest output side the engine accepts (px); the server caps stored images separately. */
-export const MAX_SIZE = 2048;
+/**
+ * Largest output side the engine accepts (px); the server caps stored images separately.
+ * Sizes that do not fit one pass run tiled when the run has a memory budget (issue 14).
+ */
+export const MAX_SIZE = 4096;
 /** Smallest input side a network accepts (px). */
 export const MIN_SIZE = 32;
 /** Largest feature-visualisation side (px): a square image, optimised on the user's device. */

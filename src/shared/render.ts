@@ -16,10 +16,20 @@ import type { Net } from "./nets/net.ts";
 import { type PlannedScale, planScales } from "./pyramid.ts";
 import { parseRecipe, RECIPE_DEFAULTS, type RunImages, validateRun } from "./recipe.ts";
 import { resizeBicubic } from "./upsample.ts";
+import {
+  createTiledRunObjective,
+  type MemoryBudget,
+  planRunTiles,
+  type TiledRunObjective,
+  type TileProgress,
+  tilingRefusal,
+} from "./tiled_run.ts";
+import type { TilePlan } from "./tiling/plan.ts";
 import type { Recipe, RecipeInput, ScaleRun } from "./types.ts";
 
 export * from "./loop.ts";
 export type { PreviewImage } from "./image.ts";
+export type { MemoryBudget, TileProgress } from "./tiled_run.ts";
 /** The images of a run (see RunImages). */
 export type StylizeImages = RunImages;
 
@@ -56,6 +66,8 @@ export interface StylizeEvent {
   iterationEvaluations: number;
   /** The scale running, in a run with more than one. */
   scale?: ScaleInfo;
+  /** Tiles of each objective evaluation, when this scale runs tiled (StylizeOptions.memory). */
+  tiles?: number;
   preview?: PreviewImage;
 }
 
@@ -74,7 +86,17 @@ export interface StylizeResult {
 }
 
 /** Options of stylize(). */
-export type StylizeOptions = LoopControl;
+export interface StylizeOptions extends LoopControl {
+  /**
+   * The memory one evaluation may use. With it, each scale whose one pass does not fit runs
+   * tiled (tiled_run.ts); without it, every scale runs untiled. Not part of the recipe: the
+   * tiled objective is the untiled one up to float rounding (ResNet-50: close to it, with its
+   * approximate halo).
+   */
+  memory?: MemoryBudget;
+  /** Called after each tile of a tiled evaluation, with the scale's index (from 0). */
+  onTile?: (progress: TileProgress & { scale: number }) => void;
+}
 
 const lossValues = (total: number, t: Record<string, number>): LossValues => ({
   total,
@@ -130,6 +152,21 @@ export async function* stylize(
     iterations: recipe.iterations,
     pyramid: recipe.pyramid,
   });
+  // Every scale's memory plan before any work: a run that cannot fit, or needs tiling that its
+  // recipe does not allow, fails now.
+  const tilePlans: (TilePlan | undefined)[] = plan.map((scale) => {
+    const p = opts.memory && planRunTiles(net, recipe, scale, opts.memory);
+    return p?.tiled ? p : undefined;
+  });
+  if (tilePlans.some((p) => p)) {
+    const refusal = tilingRefusal(recipe);
+    if (refusal) {
+      throw new RangeError(
+        `This run needs tiling to fit the memory budget, and tiled runs do not support ` +
+          `${refusal}: turn it off, pick a smaller size, or give the run more memory`,
+      );
+    }
+  }
   const colour = await prepareColour(images.content, images.styles, recipe.colour);
   const prepared: RunImages = { ...colour, init: images.init };
   let best: tf.Tensor4D | undefined;
@@ -152,9 +189,20 @@ export async function* stylize(
         : best && enlarge(best, scale.height, scale.width);
       best = undefined;
       let objective: ReturnType<typeof createRunObjective> | undefined;
+      let tiled: TiledRunObjective | undefined;
       let loop: AsyncGenerator<LoopEvent, LoopResult, void> | undefined;
+      const tilePlan = tilePlans[index];
       try {
-        objective = createRunObjective(net, at, recipe);
+        if (tilePlan) {
+          tiled = createTiledRunObjective(net, at, recipe, {
+            plan: tilePlan,
+            memory: opts.memory!,
+            signal: opts.signal,
+            onTile: opts.onTile && ((p) => opts.onTile!({ ...p, scale: index })),
+          });
+        } else {
+          objective = createRunObjective(net, at, recipe);
+        }
         loop = optimizeImage({
           ...opts,
           param: recipe.param,
@@ -166,8 +214,10 @@ export async function* stylize(
           iterations: scale.iterations,
           seed: recipe.seed,
           firstIteration: first,
-          begin: objective.begin,
-          objective: objective.evaluate,
+          ...(tiled ? { evaluator: tiled.evaluator } : {
+            begin: objective!.begin,
+            objective: objective!.evaluate,
+          }),
         });
         for (;;) {
           const r = await loop.next();
@@ -178,7 +228,11 @@ export async function* stylize(
             iterations += res.iterations;
             evaluations += res.evaluations;
             aborted = res.aborted;
-            scales.push({ size: scale.size, iterations: res.iterations });
+            scales.push({
+              size: scale.size,
+              iterations: res.iterations,
+              ...(tiled ? { tiles: tiled.grid.tiles.length, tile: tiled.grid.tile[0] } : {}),
+            });
             break;
           }
           const { loss: l, terms, iteration, iterations: _, ...rest } = r.value;
@@ -189,6 +243,7 @@ export async function* stylize(
             losses: lossValues(l, terms),
             elapsedMs: performance.now() - started,
             evaluations: evaluations + r.value.evaluations,
+            ...(tiled ? { tiles: tiled.grid.tiles.length } : {}),
             ...(plan.length > 1
               ? {
                 scale: {
@@ -206,6 +261,7 @@ export async function* stylize(
         // A consumer that stops early (return()) must free the loop's tensors too.
         await loop?.return(undefined as never);
         objective?.dispose();
+        tiled?.dispose();
         tf.dispose([at.content, ...at.styles, at.init ?? [], index > 0 && start ? start : []]);
       }
       if (aborted) break;

@@ -169,6 +169,9 @@ export type PyramidSpec = z.infer<typeof PyramidSchema>;
 export const ScaleRunSchema = z.object({
   size: z.number().int().min(1).max(MAX_SIZE),
   iterations: z.number().int().min(0),
+  /** Tiles per evaluation and their core side (px), when the scale ran tiled (issue 14). */
+  tiles: z.number().int().min(1).optional(),
+  tile: z.number().int().min(1).optional(),
 }).strict();
 export type ScaleRun = z.infer<typeof ScaleRunSchema>;
 

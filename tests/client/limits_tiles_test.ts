@@ -58,3 +58,20 @@ Deno.test("tilePlanFor() tiles Darknet-tiny at 2048 px on WASM in 608 px tiles",
   });
   assert.deepEqual([gl.tile, gl.crop, gl.tiles], [112, 245, 361]);
 });
+
+Deno.test("tilePlanFor() refuses Darknet-tiny at 4096 px on WASM: the whole-image buffers alone exceed 1.5 GiB", async () => {
+  // Tiled or not, a run keeps (96 B/px of RGB buffers + conv8's 4·256/8² = 16 B/px content
+  // target) · 4096² = 112 · 16,777,216 = 1,879,048,192 B > 1.5 GiB = 1,610,612,736 B: no tile
+  // fits, and the studio refuses (largestFit then offers a smaller size).
+  const manifest = await darknet();
+  assert.throws(
+    () =>
+      tilePlanFor(manifest, { width: 4096, height: 4096 }, {
+        limits: WASM,
+        backend: "wasm",
+        used,
+        content: ["conv8"],
+      }),
+    /4096x4096 with darknet-tiny needs at least \d+ MB even in 16 px tiles, more than the 1536 MB available/,
+  );
+});

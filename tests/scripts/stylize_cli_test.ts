@@ -202,3 +202,24 @@ Deno.test("stylize CLI takes the jcjohnson flag names and runs coarse to fine wi
   ]);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("stylize CLI runs tiled in bounded memory and records the tiles (issue 14)", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "out.png");
+  // chelsea is 451x300: at --size 192 the content is 192x128. A forced 96 px tile cuts it in
+  // 2 rows x 2 columns (ceil(128/96) = 2, ceil(192/96) = 2): 4 tiles per evaluation.
+  const args = base(out).map((a) => a === "48" ? "192" : a === "3" ? "2" : a);
+  const r = await cli([...args, "--tile", "96", "--memory-mb", "512"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await sharp(out).metadata()).width, 192);
+  const recipe = RecipeSchema.parse(
+    JSON.parse(await Deno.readTextFile(out.replace(/\.png$/, ".recipe.json"))),
+  );
+  assert.deepEqual(recipe.run?.scales, [{ size: 192, iterations: 2, tiles: 4, tile: 96 }]);
+  // The budget is a run option: the recipe itself is the untiled run's.
+  assert.equal(recipe.size, 192);
+  const bad = await cli([...args, "--memory-mb", "0"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^error: --memory-mb must be > 0, got 0\n$/);
+  await Deno.remove(dir, { recursive: true });
+});

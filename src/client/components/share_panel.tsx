@@ -4,6 +4,7 @@
  */
 import { useState } from "preact/hooks";
 import { share, type ShareResult } from "../state/api.ts";
+import { shareCopy } from "../state/images.ts";
 import { download, type RunOutput } from "../state/run.ts";
 
 export function SharePanel(props: { result: RunOutput; onError: (message: string) => void }) {
@@ -20,7 +21,9 @@ export function SharePanel(props: { result: RunOutput; onError: (message: string
         content: sharePhoto ? result.inputs.content : undefined,
         styles: result.inputs.styles,
       };
-      const r = await share(result.png, result.recipe, title.trim() || "Untitled", inputs);
+      // The download stays full size; the gallery gets a copy within the server's limits.
+      const image = await shareCopy(result.png);
+      const r = await share(image, result.recipe, title.trim() || "Untitled", inputs);
       setShared({ ...r, url: new URL(r.permalink, location.href).href });
     } catch (e) {
       props.onError(`Sharing failed: ${(e as Error).message}`);

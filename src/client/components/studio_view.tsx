@@ -260,6 +260,7 @@ export function StudioView(props: StudioProps) {
                   ` (scale ${
                     event.scale.index + 1
                   } of ${event.scale.count}, ${event.scale.size} px)`}
+                {event.tiles ? ` · ${event.tiles} tiles per evaluation` : ""}
                 {" · "}loss{" "}
                 <span data-testid="loss" data-first={firstLoss.current}>
                   {event.losses.total.toPrecision(4)}

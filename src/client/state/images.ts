@@ -75,6 +75,32 @@ export function rawToPng(img: RawImage): Promise<Blob> {
   return canvas.convertToBlob({ type: "image/png" });
 }
 
+/**
+ * Long side of the copy a share uploads (issue 14): a 4096 px PNG can exceed the server's
+ * 15 MB request limit (src/server/limits.ts maxBodyBytes), a 2048 px one (4.2 M px, at most
+ * about 12.6 MB of raw RGB before compression) stays under it. The recipe re-creates the full size.
+ */
+export const SHARE_SIDE = 2048;
+
+/** `png` as is when its long side is at most `side`, else a downscaled PNG copy. */
+export async function shareCopy(png: Blob, side = SHARE_SIDE): Promise<Blob> {
+  const bitmap = await createImageBitmap(png);
+  const { width, height } = bitmap;
+  if (Math.max(width, height) <= side) {
+    bitmap.close();
+    return png;
+  }
+  const k = side / Math.max(width, height);
+  const w = Math.max(1, Math.round(width * k));
+  const h = Math.max(1, Math.round(height * k));
+  const canvas = new OffscreenCanvas(w, h);
+  const ctx = canvas.getContext("2d")!;
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(bitmap, 0, 0, w, h);
+  bitmap.close();
+  return canvas.convertToBlob({ type: "image/png" });
+}
+
 /** RGBA pixels of a PNG blob (a stored result). */
 export async function pngToRaw(blob: Blob): Promise<RawImage> {
   const bitmap = await createImageBitmap(blob);

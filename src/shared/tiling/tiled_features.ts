@@ -5,8 +5,8 @@
  * over the image (a Gram matrix, a content MSE) is a sum over tiles.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { FeatureMap } from "../losses/mod.ts";
-import type { Net } from "../nets/net.ts";
+import { type FeatureMap, gram, type GramMap } from "../losses/mod.ts";
+import type { ForwardOptions, Net } from "../nets/net.ts";
 import type { Span, Tile, TileGrid } from "./grid.ts";
 import type { Pair } from "./receptive_field.ts";
 
@@ -50,16 +50,27 @@ export function cropOf(image: tf.Tensor4D, tile: Tile): tf.Tensor4D {
   return sliceWindow(image, tile.crop);
 }
 
+/**
+ * What a tiled pass reads: the grid, the layers and their jumps, and the forward options (a
+ * recipe's pooling; anti-aliasing changes the receptive field, so tiled runs refuse it).
+ */
+export interface TiledPassOptions {
+  grid: TileGrid;
+  layers: readonly string[];
+  jumps: Jumps;
+  forward?: ForwardOptions;
+}
+
 /** Core features of one tile's forward pass, by layer, with their windows. Caller disposes. */
 export function coreFeatures(
   net: Net,
   crop: tf.Tensor4D,
   tile: Tile,
-  options: { grid: TileGrid; layers: readonly string[]; jumps: Jumps },
+  options: TiledPassOptions,
 ): { features: FeatureMap; windows: Record<string, CoreWindow> } {
   const windows: Record<string, CoreWindow> = {};
   const features = tf.tidy(() => {
-    const all = net.forward(crop, options.layers);
+    const all = net.forward(crop, options.layers, options.forward);
     const out: FeatureMap = {};
     for (const layer of options.layers) {
       const w = coreWindow(tile, options.grid, options.jumps[layer].jump, all[layer].shape);
@@ -79,7 +90,7 @@ export function coreFeatures(
 export function tiledFeatures(
   net: Net,
   image: tf.Tensor4D,
-  options: { grid: TileGrid; layers: readonly string[]; jumps: Jumps },
+  options: TiledPassOptions,
 ): FeatureMap {
   const rows = new Map<number, FeatureMap[]>();
   for (const tile of options.grid.tiles) {
@@ -102,4 +113,41 @@ export function tiledFeatures(
     for (const row of rows.values()) for (const f of row) tf.dispose(Object.values(f));
     return out;
   });
+}
+
+/**
+ * The whole image's Gram matrices at `layers`, accumulated tile by tile (a painting too large
+ * for one pass): G = Σ_t N_t·gram(F_t) / N, where N_t is the tile's core feature count and N
+ * the image's, so only one tile's features live at a time. Equal to gram(net.forward(image))
+ * up to float rounding. Caller disposes.
+ */
+export function tiledGrams(net: Net, image: tf.Tensor4D, options: TiledPassOptions): GramMap {
+  const sums: GramMap = {};
+  const counts: Record<string, number> = {};
+  try {
+    for (const tile of options.grid.tiles) {
+      const crop = cropOf(image, tile);
+      const { features } = coreFeatures(net, crop, tile, options);
+      crop.dispose();
+      tf.tidy(() => {
+        for (const layer of options.layers) {
+          const f = features[layer];
+          const nt = f.shape[1] * f.shape[2];
+          counts[layer] = (counts[layer] ?? 0) + nt;
+          const sum = tf.mul(gram(f), nt) as tf.Tensor2D;
+          const old = sums[layer];
+          sums[layer] = tf.keep(old ? tf.add(old, sum) : sum);
+          old?.dispose();
+        }
+      });
+      tf.dispose(Object.values(features));
+    }
+    return tf.tidy(() => {
+      const out: GramMap = {};
+      for (const layer of options.layers) out[layer] = tf.div(sums[layer], counts[layer]);
+      return out;
+    });
+  } finally {
+    tf.dispose(Object.values(sums));
+  }
 }

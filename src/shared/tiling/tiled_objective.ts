@@ -23,7 +23,7 @@ import {
   type StyleObjectiveOptions,
   tvLoss,
 } from "../losses/mod.ts";
-import type { Net } from "../nets/net.ts";
+import type { ForwardOptions, Net } from "../nets/net.ts";
 import type { TileGrid } from "./grid.ts";
 import { receptiveFields } from "./receptive_field.ts";
 import { coreFeatures, cropOf, type Jumps, sliceWindow } from "./tiled_features.ts";
@@ -40,6 +40,8 @@ export interface TiledObjectiveOptions extends Omit<StyleObjectiveOptions, "styl
   onTile?: (pass: 1 | 2, tile: number, tiles: number) => void;
   /** Checked before every tile; an aborted signal throws its reason and frees everything. */
   signal?: AbortSignal;
+  /** Forward options of every tile's pass (a recipe's pooling). */
+  forward?: ForwardOptions;
 }
 
 /** Value of the objective, each term weighted as buildStyleObjective() reports it. */
@@ -94,7 +96,7 @@ export async function tiledValueAndGrad(
   }
   const layers = [...new Set([...contentLayers, ...styleLayers].map((l) => l.layer))];
   const jumps: Jumps = layers.length ? receptiveFields(net.manifest, layers) : {};
-  const forward = { grid, layers, jumps };
+  const forward = { grid, layers, jumps, forward: options.forward };
   const n = grid.tiles.length;
 
   // Pass 1: Σ_t N_t·gram(F_t) per style layer, Σ_t N_t·contentLoss(F_t, P_t) per content layer,

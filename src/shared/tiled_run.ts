@@ -1,0 +1,252 @@
+/**
+ * A run's objective evaluated tile by tile (issue 14): what stylize() uses at a scale whose one
+ * pass does not fit the memory budget. The recipe means the same tiled or not: content targets
+ * are assembled from tiles (tiledFeatures), the paintings' Grams are accumulated over tiles when
+ * a painting does not fit one pass either (tiledGrams), and the closure is tiledClosure(), whose
+ * loss and gradient equal the untiled ones up to float rounding with the exact halo (or close to
+ * them with an APPROXIMATE_HALOS entry). Only what is a sum over pixels of the network's
+ * features tiles: features that mix the whole image first are refused (tilingRefusal()).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { atLeastMinSize } from "./image.ts";
+import { blendGrams, type FeatureMap, gram, type GramMap } from "./losses/mod.ts";
+import type { ForwardOptions, Net } from "./nets/net.ts";
+import type { Closure } from "./optim/optimizer.ts";
+import type { Parameterization } from "./param/parameterization.ts";
+import type { RunImages } from "./recipe.ts";
+import { swagOptionsOf } from "./smoothing/swag.ts";
+import { type TileGrid, tileGrid } from "./tiling/grid.ts";
+import {
+  APPROXIMATE_HALOS,
+  MEASURED_COSTS,
+  type PixelCost,
+  planTiles,
+  type TilePlan,
+} from "./tiling/plan.ts";
+import { type Halo, haloFor, receptiveFields } from "./tiling/receptive_field.ts";
+import { tiledClosure } from "./tiling/tiled_closure.ts";
+import { tiledFeatures, tiledGrams } from "./tiling/tiled_features.ts";
+import type { Recipe } from "./types.ts";
+
+/**
+ * The memory a run may use, which decides per scale whether to tile (a run option, not part of
+ * the recipe: tiling does not change what the recipe means).
+ */
+export interface MemoryBudget {
+  /** Bytes the backend may use for one objective evaluation. */
+  bytes: number;
+  /** Backend name, to look up the measured per-pixel cost (default "wasm"). */
+  backend?: string;
+  /** The per-pixel cost; default MEASURED_COSTS[net id][backend], else its WASM figure. */
+  cost?: PixelCost;
+  /**
+   * Forces tiles of this core side (px) wherever the long side is larger, whatever `bytes`
+   * says: for tests and benchmarks at sizes where the planner's pessimistic crop model (a crop
+   * as wide as the whole image) would never tile.
+   */
+  tile?: number;
+}
+
+/** Progress inside a tiled evaluation: pass 1 (forward) or 2 (backward), tile `index` of `count`. */
+export interface TileProgress {
+  pass: 1 | 2;
+  index: number;
+  count: number;
+}
+
+/**
+ * Why `recipe` cannot run tiled, naming the option, or undefined when it can. Transforms and
+ * SWAG mix the whole image (or map) before the features are summed; the mean/covariance and
+ * sliced statistics and the "target" normalisation are not sums of per-tile Grams here; the
+ * anti-aliasing blur widens the receptive field beyond the manifest's.
+ */
+export function tilingRefusal(recipe: Recipe): string | undefined {
+  const t = recipe.transforms;
+  if (
+    t && (t.pad > 0 || t.jitter > 0 || t.scales.some((s) => s !== 1) ||
+      t.angles.some((a) => a !== 0))
+  ) return "transforms";
+  if (swagOptionsOf(recipe.swag)) return "swag";
+  if ((recipe.style?.loss ?? "gram") !== "gram") return `style.loss "${recipe.style!.loss}"`;
+  if (recipe.style?.normalize === "target") return `style.normalize "target"`;
+  if (recipe.net.antialias) return "net.antialias";
+  return undefined;
+}
+
+/** The per-pixel cost of `net` under `memory`, or undefined when none was measured. */
+function costOf(net: Net, memory: MemoryBudget): PixelCost | undefined {
+  const measured = MEASURED_COSTS[net.manifest.id];
+  return memory.cost ?? measured?.[memory.backend ?? "wasm"] ?? measured?.wasm;
+}
+
+/**
+ * The memory plan of one `height` x `width` pass over `layers` (default: the recipe's), with
+ * the network's approximate halo where it has one. Undefined when nothing was measured for
+ * this network (then the run is untiled, as before). Throws RangeError when not even the
+ * smallest tile fits.
+ */
+export function planRunTiles(
+  net: Net,
+  recipe: Recipe,
+  size: { height: number; width: number },
+  memory: MemoryBudget,
+  layers?: readonly string[],
+): TilePlan | undefined {
+  const content = layers ? [] : recipe.layers.content.map((l) => l.layer);
+  const used = layers ?? [...new Set([...content, ...recipe.layers.style.map((l) => l.layer)])];
+  if (memory.tile !== undefined) {
+    const exact = haloFor(receptiveFields(net.manifest, used));
+    const align = Math.max(...exact.align);
+    const tile = Math.max(align, Math.floor(memory.tile / align) * align);
+    const long = Math.max(size.height, size.width);
+    const halo = APPROXIMATE_HALOS[net.manifest.id] ??
+      { before: Math.max(...exact.before), after: Math.max(...exact.after) };
+    return {
+      tiled: long > tile,
+      tile: long > tile ? tile : long,
+      tiles: long > tile ? Math.ceil(size.height / tile) * Math.ceil(size.width / tile) : 1,
+      crop: Math.min(long, tile + halo.before + align - 1 + halo.after),
+      align,
+      halo,
+      peakBytes: NaN,
+    };
+  }
+  const cost = costOf(net, memory);
+  if (!cost) return undefined;
+  return planTiles(net, size, {
+    memoryBytes: memory.bytes,
+    cost,
+    layers: used,
+    contentLayers: content,
+    halo: APPROXIMATE_HALOS[net.manifest.id],
+  });
+}
+
+/** The grid of a plan over `layers`: the plan's (possibly approximate) halo, the exact alignment. */
+function gridOf(net: Net, plan: TilePlan, height: number, width: number, layers: string[]) {
+  const exact = haloFor(receptiveFields(net.manifest, layers));
+  const halo: Halo = {
+    before: [plan.halo.before, plan.halo.before],
+    after: [plan.halo.after, plan.halo.after],
+    align: exact.align,
+  };
+  return tileGrid(height, width, { tile: plan.tile, halo });
+}
+
+/** One tiled evaluation's result, in the shape the run loop's closure reports. */
+export interface TiledEvaluation {
+  loss: number;
+  grad: tf.Tensor1D;
+  terms: Record<string, number>;
+}
+
+/** The tiled objective of one scale; owns its targets. */
+export interface TiledRunObjective {
+  grid: TileGrid;
+  /** A closure over `param`'s flat vector for the run loop. */
+  evaluator(param: Parameterization): (flat: tf.Tensor1D) => Promise<TiledEvaluation>;
+  dispose(): void;
+}
+
+/** Options of createTiledRunObjective(). */
+export interface TiledRunOptions {
+  /** This scale's plan (tiled). */
+  plan: TilePlan;
+  /** For the paintings' own plans. */
+  memory: MemoryBudget;
+  signal?: AbortSignal;
+  onTile?: (progress: TileProgress) => void;
+}
+
+/**
+ * The objective of `recipe` over `images` at one scale, tile by tile. Throws RangeError naming
+ * the option when the recipe cannot be tiled (tilingRefusal()). The caller disposes it.
+ */
+export function createTiledRunObjective(
+  net: Net,
+  images: RunImages,
+  recipe: Recipe,
+  options: TiledRunOptions,
+): TiledRunObjective {
+  const refusal = tilingRefusal(recipe);
+  if (refusal) {
+    throw new RangeError(
+      `This run needs tiling to fit the memory budget, and tiled runs do not support ${refusal}: ` +
+        `turn it off, pick a smaller size, or give the run more memory`,
+    );
+  }
+  const [, height, width] = images.content.shape;
+  const contentLayers = recipe.layers.content.map((l) => l.layer);
+  const styleLayers = recipe.layers.style.map((l) => l.layer);
+  const allLayers = [...new Set([...contentLayers, ...styleLayers])];
+  const forward: ForwardOptions = { antialias: false, pooling: recipe.net.pooling };
+  const jumps = receptiveFields(net.manifest, allLayers);
+  const grid = gridOf(net, options.plan, height, width, allLayers);
+  let contentTargets: FeatureMap = {};
+  const perStyle: GramMap[] = [];
+  let styleGrams: GramMap = {};
+  try {
+    if (contentLayers.length) {
+      contentTargets = tiledFeatures(net, images.content, {
+        grid,
+        layers: contentLayers,
+        jumps,
+        forward,
+      });
+    }
+    for (const painting of images.styles) {
+      const s = atLeastMinSize(painting);
+      const [, sh, sw] = s.shape;
+      const plan = planRunTiles(
+        net,
+        recipe,
+        { height: sh, width: sw },
+        options.memory,
+        styleLayers,
+      );
+      if (plan?.tiled) {
+        const g = gridOf(net, plan, sh, sw, styleLayers);
+        perStyle.push(tiledGrams(net, s, { grid: g, layers: styleLayers, jumps, forward }));
+      } else {
+        // One layer at a time, as createRunObjective() does: one layer's features live.
+        const grams: GramMap = {};
+        for (const layer of styleLayers) {
+          grams[layer] = tf.tidy(() => gram(net.forward(s, [layer], forward)[layer]));
+        }
+        perStyle.push(grams);
+      }
+      if (s !== painting) s.dispose();
+    }
+    styleGrams = blendGrams(perStyle, { weights: recipe.styles.map((s) => s.weight) });
+  } catch (e) {
+    tf.dispose([Object.values(contentTargets), Object.values(styleGrams)]);
+    throw e;
+  } finally {
+    for (const g of perStyle) tf.dispose(Object.values(g));
+  }
+  const count = grid.tiles.length;
+  return {
+    grid,
+    evaluator(param) {
+      let terms: Record<string, number> = {};
+      const closure: Closure = tiledClosure(net, param, {
+        contentTargets,
+        styleGrams,
+        contentLayers: recipe.layers.content,
+        styleLayers: recipe.layers.style,
+        weights: recipe.weights,
+        grid,
+        forward,
+        signal: options.signal,
+        onTile: options.onTile &&
+          ((pass, index) => options.onTile!({ pass, index, count })),
+        onValue: (v) => (terms = { ...v.terms }),
+      });
+      return async (flat) => {
+        const { loss, grad } = await closure(flat);
+        return { loss, grad, terms };
+      };
+    },
+    dispose: () => tf.dispose([Object.values(contentTargets), Object.values(styleGrams)]),
+  };
+}

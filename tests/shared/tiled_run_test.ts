@@ -1,0 +1,170 @@
+/**
+ * stylize() with a memory budget (issue 14): tiled scales on Darknet-tiny, bit-identical for a
+ * seed and equal to the untiled run within 1e-4; tiled Grams of a painting; the planner's
+ * decision for the issue's 2048 px crash; refusals of what does not tile.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { setupTf, tf } from "../_tf.ts";
+import { loadImage, ROOT, sharedImage } from "../_images.ts";
+import { gram } from "../../src/shared/losses/mod.ts";
+import { loadNet } from "../../src/shared/nets/loader.ts";
+import type { Net } from "../../src/shared/nets/net.ts";
+import { defaultRecipe } from "../../src/shared/recipe.ts";
+import {
+  type MemoryBudget,
+  stylize,
+  type StylizeEvent,
+  type StylizeResult,
+  type TileProgress,
+} from "../../src/shared/render.ts";
+import { planRunTiles } from "../../src/shared/tiled_run.ts";
+import { tileGrid } from "../../src/shared/tiling/grid.ts";
+import { haloFor, receptiveFields } from "../../src/shared/tiling/receptive_field.ts";
+import { tiledGrams } from "../../src/shared/tiling/tiled_features.ts";
+import type { RecipeInput } from "../../src/shared/types.ts";
+
+type Images = { content: tf.Tensor4D; styles: tf.Tensor4D[] };
+
+async function withNet(size: number, fn: (net: Net, images: Images) => Promise<void>) {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const net = await loadNet(pathToFileURL(join(ROOT, "static/models/darknet-tiny/manifest.json")));
+  const content = await loadImage(sharedImage("content/chelsea.png"), [size, size]);
+  const style = await loadImage(sharedImage("style/starry_night.jpg"), [size, size]);
+  try {
+    await fn(net, { content, styles: [style] });
+  } finally {
+    tf.dispose([content, style]);
+    net.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before, "tensors left behind");
+}
+
+async function run(
+  net: Net,
+  images: Images,
+  recipe: RecipeInput,
+  memory?: MemoryBudget,
+  onTile?: (p: TileProgress & { scale: number }) => void,
+) {
+  const gen = stylize(net, images, recipe, { previewEvery: 0, memory, onTile });
+  const events: StylizeEvent[] = [];
+  for (;;) {
+    const r = await gen.next();
+    if (r.done) {
+      const result: StylizeResult = r.value;
+      const pixels = await result.image.data();
+      result.image.dispose();
+      return { events, result, pixels };
+    }
+    events.push(r.value);
+  }
+}
+
+// planScales(136, 136, { minSize: 96, step: √2 }): 96·√2 = 135.8 -> two scales, 96 and 136;
+// 6 iterations split 4 + 2 (coarseShare 1.5: 6·1.5/2.5 = 3.6 -> 4 at the coarse scale).
+// A forced 96 px tile leaves the 96 px scale untiled and cuts the 136 px one in 2 x 2 tiles
+// (cores [0, 96) and [96, 136) per axis; 96 is a multiple of Darknet-tiny's jump 16).
+const pyramidRecipe = (net: Net) =>
+  defaultRecipe(net, {
+    size: 136,
+    iterations: 6,
+    pyramid: { minSize: 96, step: Math.SQRT2, coarseShare: 1.5 },
+    weights: { content: 1, style: 1e4, tv: 1 },
+  });
+
+Deno.test("stylize() tiles only the scales that need it, bit-identical for a seed, equal to untiled within 1e-4", async () => {
+  await withNet(136, async (net, images) => {
+    const recipe = pyramidRecipe(net);
+    const tiles: (TileProgress & { scale: number })[] = [];
+    const a = await run(net, images, recipe, { bytes: 0, tile: 96 }, (p) => tiles.push(p));
+    const b = await run(net, images, recipe, { bytes: 0, tile: 96 });
+    const untiled = await run(net, images, recipe);
+    assert.deepEqual(a.result.scales.map((s) => s.size), [96, 136]);
+    assert.equal(a.result.scales[0].tiles, undefined, "the coarse scale fits: untiled");
+    assert.equal(a.result.scales[1].tiles, 4);
+    assert.equal(a.result.scales[1].tile, 96);
+    assert.deepEqual(untiled.result.scales.map((s) => s.tiles), [undefined, undefined]);
+    // Bit-identical for the same seed: every pixel and every loss.
+    assert.deepEqual(b.pixels, a.pixels);
+    assert.deepEqual(b.events.map((e) => e.losses), a.events.map((e) => e.losses));
+    // Progress: the fine scale's events carry the tile count; every evaluation reports
+    // pass 1 then pass 2 over tiles 0..3.
+    const fine = a.events.filter((e) => e.scale?.index === 1);
+    assert.ok(fine.length > 0 && fine.every((e) => e.tiles === 4));
+    assert.ok(a.events.filter((e) => e.scale?.index === 0).every((e) => e.tiles === undefined));
+    assert.ok(tiles.length > 0 && tiles.length % 8 === 0, `${tiles.length} tile events`);
+    assert.deepEqual(
+      tiles.slice(0, 8).map((t) => [t.scale, t.pass, t.index, t.count]),
+      [0, 1, 2, 3, 0, 1, 2, 3].map((i, k) => [1, k < 4 ? 1 : 2, i, 4]),
+    );
+    // The coarse scale is the same untiled run, so the fine scale starts from the same image:
+    // its first iteration's loss is the untiled one's up to float rounding.
+    const first = (r: typeof a) => r.events.find((e) => e.scale?.index === 1)!.losses.total;
+    const rel = Math.abs(first(a) - first(untiled)) / Math.abs(first(untiled));
+    assert.ok(rel < 1e-4, `tiled ${first(a)} vs untiled ${first(untiled)} (${rel})`);
+  });
+});
+
+Deno.test("tiledGrams() of a painting equals the Gram of one pass within 1e-5", async () => {
+  await withNet(192, (net, { styles: [style] }) => {
+    const layers = ["conv2", "conv6", "conv10", "conv14"];
+    const jumps = receptiveFields(net.manifest, layers);
+    const grid = tileGrid(192, 192, { tile: 64, halo: haloFor(jumps) });
+    assert.equal(grid.tiles.length, 9); // 192 / 64 = 3 per axis
+    const tiled = tiledGrams(net, style, { grid, layers, jumps });
+    const whole = tf.tidy(() => {
+      const f = net.forward(style, layers);
+      return Object.fromEntries(layers.map((l) => [l, gram(f[l])]));
+    });
+    for (const l of layers) {
+      const err = tf.tidy(() =>
+        tf.div(tf.norm(tf.sub(tiled[l], whole[l])), tf.norm(whole[l])).dataSync()[0]
+      );
+      assert.ok(err < 1e-5, `${l}: relative error ${err}`);
+    }
+    tf.dispose([Object.values(tiled), Object.values(whole)]);
+    return Promise.resolve();
+  });
+});
+
+Deno.test("planRunTiles() tiles the issue's 2048 px Darknet-tiny run in a 2 GB budget", async () => {
+  await withNet(64, (net) => {
+    const recipe = defaultRecipe(net, { size: 2048 });
+    const bytes = 2048 * 2 ** 20;
+    // Untiled: 4.5e6 + 1993 B/px · 2048² = 8.36e9 B > 2.15e9 B: it must tile (the crash).
+    const p = planRunTiles(net, recipe, { height: 2048, width: 2048 }, { bytes })!;
+    assert.equal(p.tiled, true);
+    // Halo 59 px each side, align 16; whole-image buffers (96 + conv8's 4·256/8² = 16) B/px ·
+    // 2048² = 469.8e6 B. A 768 px core reads up to 768 + 59 + 15 + 59 = 901 px:
+    // 4.5e6 + 1993·901² + 469.8e6 = 2.0922e9 <= 2.1475e9; 784 px (917 px crops) needs
+    // 2.1501e9, just over. 2048 / 768 -> 3 per axis, 9 tiles.
+    assert.deepEqual([p.tile, p.crop, p.tiles], [768, 901, 9]);
+    assert.ok(p.peakBytes <= bytes);
+    // 1024 px fits one pass: 4.5e6 + 1993·1024² = 2.094e9.
+    assert.equal(planRunTiles(net, recipe, { height: 1024, width: 1024 }, { bytes })!.tiled, false);
+    return Promise.resolve();
+  });
+});
+
+Deno.test("stylize() refuses a run that needs tiling with transforms or SWAG, naming the option", async () => {
+  await withNet(136, async (net, images) => {
+    const memory = { bytes: 0, tile: 96 };
+    for (
+      const [over, name] of [
+        [{ transforms: { jitter: 4 } }, /transforms/],
+        [{ swag: true }, /swag/],
+        [{ style: { loss: "sliced" } }, /style\.loss "sliced"/],
+      ] as const
+    ) {
+      const recipe = defaultRecipe(net, { size: 136, iterations: 1, ...over } as RecipeInput);
+      await assert.rejects(() => run(net, images, recipe, memory), name);
+    }
+    // Without a budget (or when it fits) the same recipe runs untiled, as before.
+    const plain = defaultRecipe(net, { size: 136, iterations: 1, swag: true });
+    const r = await run(net, images, plain, { bytes: 2 ** 31 });
+    assert.equal(r.result.iterations, 1);
+  });
+});
