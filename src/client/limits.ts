@@ -4,7 +4,9 @@
  * instead of crashing the GPU process.
  */
 import type { LayerInfo, ModelManifest } from "../shared/nets/manifest.ts";
-import { MEASURED_COSTS, type PixelCost, planTiles, type TilePlan } from "../shared/tiling/plan.ts";
+import { MEASURED_COSTS, type PixelCost } from "../shared/tiling/plan.ts";
+import { type MemoryBudget, planRunTiles, tilingRefusal } from "../shared/tiled_run.ts";
+import type { Recipe } from "../shared/types.ts";
 import type { DeviceLimits } from "./protocol.ts";
 import { MIN_SIZE } from "../shared/recipe_defaults.ts";
 
@@ -90,28 +92,24 @@ export function largestFit(
   return 0;
 }
 
-/** Options of tilePlanFor(). */
-export interface TilePlanOptions {
+/** Options of memoryBudgetFor(). */
+export interface BudgetOptions {
   /** What the running backend can hold. */
   limits: DeviceLimits;
   /** Backend name, to look up the measured per-pixel cost ("wasm", "webgpu", ...). */
   backend: string;
-  /** Layers the recipe reads, and which of them are content layers. */
+  /** Layers the recipe reads (for the activation model when nothing was measured). */
   used: string[];
-  content: string[];
 }
 
 /**
- * The memory planner's choice for the running backend: untiled, or the tile size. The per-pixel
- * cost is the one measured for this network (on WASM; tfjs allocates the same float32 tensors
- * on every backend, so the GPU backends use it too), else estimateRun()'s activation model. A
- * crop must also pass misfit()'s texture and buffer checks. Throws a RangeError when nothing fits.
+ * The memory budget of a studio run on the running backend, for the engine's one planner
+ * (planRunTiles(), per scale, inside stylize()). The per-pixel cost is the one measured for
+ * this network (on WASM; tfjs allocates the same float32 tensors on every backend, so the GPU
+ * backends use it too), else estimateRun()'s activation model. A crop must also pass misfit()'s
+ * texture and buffer checks, which the engine does not know.
  */
-export function tilePlanFor(
-  manifest: ModelManifest,
-  size: { width: number; height: number },
-  opts: TilePlanOptions,
-): TilePlan {
+export function memoryBudgetFor(manifest: ModelManifest, opts: BudgetOptions): MemoryBudget {
   const { limits } = opts;
   const measured = MEASURED_COSTS[manifest.id];
   const cost: PixelCost = measured?.[opts.backend] ?? measured?.wasm ?? {
@@ -119,17 +117,69 @@ export function tilePlanFor(
     bytesPerPixel: estimateRun(manifest.layers, { width: 256, height: 256 }, opts).totalBytes /
       (256 * 256),
   };
-  const cropFits = (side: number) =>
-    misfit(
-      estimateRun(manifest.layers, { width: side, height: side }, opts),
-      side,
-      { ...limits, memoryBytes: Infinity },
-    ) === undefined;
-  return planTiles({ manifest }, size, {
-    memoryBytes: limits.memoryBytes,
+  return {
+    bytes: limits.memoryBytes,
+    backend: opts.backend,
     cost,
-    layers: opts.used,
-    contentLayers: opts.content,
-    cropFits,
-  });
+    cropFits: (side) =>
+      misfit(
+        estimateRun(manifest.layers, { width: side, height: side }, opts),
+        side,
+        { ...limits, memoryBytes: Infinity },
+      ) === undefined,
+  };
+}
+
+/** Options of tiledFit() and largestTiledFit(). */
+export interface TiledFitOptions {
+  /** The studio's budget (memoryBudgetFor()). */
+  memory: MemoryBudget;
+}
+
+/**
+ * Whether `recipe` at `size` fits `memory` with tiling: true, or why not. The full size is
+ * the pyramid's largest scale, so when it fits, every coarser scale does too.
+ */
+export function tiledFit(
+  manifest: ModelManifest,
+  recipe: Recipe,
+  size: { width: number; height: number },
+  opts: TiledFitOptions,
+): true | string {
+  let plan;
+  try {
+    plan = planRunTiles({ manifest }, recipe, size, opts.memory);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const refusal = plan?.tiled ? tilingRefusal(recipe) : undefined;
+  return refusal ? `tiled runs do not support ${refusal}` : true;
+}
+
+/**
+ * Largest long side (a multiple of 16, at most `side`) at which `recipe` runs on the studio's
+ * backend: untiled (misfit() passes) or tiled (tiledFit()). 0 when none does.
+ */
+export function largestTiledFit(
+  manifest: ModelManifest,
+  recipe: Recipe,
+  aspect: number,
+  side: number,
+  opts: TiledFitOptions,
+): number {
+  const used = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
+  const limits: DeviceLimits = {
+    maxTensorBytes: Infinity,
+    maxTextureSize: Infinity,
+    memoryBytes: opts.memory.bytes,
+  };
+  for (let s = Math.floor(side / 16) * 16; s >= MIN_SIZE; s -= 16) {
+    const dims = aspect >= 1
+      ? { width: s, height: Math.max(1, Math.round(s / aspect)) }
+      : { width: Math.max(1, Math.round(s * aspect)), height: s };
+    const cropFits = opts.memory.cropFits?.(s) ?? true;
+    if (cropFits && !misfit(estimateRun(manifest.layers, dims, { used }), s, limits)) return s;
+    if (tiledFit(manifest, recipe, dims, opts) === true) return s;
+  }
+  return 0;
 }

@@ -5,6 +5,7 @@
  */
 import type { LayerInfo } from "../shared/nets/manifest.ts";
 import type { StylizeEvent } from "../shared/render.ts";
+import type { TileProgress } from "../shared/tiled_run.ts";
 import type { VisEvent, VisTarget } from "../shared/featurevis.ts";
 import type { ParamSpec, RecipeInput, ScaleRun, TransformsSpec } from "../shared/types.ts";
 
@@ -96,6 +97,11 @@ export type FromWorker =
   | { type: "loaded"; modelId: string; architecture: string; layers: LayerInfo[]; sha256?: string }
   /** One per iteration; a coarse-to-fine run's events carry `scale` (which scale is running). */
   | { type: "progress"; event: StylizeEvent }
+  /**
+   * A tiled evaluation's progress (issue 14): at most about 10 a second, plus each pass's last
+   * tile. `scale` counts from 0 of `scales`.
+   */
+  | { type: "tile"; progress: TileProgress & { scale: number; scales: number } }
   | { type: "tooLarge"; size: number; maxSize: number; reason: string }
   | { type: "done"; result: RunResult }
   | { type: "visProgress"; event: VisEvent }

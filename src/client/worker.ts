@@ -14,8 +14,8 @@ import { stylize } from "../shared/render.ts";
 import { runToEnd } from "../shared/run.ts";
 import { probeBackends } from "./backend_probe.ts";
 import { cachedFetch, evict } from "./cache_fetch.ts";
-import { estimateRun, largestFit, misfit, tilePlanFor } from "./limits.ts";
-import { type MemoryBudget, tilingRefusal } from "../shared/tiled_run.ts";
+import { estimateRun, largestTiledFit, memoryBudgetFor, misfit, tiledFit } from "./limits.ts";
+import type { MemoryBudget } from "../shared/tiled_run.ts";
 import { ModelCache } from "./model_cache.ts";
 import type { BackendInfo, BackendName, FromWorker, ToWorker } from "./protocol.ts";
 
@@ -31,6 +31,9 @@ tf.env().set("PROD", true);
 // (script-src 'self') blocks, and the backend then hangs instead of failing: use single-thread
 // SIMD. Threads need a same-origin pthread script, which tfjs-backend-wasm does not ship.
 tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+
+/** Tile messages at most every 100 ms: a small tile takes a few ms on a GPU. */
+const TILE_MESSAGE_MS = 100;
 
 let backend: BackendInfo | undefined;
 let deviceLost = false;
@@ -94,30 +97,25 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
       : { width: Math.round(recipe.size * aspect), height: recipe.size };
     const used = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
     const why = misfit(estimateRun(n.layers, dims, { used }), recipe.size, backend!.limits);
-    // Issue 14: a run that does not fit one pass runs tiled when its recipe can be tiled and
-    // the planner finds a tile that fits; the refusal stays for what does not fit even tiled.
+    // Issue 14: a run that does not fit one pass gets a memory budget; stylize() then plans
+    // each scale with planRunTiles() (the CLI's planner too) and tiles the scales that do not
+    // fit one pass. The refusal stays for what does not fit even tiled, or cannot be tiled.
     let memory: MemoryBudget | undefined;
     if (why) {
-      let tile: number | undefined;
-      if (!tilingRefusal(recipe)) {
-        try {
-          const plan = tilePlanFor(n.manifest, dims, {
-            limits: backend!.limits,
-            backend: backend!.name,
-            used,
-            content: recipe.layers.content.map((l) => l.layer),
-          });
-          if (plan.tiled) tile = plan.tile;
-        } catch { /* not even the smallest tile fits: refuse below */ }
-      }
-      if (tile === undefined) {
-        const maxSize = largestFit(n.layers, aspect, recipe.size, backend!.limits, { used });
-        post({ type: "tooLarge", size: recipe.size, maxSize, reason: why });
+      const budget = memoryBudgetFor(n.manifest, {
+        limits: backend!.limits,
+        backend: backend!.name,
+        used,
+      });
+      const fit = tiledFit(n.manifest, recipe, dims, { memory: budget });
+      if (fit !== true) {
+        const maxSize = largestTiledFit(n.manifest, recipe, aspect, recipe.size, {
+          memory: budget,
+        });
+        post({ type: "tooLarge", size: recipe.size, maxSize, reason: `${why}; ${fit}` });
         return;
       }
-      // The studio's tile for every scale larger than it: the planner's crop also passed
-      // misfit()'s texture and buffer checks, which the engine's own planner does not know.
-      memory = { bytes: backend!.limits.memoryBytes, backend: backend!.name, tile };
+      memory = budget;
     }
     // The same resize as the command line (src/shared/image.ts): one recipe, the same pixels.
     const content = inputImage(msg.content, recipe.size);
@@ -125,11 +123,19 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
     const styleSide = Math.round((recipe.styleScale ?? 1) * recipe.size);
     const styles = msg.styles.map((s) => inputImage(s, styleSide));
     controller = new AbortController();
+    let lastTile = -Infinity;
     try {
       const gen = stylize(n, { content, styles }, recipe, {
         signal: controller.signal,
         previewEvery: msg.previewEvery,
         memory,
+        onTile: (progress) => {
+          // At most ~10 messages a second, plus each pass's last tile so the line ends right.
+          const now = performance.now();
+          if (now - lastTile < TILE_MESSAGE_MS && progress.index < progress.count - 1) return;
+          lastTile = now;
+          post({ type: "tile", progress });
+        },
       });
       const { result } = await drive(gen, (event) => {
         post({ type: "progress", event }, event.preview ? [event.preview.rgba.buffer] : []);

@@ -94,8 +94,11 @@ export interface StylizeOptions extends LoopControl {
    * approximate halo).
    */
   memory?: MemoryBudget;
-  /** Called after each tile of a tiled evaluation, with the scale's index (from 0). */
-  onTile?: (progress: TileProgress & { scale: number }) => void;
+  /**
+   * Called after each tile of a tiled evaluation, with the scale's index (from 0) and the
+   * number of scales (the first evaluation's tiles come before the first iteration's event).
+   */
+  onTile?: (progress: TileProgress & { scale: number; scales: number }) => void;
 }
 
 const lossValues = (total: number, t: Record<string, number>): LossValues => ({
@@ -198,7 +201,8 @@ export async function* stylize(
             plan: tilePlan,
             memory: opts.memory!,
             signal: opts.signal,
-            onTile: opts.onTile && ((p) => opts.onTile!({ ...p, scale: index })),
+            onTile: opts.onTile &&
+              ((p) => opts.onTile!({ ...p, scale: index, scales: plan.length })),
           });
         } else {
           objective = createRunObjective(net, at, recipe);

@@ -40,6 +40,11 @@ export interface MemoryBudget {
   /** The per-pixel cost; default MEASURED_COSTS[net id][backend], else its WASM figure. */
   cost?: PixelCost;
   /**
+   * An extra per-crop check (a GPU's texture or buffer limit): whether a crop of this side fits.
+   * The studio passes misfit()'s checks here, so every scale's plan passes them too.
+   */
+  cropFits?: (side: number) => boolean;
+  /**
    * Forces tiles of this core side (px) wherever the long side is larger, whatever `bytes`
    * says: for tests and benchmarks at sizes where the planner's pessimistic crop model (a crop
    * as wide as the whole image) would never tile.
@@ -74,7 +79,7 @@ export function tilingRefusal(recipe: Recipe): string | undefined {
 }
 
 /** The per-pixel cost of `net` under `memory`, or undefined when none was measured. */
-function costOf(net: Net, memory: MemoryBudget): PixelCost | undefined {
+function costOf(net: Pick<Net, "manifest">, memory: MemoryBudget): PixelCost | undefined {
   const measured = MEASURED_COSTS[net.manifest.id];
   return memory.cost ?? measured?.[memory.backend ?? "wasm"] ?? measured?.wasm;
 }
@@ -83,11 +88,12 @@ function costOf(net: Net, memory: MemoryBudget): PixelCost | undefined {
  * The memory plan of one `height` x `width` pass over `layers` (default: the recipe's), with
  * the network's approximate halo where it has one. Undefined when nothing was measured for
  * this network (then the run is untiled, as before). Throws RangeError when not even the
- * smallest tile fits.
+ * smallest tile fits. The one planner of every face: stylize() calls it per scale, the CLI and
+ * the studio's worker through stylize(), and the studio's size check at the full size.
  */
 export function planRunTiles(
-  net: Net,
-  recipe: Recipe,
+  net: Pick<Net, "manifest">,
+  recipe: Pick<Recipe, "layers">,
   size: { height: number; width: number },
   memory: MemoryBudget,
   layers?: readonly string[],
@@ -119,6 +125,7 @@ export function planRunTiles(
     layers: used,
     contentLayers: content,
     halo: APPROXIMATE_HALOS[net.manifest.id],
+    cropFits: memory.cropFits,
   });
 }
 

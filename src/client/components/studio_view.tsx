@@ -10,7 +10,7 @@ import type { LayerInfo } from "../../shared/nets/manifest.ts";
 import { type PlannedScale, planScales, sizeAt } from "../../shared/pyramid.ts";
 import type { StylizeEvent } from "../../shared/render.ts";
 import type { ModelSummary, Preset } from "../../shared/types.ts";
-import type { BackendInfo, RawImage } from "../protocol.ts";
+import type { BackendInfo, FromWorker, RawImage } from "../protocol.ts";
 import type { Engine } from "../state/engine.ts";
 import { idbGet, idbSet } from "../state/idb.ts";
 import { pngToRaw, toRaw } from "../state/images.ts";
@@ -54,6 +54,16 @@ type SavedResult = Pick<RunOutput, "png" | "recipe" | "inputs">;
 
 /** Pyramid runs add `scale` to their progress events; older engines do not. */
 type ScaledEvent = StylizeEvent & { scale?: ScaleInfo };
+type TileMessage = Extract<FromWorker, { type: "tile" }>;
+
+/** "scale 2/3 · tile 4/9 (pass 1/2)": where a tiled evaluation is (issue 14). */
+export function tileLine(t: TileMessage["progress"]) {
+  return (
+    <span data-testid="tile">
+      scale {t.scale + 1}/{t.scales} · tile {t.index + 1}/{t.count} (pass {t.pass}/2)
+    </span>
+  );
+}
 
 /** The backend in one phrase: name, then its threads or adapter when the engine reports them. */
 export function backendLabel(b: BackendInfo): string {
@@ -92,6 +102,7 @@ export function StudioView(props: StudioProps) {
   const [download, setDownload] = useState<{ loaded: number; total: number }>();
   const [history, setHistory] = useState<LossPoint[]>([]);
   const [event, setEvent] = useState<ScaledEvent>();
+  const [tile, setTile] = useState<TileMessage["progress"]>();
   const [preview, setPreview] = useState<RawImage>();
   const [result, setResult] = useState<RunOutput>();
   const firstLoss = useRef<number>();
@@ -130,9 +141,10 @@ export function StudioView(props: StudioProps) {
         firstLoss.current ??= m.event.losses.total;
         const ev: ScaledEvent = m.event;
         setEvent(ev);
+        if (!ev.tiles) setTile(undefined);
         setHistory((h) => [...h, { losses: ev.losses, scale: ev.scale }]);
         if (m.event.preview) setPreview(m.event.preview);
-      }
+      } else if (m.type === "tile") setTile(m.progress);
     }), [engine]);
 
   const run = async () => {
@@ -140,6 +152,7 @@ export function StudioView(props: StudioProps) {
     setStatus("running");
     setHistory([]);
     setEvent(undefined);
+    setTile(undefined);
     firstLoss.current = undefined;
     plan.current = undefined;
     setPreview(await toRaw(inputs.content, settings.size));
@@ -260,7 +273,7 @@ export function StudioView(props: StudioProps) {
                   ` (scale ${
                     event.scale.index + 1
                   } of ${event.scale.count}, ${event.scale.size} px)`}
-                {event.tiles ? ` · ${event.tiles} tiles per evaluation` : ""}
+                {status !== "idle" && tile && <>{" · "}{tileLine(tile)}</>}
                 {" · "}loss{" "}
                 <span data-testid="loss" data-first={firstLoss.current}>
                   {event.losses.total.toPrecision(4)}
@@ -285,7 +298,7 @@ export function StudioView(props: StudioProps) {
             )
             : status === "idle"
             ? "Idle"
-            : "Starting…"}
+            : <>Starting…{tile && <>{" "}{tileLine(tile)}</>}</>}
         </p>
         <LossChart history={history} />
         {result && status === "idle" && (
