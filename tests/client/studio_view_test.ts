@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { backendLabel } from "../../src/client/components/studio_view.tsx";
+import { backendLabel, tileText } from "../../src/client/components/studio_view.tsx";
 import type { BackendInfo } from "../../src/client/protocol.ts";
 
 const base = {
@@ -17,4 +17,12 @@ Deno.test("backendLabel() names the backend with its threads or its adapter", ()
   );
   // A probe that learnt neither says only the name.
   assert.equal(backendLabel({ ...base, name: "webgl" }), "webgl");
+});
+
+Deno.test("tileText() says scale, tile and pass counting from 1", () => {
+  // The engine counts scales and tiles from 0; people count from 1.
+  assert.equal(
+    tileText({ scale: 1, scales: 3, pass: 2, index: 3, count: 9 }),
+    "scale 2/3 · tile 4/9 (pass 2/2)",
+  );
 });

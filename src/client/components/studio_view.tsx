@@ -57,12 +57,12 @@ type ScaledEvent = StylizeEvent & { scale?: ScaleInfo };
 type TileMessage = Extract<FromWorker, { type: "tile" }>;
 
 /** "scale 2/3 · tile 4/9 (pass 1/2)": where a tiled evaluation is (issue 14). */
-export function tileLine(t: TileMessage["progress"]) {
-  return (
-    <span data-testid="tile">
-      scale {t.scale + 1}/{t.scales} · tile {t.index + 1}/{t.count} (pass {t.pass}/2)
-    </span>
-  );
+export function tileText(t: TileMessage["progress"]): string {
+  return `scale ${t.scale + 1}/${t.scales} · tile ${t.index + 1}/${t.count} (pass ${t.pass}/2)`;
+}
+
+function tileLine(t: TileMessage["progress"]) {
+  return <span data-testid="tile">{tileText(t)}</span>;
 }
 
 /** The backend in one phrase: name, then its threads or adapter when the engine reports them. */
