@@ -51,6 +51,8 @@ export type ToWorker =
     content: RawImage;
     styles: RawImage[];
     previewEvery: number;
+    /** Forces tiles of this side on every larger scale (the page's ?tile=N: browser tests). */
+    tile?: number;
   }
   | { type: "visualize"; request: VisRequest }
   | { type: "pause" }

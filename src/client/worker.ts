@@ -100,13 +100,14 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
     // Issue 14: a run that does not fit one pass gets a memory budget; stylize() then plans
     // each scale with planRunTiles() (the CLI's planner too) and tiles the scales that do not
     // fit one pass. The refusal stays for what does not fit even tiled, or cannot be tiled.
-    let memory: MemoryBudget | undefined;
-    if (why) {
-      const budget = memoryBudgetFor(n.manifest, {
-        limits: backend!.limits,
-        backend: backend!.name,
-        used,
-      });
+    const budget = memoryBudgetFor(n.manifest, {
+      limits: backend!.limits,
+      backend: backend!.name,
+      used,
+    });
+    // A forced tile (the page's ?tile=N, for browser tests) tiles every scale larger than it.
+    let memory: MemoryBudget | undefined = msg.tile ? { ...budget, tile: msg.tile } : undefined;
+    if (why && !memory) {
       const fit = tiledFit(n.manifest, recipe, dims, { memory: budget });
       if (fit !== true) {
         const maxSize = largestTiledFit(n.manifest, recipe, aspect, recipe.size, {

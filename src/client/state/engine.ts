@@ -21,6 +21,12 @@ export type EngineListener = (msg: FromWorker) => void;
 export class Engine {
   readonly #worker: Worker;
   readonly #listeners = new Set<EngineListener>();
+  /**
+   * The page's ?tile=N: every run tiles its scales larger than N px (issue 14's browser test
+   * runs a tiled objective at a size that fits one pass).
+   */
+  readonly #tile = Number(new URLSearchParams(globalThis.location?.search).get("tile")) ||
+    undefined;
 
   constructor(backend?: BackendName) {
     this.#worker = new Worker(__WORKER_URL__, { type: "module", name: "atelier-engine" });
@@ -78,7 +84,7 @@ export class Engine {
           reject(Object.assign(new Error(m.message), { deviceLost: m.deviceLost }));
         }
       });
-      this.#send({ type: "run", recipe, content, styles, previewEvery }, [
+      this.#send({ type: "run", recipe, content, styles, previewEvery, tile: this.#tile }, [
         content.rgba.buffer,
         ...styles.map((s) => s.rgba.buffer),
       ]);
