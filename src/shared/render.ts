@@ -157,10 +157,10 @@ export async function* stylize(
   });
   // Every scale's memory plan before any work: a run that cannot fit, or needs tiling that its
   // recipe does not allow, fails now.
-  const tilePlans: (TilePlan | undefined)[] = plan.map((scale) => {
-    const p = opts.memory && planRunTiles(net, recipe, scale, opts.memory);
-    return p?.tiled ? p : undefined;
-  });
+  const memoryPlans: (TilePlan | undefined)[] = plan.map((scale) =>
+    opts.memory && planRunTiles(net, recipe, scale, opts.memory)
+  );
+  const tilePlans = memoryPlans.map((p) => (p?.tiled ? p : undefined));
   if (tilePlans.some((p) => p)) {
     const refusal = tilingRefusal(recipe);
     if (refusal) {
@@ -195,6 +195,7 @@ export async function* stylize(
       let tiled: TiledRunObjective | undefined;
       let loop: AsyncGenerator<LoopEvent, LoopResult, void> | undefined;
       const tilePlan = tilePlans[index];
+      const history = memoryPlans[index]?.history;
       try {
         if (tilePlan) {
           tiled = createTiledRunObjective(net, at, recipe, {
@@ -214,7 +215,10 @@ export async function* stylize(
           width: scale.width,
           start: (param) =>
             initialFlat(param, index === 0 ? recipe : { ...recipe, init: "image" }, start),
-          optimizer: recipe.optimizer,
+          // A scale too large for the recipe's L-BFGS history runs with the plan's (issue 14).
+          optimizer: history && recipe.optimizer.kind === "lbfgs"
+            ? { ...recipe.optimizer, history }
+            : recipe.optimizer,
           iterations: scale.iterations,
           seed: recipe.seed,
           firstIteration: first,
@@ -236,6 +240,7 @@ export async function* stylize(
               size: scale.size,
               iterations: res.iterations,
               ...(tiled ? { tiles: tiled.grid.tiles.length, tile: tiled.grid.tile[0] } : {}),
+              ...(history ? { history } : {}),
             });
             break;
           }

@@ -19,6 +19,7 @@ import { type TileGrid, tileGrid } from "./tiling/grid.ts";
 import {
   APPROXIMATE_HALOS,
   MEASURED_COSTS,
+  optimizerVectors,
   type PixelCost,
   planTiles,
   type TilePlan,
@@ -93,7 +94,7 @@ function costOf(net: Pick<Net, "manifest">, memory: MemoryBudget): PixelCost | u
  */
 export function planRunTiles(
   net: Pick<Net, "manifest">,
-  recipe: Pick<Recipe, "layers">,
+  recipe: Pick<Recipe, "layers"> & Partial<Pick<Recipe, "optimizer">>,
   size: { height: number; width: number },
   memory: MemoryBudget,
   layers?: readonly string[],
@@ -119,14 +120,40 @@ export function planRunTiles(
   }
   const cost = costOf(net, memory);
   if (!cost) return undefined;
-  return planTiles(net, size, {
-    memoryBytes: memory.bytes,
-    cost,
-    layers: used,
-    contentLayers: content,
-    halo: APPROXIMATE_HALOS[net.manifest.id],
-    cropFits: memory.cropFits,
-  });
+  const plan = (vectors: number) =>
+    planTiles(net, size, {
+      memoryBytes: memory.bytes,
+      cost,
+      layers: used,
+      contentLayers: content,
+      halo: APPROXIMATE_HALOS[net.manifest.id],
+      cropFits: memory.cropFits,
+      optimizerVectors: vectors,
+    });
+  // A painting's Grams (`layers` given) are computed before the optimiser starts.
+  const optimizer = recipe.optimizer;
+  if (layers || !optimizer) return plan(0);
+  if (optimizer.kind !== "lbfgs") return plan(optimizerVectors(optimizer));
+  // L-BFGS's history is 2m whole-image vectors: 2.7 GB at 4096x2731 px with m = 10, more than
+  // WASM holds. Keep the recipe's m while a tile at least as wide as its halo fits; else
+  // the largest smaller m that does (fewer pairs, slower convergence, but a run); else the
+  // largest m with any tile. The run record's scales say which m ran.
+  let fallback: TilePlan | undefined;
+  for (let m = optimizer.history; m >= 1; m--) {
+    let p: TilePlan;
+    try {
+      p = plan(optimizerVectors({ kind: "lbfgs", history: m }));
+    } catch (e) {
+      if (m === 1 && !fallback) throw e;
+      continue;
+    }
+    const withHistory = m < optimizer.history ? { ...p, history: m } : p;
+    // A core narrower than its halo spends most of each crop on the halo (Darknet-tiny: a
+    // 112 px core reads a 245 px crop): a shorter history costs less than such tiles.
+    if (!p.tiled || p.tile >= p.halo.before + p.halo.after) return withHistory;
+    fallback ??= withHistory;
+  }
+  return fallback!;
 }
 
 /** The grid of a plan over `layers`: the plan's (possibly approximate) halo, the exact alignment. */

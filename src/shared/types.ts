@@ -172,6 +172,8 @@ export const ScaleRunSchema = z.object({
   /** Tiles per evaluation and their core side (px), when the scale ran tiled (issue 14). */
   tiles: z.number().int().min(1).optional(),
   tile: z.number().int().min(1).optional(),
+  /** The L-BFGS history the scale ran with, when the memory plan cut the recipe's (issue 14). */
+  history: z.number().int().min(1).optional(),
 }).strict();
 export type ScaleRun = z.infer<typeof ScaleRunSchema>;
 

@@ -4,13 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { memoryBudgetFor } from "../../src/client/limits.ts";
+import { largestTiledFit, memoryBudgetFor } from "../../src/client/limits.ts";
 import { planRunTiles } from "../../src/shared/tiled_run.ts";
 import type { ModelManifest } from "../../src/shared/nets/manifest.ts";
 import type { DeviceLimits } from "../../src/client/protocol.ts";
 import { parseManifest } from "../../src/shared/nets/loader.ts";
 import { MEASURED_COSTS } from "../../src/shared/tiling/plan.ts";
 import { ROOT } from "../_images.ts";
+import { makeRecipe } from "../../src/shared/recipe.ts";
 
 const GiB = 2 ** 30;
 // worker.ts's WASM limits.
@@ -22,6 +23,7 @@ const RECIPE = {
     content: [{ layer: "conv8", weight: 1 }],
     style: ["conv2", "conv6", "conv10", "conv14"].map((layer) => ({ layer, weight: 1 })),
   },
+  optimizer: { kind: "lbfgs" as const, history: 10 },
 };
 
 /** The studio's plan of RECIPE at `size` on `backend` with `limits`. */
@@ -45,44 +47,69 @@ async function darknet() {
 }
 
 Deno.test("planRunTiles() under memoryBudgetFor() runs Darknet-tiny at 512 px untiled on WASM", async () => {
-  // 4.5e6 + 1993·512² = 4,500,000 + 522,452,992 = 526,952,992 B <= 1.5 GiB.
+  // L-BFGS m = 10 keeps 4 + 2·10 = 24 whole-image vectors of 12 B/px: 288·512² = 75,497,472.
+  // 4.5e6 + 1993·512² + 75,497,472 = 4,500,000 + 522,452,992 + 75,497,472 = 602,450,464 B
+  // <= 1.5 GiB: untiled, with the recipe's history.
   assert.deepEqual(MEASURED_COSTS["darknet-tiny"].wasm, { fixedBytes: 4.5e6, bytesPerPixel: 1993 });
   const p = studioPlan(await darknet(), { width: 512, height: 512 }, WASM);
-  assert.deepEqual([p.tiled, p.tiles, p.peakBytes], [false, 1, 526_952_992]);
+  assert.deepEqual([p.tiled, p.tiles, p.peakBytes, p.history], [false, 1, 602_450_464, undefined]);
 });
 
-Deno.test("planRunTiles() under memoryBudgetFor() tiles Darknet-tiny at 2048 px on WASM in 608 px tiles", async () => {
-  // Untiled: 4.5e6 + 1993·2048² = 8.4e9 B > 1.5 GiB. Tiled: halo 59 + 59, align 16, crop =
-  // t + 59 + 15 + 59 = t + 133. Whole-image buffers 96 B/px + conv8 targets 4·256/64 = 16 B/px:
-  // 112·2048² = 469,762,048. crop² <= (1,610,612,736 - 4.5e6 - 469,762,048) / 1993 = 570,171.9
-  // -> crop <= 755.1 -> t <= 622.1 -> t = 608 (16·38), crop 741, ceil(2048/608)² = 16 tiles;
-  // peak 4.5e6 + 1993·741² + 469,762,048 = 1,568,580,481.
+Deno.test("planRunTiles() under memoryBudgetFor() tiles Darknet-tiny at 2048 px on WASM with a shorter L-BFGS history", async () => {
+  // Whole-image bytes: 96 B/px of evaluation buffers + conv8's targets 4·256/8² = 16 B/px +
+  // 12·(4 + 2m) B/px of L-BFGS vectors = (160 + 24m)·2048², 2048² = 4,194,304.
+  // m = 10: 400·4,194,304 = 1,677,721,600 > 1.5 GiB (1,610,612,736): nothing fits.
+  // m = 9: 376·4,194,304 = 1,577,058,304; 1,610,612,736 - 4.5e6 - that = 29,054,432
+  //   -> crop² <= 14,578 -> crop <= 120 < the 133 px of halo and alignment: nothing fits.
+  // m = 8: 352·4,194,304 = 1,476,395,008; left 129,717,728 / 1993 = 65,087 -> crop <= 255
+  //   -> t <= 255 - 133 = 122 -> t = 112: fits, but a core under the 59 + 59 px halo.
+  // m = 7: 328·4,194,304 = 1,375,731,712; left 230,381,024 / 1993 = 115,595 -> crop <= 339
+  //   -> t <= 206 -> t = 192 (16·12) >= 118: taken. crop 325, ceil(2048/192)² = 11² = 121
+  //   tiles, peak 4.5e6 + 1993·325² + 1,375,731,712 = 4,500,000 + 210,510,625 + 1,375,731,712
+  //   = 1,590,742,337.
   const p = studioPlan(await darknet(), { width: 2048, height: 2048 }, WASM);
-  assert.deepEqual([p.tiled, p.tile, p.crop, p.tiles, p.peakBytes], [
+  assert.deepEqual([p.tiled, p.tile, p.crop, p.tiles, p.peakBytes, p.history], [
     true,
-    608,
-    741,
-    16,
-    1_568_580_481,
+    192,
+    325,
+    121,
+    1_590_742_337,
+    7,
   ]);
-  // WebGL with 512 px textures: misfit() wants the largest activation, conv1's 16 channels at
-  // stride 1, in one texture of 4 channels per texel: side²·16/4 <= 512² -> crop side <= 256
-  // -> t <= 256 - 133 = 123 -> t = 112 (16·7), crop 245, ceil(2048/112)² = 19² = 361 tiles.
+  // WebGL with 512 px textures and 4 GiB: misfit() wants the largest activation, conv1's 16
+  // channels at stride 1, in one texture of 4 channels per texel: side²·16/4 <= 512² -> crop
+  // <= 256 -> t <= 256 - 133 = 123 -> t = 112 (16·7), crop 245, ceil(2048/112)² = 19² = 361
+  // tiles; m = 10 fits 4 GiB (1,677,721,600 + 4.5e6 + 1993·245² = 1.80e9), but 112 < 118,
+  // and every smaller m hits the same texture limit: the first plan found, m = 10, is kept.
   const gl = studioPlan(await darknet(), { width: 2048, height: 2048 }, {
     maxTensorBytes: Infinity,
     maxTextureSize: 512,
-    memoryBytes: GiB,
+    memoryBytes: 4 * GiB,
   }, "webgl");
-  assert.deepEqual([gl.tile, gl.crop, gl.tiles], [112, 245, 361]);
+  assert.deepEqual([gl.tile, gl.crop, gl.tiles, gl.history], [112, 245, 361, undefined]);
 });
 
 Deno.test("planRunTiles() under memoryBudgetFor() refuses Darknet-tiny at 4096 px on WASM: the whole-image buffers alone exceed 1.5 GiB", async () => {
-  // Tiled or not, a run keeps (96 B/px of RGB buffers + conv8's 4·256/8² = 16 B/px content
-  // target) · 4096² = 112 · 16,777,216 = 1,879,048,192 B > 1.5 GiB = 1,610,612,736 B: no tile
-  // fits, and the studio refuses (largestFit then offers a smaller size).
+  // Even with m = 1, (160 + 24)·4096² = 184·16,777,216 = 3,087,007,744 B > 1.5 GiB: no tile
+  // fits, and the studio refuses (largestTiledFit() then offers a smaller size).
   const manifest = await darknet();
   assert.throws(
     () => studioPlan(manifest, { width: 4096, height: 4096 }, WASM),
     /4096x4096 with darknet-tiny needs at least \d+ MB even in 16 px tiles, more than the 1536 MB available/,
   );
+});
+
+Deno.test("largestTiledFit() offers Darknet-tiny's WASM maximum at 3:2: 3568 px", async () => {
+  // At m = 1 and the smallest tile (16 px, crop 149): 184·w·h + 4.5e6 + 1993·149² (44,246,593)
+  // <= 1,610,612,736 -> w·h <= 1,561,866,143 / 184 = 8,488,403. At 3:2, h = round(w / 1.5):
+  // 3584 x 2389 = 8,562,176 does not fit; 3568 x 2379 = 8,488,272 does (by 131 px).
+  // 4096 x 2731 would need 184·11,186,176 = 2.06 GB of whole-image buffers alone.
+  const manifest = await darknet();
+  const memory = memoryBudgetFor(manifest, { limits: WASM, backend: "wasm", used });
+  const recipe = makeRecipe(manifest, { overrides: { optimizer: RECIPE.optimizer } });
+  assert.deepEqual(
+    [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer).sort(),
+    [...used].sort(),
+  );
+  assert.equal(largestTiledFit(manifest, recipe, 1.5, 4096, { memory }), 3568);
 });

@@ -65,6 +65,22 @@ export interface PlanTilesOptions {
   halo?: { before: number; after: number };
   /** Extra per-crop check (a GPU's texture or buffer limit): whether a crop side fits. */
   cropFits?: (side: number) => boolean;
+  /**
+   * Whole-image float32 RGB vectors the optimiser keeps, tiled or not (optimizerVectors()):
+   * at 4096x2731 px each is 134 MB, and L-BFGS's history of m pairs is 2m of them. Default 0.
+   */
+  optimizerVectors?: number;
+}
+
+/**
+ * Whole-image vectors an optimiser keeps between evaluations (lbfgs.ts): L-BFGS the point, its
+ * gradient, the search direction and the line search's trial point, plus s and y of each of its
+ * `history` pairs; Adam the point and its two moments.
+ */
+export function optimizerVectors(
+  optimizer: { kind: "lbfgs"; history: number } | { kind: "adam" },
+): number {
+  return optimizer.kind === "lbfgs" ? 4 + 2 * optimizer.history : 3;
 }
 
 /** What planTiles() decided. */
@@ -80,8 +96,13 @@ export interface TilePlan {
   /** Crop alignment (the deepest layer's jump) and halo of the layers used. */
   align: number;
   halo: { before: number; after: number };
-  /** Modelled peak bytes of one evaluation. */
+  /** Modelled peak bytes of one evaluation, with the optimiser's vectors. */
   peakBytes: number;
+  /**
+   * planRunTiles(): the L-BFGS history this scale runs with, when smaller than the recipe's
+   * so that the run fits (recorded in the run record's scales).
+   */
+  history?: number;
 }
 
 /**
@@ -111,7 +132,8 @@ export function planTiles(
   const long = Math.max(height, width);
   const fits = (side: number) => options.cropFits?.(side) ?? true;
 
-  const untiled = fixedBytes + bytesPerPixel * height * width;
+  const optimizerBytes = 12 * (options.optimizerVectors ?? 0) * height * width;
+  const untiled = fixedBytes + bytesPerPixel * height * width + optimizerBytes;
   if (untiled <= options.memoryBytes && fits(long)) {
     return {
       tiled: false,
@@ -128,7 +150,8 @@ export function planTiles(
     const l = manifest.layers.find((x) => x.name === name);
     return sum + (l ? 4 * l.channels / (l.stride * l.stride) : 0);
   }, 0);
-  const whole = (WHOLE_IMAGE_BYTES_PER_PIXEL + targetBytesPerPixel) * height * width;
+  const whole = (WHOLE_IMAGE_BYTES_PER_PIXEL + targetBytesPerPixel) * height * width +
+    optimizerBytes;
   // A crop starts up to align - 1 px before core - before (rounded down to the alignment).
   const cropOf = (t: number) => Math.min(long, t + before + align - 1 + after);
   for (let t = Math.floor(long / align) * align; t >= align; t -= align) {
