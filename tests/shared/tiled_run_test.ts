@@ -137,14 +137,17 @@ Deno.test("planRunTiles() tiles the issue's 2048 px Darknet-tiny run in a 2 GB b
     // Untiled: 4.5e6 + 1993 B/px · 2048² = 8.36e9 B > 2.15e9 B: it must tile (the crash).
     const p = planRunTiles(net, recipe, { height: 2048, width: 2048 }, { bytes })!;
     assert.equal(p.tiled, true);
-    // Halo 59 px each side, align 16; whole-image buffers (96 + conv8's 4·256/8² = 16) B/px ·
-    // 2048² = 469.8e6 B. A 768 px core reads up to 768 + 59 + 15 + 59 = 901 px:
-    // 4.5e6 + 1993·901² + 469.8e6 = 2.0922e9 <= 2.1475e9; 784 px (917 px crops) needs
-    // 2.1501e9, just over. 2048 / 768 -> 3 per axis, 9 tiles.
-    assert.deepEqual([p.tile, p.crop, p.tiles], [768, 901, 9]);
+    // Halo 59 px each side, align 16; whole-image buffers (96 + conv8's 4·256/8² = 16) B/px
+    // plus L-BFGS's 4 + 2·10 = 24 vectors of 12 B/px: 400 B/px · 2048² = 1,677,721,600 B.
+    // crop² <= (2,147,483,648 - 4.5e6 - 1,677,721,600) / 1993 = 233,448 -> crop <= 483 ->
+    // core <= 483 - 59 - 15 - 59 = 350 -> 336 (16·21), crop 469; 2048 / 336 -> 7 per axis,
+    // 49 tiles. The core is wider than the 118 px halo: the recipe's history is kept.
+    assert.deepEqual([p.tile, p.crop, p.tiles, p.history], [336, 469, 49, undefined]);
     assert.ok(p.peakBytes <= bytes);
-    // 1024 px fits one pass: 4.5e6 + 1993·1024² = 2.094e9.
-    assert.equal(planRunTiles(net, recipe, { height: 1024, width: 1024 }, { bytes })!.tiled, false);
+    // 1024 px no longer fits one pass once the history counts: 4.5e6 + 1993·1024² +
+    // 288·1024² = 2.396e9 > 2.147e9. 768 px does: 4.5e6 + 2281·768² = 1.350e9.
+    assert.equal(planRunTiles(net, recipe, { height: 1024, width: 1024 }, { bytes })!.tiled, true);
+    assert.equal(planRunTiles(net, recipe, { height: 768, width: 768 }, { bytes })!.tiled, false);
     return Promise.resolve();
   });
 });
