@@ -2,7 +2,8 @@
  * Peak tfjs bytes of a whole tiled stylize() run (issue 14): the tile's pass plus every
  * whole-image buffer the run keeps (parameter, gradient, the optimiser's vectors and L-BFGS
  * history), which one evaluation's benchmark (bench_large.ts) does not see. Runs Darknet-tiny
- * with a forced tile at each size and history, and prints peak bytes above the loaded net.
+ * with a forced tile at each size and history, and prints sampled peak bytes above the loaded
+ * net (after each tile and iteration: a lower bound of the true peak).
  *
  *   deno run -A scripts/bench_run_memory.ts [--sizes 256,384] [--histories 1,4] [--tile 128]
  *        [--iterations 6]
@@ -38,22 +39,31 @@ for (const size of a.sizes!.split(",").map(Number)) {
     const content = await readImage(shared("content/chelsea.png"), size);
     const style = await readImage(shared("style/starry_night.jpg"), 256);
     const before = tf.memory().numBytes;
-    let iterations = 0;
-    const info = await tf.profile(async () => {
-      const { result } = await runToEnd(
-        stylize(net, { content, styles: [style] }, defaultRecipe(net, {
+    // Sampled after each tile and iteration (tf.profile's kernel log overflows the stack on
+    // runs this long): a lower bound of the peak that sees every buffer living across tiles.
+    let peak = 0;
+    const sample = () => (peak = Math.max(peak, tf.memory().numBytes - before));
+    const { result } = await runToEnd(
+      stylize(
+        net,
+        { content, styles: [style] },
+        defaultRecipe(net, {
           size,
           iterations: Number(a.iterations),
           optimizer: { kind: "lbfgs", history },
           seed: 1,
-        }), { previewEvery: 0, memory: { bytes: Infinity, tile: Number(a.tile) } }),
-        { onEvent: () => {} },
-      );
-      iterations = result.iterations;
-      result.image.dispose();
-    });
+        }),
+        {
+          previewEvery: 0,
+          memory: { bytes: Infinity, tile: Number(a.tile) },
+          onTile: sample,
+        },
+      ),
+      { onEvent: sample },
+    );
+    const iterations = result.iterations;
+    result.image.dispose();
     const [, h, w] = content.shape;
-    const peak = info.peakBytes - before;
     console.log(
       `| ${size} | ${h * w} | ${history} | ${iterations} | ${(peak / 1e6).toFixed(1)} | ${
         (peak / (h * w)).toFixed(0)
