@@ -42,7 +42,9 @@ for (const size of a.sizes!.split(",").map(Number)) {
     // Sampled after each tile and iteration (tf.profile's kernel log overflows the stack on
     // runs this long): a lower bound of the peak that sees every buffer living across tiles.
     let peak = 0;
-    const sample = () => (peak = Math.max(peak, tf.memory().numBytes - before));
+    const sample = () => {
+      peak = Math.max(peak, tf.memory().numBytes - before);
+    };
     const { result } = await runToEnd(
       stylize(
         net,
