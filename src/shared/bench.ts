@@ -6,7 +6,7 @@
  * (src/client/bench_worker.ts, through benchEvaluation()) all time this same unit.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Net } from "./nets/net.ts";
+import { type ConvGradMode, type Net, setConvGradMode } from "./nets/net.ts";
 import { forwardFlops } from "./nets/flops.ts";
 import { defaultRecipe } from "./recipe.ts";
 import { buildStyleObjective, gram, type GramMap } from "./losses/mod.ts";
@@ -76,6 +76,8 @@ export interface BenchOptions {
   evaluations?: number;
   /** Untimed evaluations first: shader compilation, flipped kernels, allocator growth (1). */
   warmup?: number;
+  /** conv2d input gradient for this measurement (default "auto": the backend's choice). */
+  convGrad?: ConvGradMode;
 }
 
 /** What benchEvaluation() measured. */
@@ -107,6 +109,7 @@ export async function benchEvaluation(
   const h = Math.max(1, Math.round(size * BENCH_ASPECT));
   const content = tf.randomUniform([1, h, size, 3], 0, 1, "float32", 1) as tf.Tensor4D;
   const style = tf.randomUniform([1, h, size, 3], 0, 1, "float32", 2) as tf.Tensor4D;
+  const previousMode = setConvGradMode(opts.convGrad ?? "auto");
   const ev = objectiveEvaluation(net, content, style);
   try {
     for (let i = 0; i < (opts.warmup ?? 1); i++) await ev.run();
@@ -127,6 +130,7 @@ export async function benchEvaluation(
       peakBytes: info.peakBytes,
     };
   } finally {
+    setConvGradMode(previousMode);
     ev.dispose();
     tf.dispose([content, style]);
   }
