@@ -4,6 +4,7 @@
  */
 import { tf } from "./tf_setup.ts";
 import { limitsOf } from "./device_limits.ts";
+import { wasmThreads } from "./wasm_threads.ts";
 import { type BackendInfo, type BackendName, BACKENDS } from "./protocol.ts";
 
 /** A sentence on what backend `name` (the active one) means for speed. */
@@ -22,14 +23,15 @@ function noteOf(name: BackendName): string {
     return "WebGL: GPU through graphics shaders; fast, a little slower than WebGPU";
   }
   if (name === "wasm") {
-    const threads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") ? "threads, " : "";
+    const n = wasmThreads() ?? 1;
+    const threads = n > 1 ? `${n} threads, ` : "";
     return `WebAssembly on the CPU (${threads}SIMD): about 10-50x slower than a GPU; use small sizes`;
   }
   return "Plain JavaScript on the CPU: very slow; use 128 px or less";
 }
 
 /** Why backend `name` cannot run here, or undefined once it is active and working. */
-async function tryBackend(name: BackendName): Promise<string | undefined> {
+export async function tryBackend(name: BackendName): Promise<string | undefined> {
   if (name === "webgpu" && !("gpu" in navigator)) {
     return "this browser has no WebGPU (navigator.gpu)";
   }
@@ -55,7 +57,9 @@ export async function probeBackends(forced?: BackendName): Promise<BackendInfo |
   const failed: BackendInfo["failed"] = [];
   for (const name of order) {
     const reason = await tryBackend(name);
-    if (reason === undefined) return { name, note: noteOf(name), failed, limits: limitsOf(name) };
+    if (reason === undefined) {
+      return { name, note: noteOf(name), failed, limits: limitsOf(name), threads: wasmThreads() };
+    }
     failed.push({ name, reason });
   }
   return undefined;

@@ -35,6 +35,8 @@ export interface BackendInfo {
   /** Backends tried before this one and why each failed. */
   failed: { name: BackendName; reason: string }[];
   limits: DeviceLimits;
+  /** Threads the WASM backend runs (1: single-threaded); absent on other backends. */
+  threads?: number;
 }
 
 export type ToWorker =
