@@ -11,11 +11,11 @@ import { launch, openStudio, runToEnd, shot, startServer, tinySetup } from "./_h
 // playwright keeps sockets and timers of its own between calls.
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
-/** Console lines about blocked loads (CSP) or failed workers, collected from page and workers. */
+/** Console lines about loads the CSP blocked or pthread workers that failed, from page and workers. */
 function watchConsole(page: Page): string[] {
   const bad: string[] = [];
   const check = (text: string) => {
-    if (/Content Security Policy|Refused to|importScripts|failed to load/i.test(text)) {
+    if (/Content Security Policy|Refused to|importScripts|worker sent an error/i.test(text)) {
       bad.push(text);
     }
   };
