@@ -38,7 +38,7 @@ Deno.test(
       // The page is served with the production CSP (no blob: scripts) and isolated, which
       // SharedArrayBuffer, and so WASM threads, need.
       assert.equal(res?.headers()["content-security-policy"], CSP);
-      assert.ok(!/script-src[^;]*blob:/.test(CSP));
+      assert.ok(!/(script|worker)-src[^;]*blob:/.test(CSP), CSP);
       assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), true);
       assert.equal(await openStudio(page, server.url, "?backend=wasm"), "wasm");
       const note = await page.getByTestId("backend").textContent();
