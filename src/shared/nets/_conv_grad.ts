@@ -182,11 +182,13 @@ export function setConvGradMode(mode: ConvGradMode): ConvGradMode {
 }
 
 /**
- * conv2d backends that take conv2dForwardGrad() under "auto", by measurement: on WASM it was
- * 6x faster forward+backward on a 3x3 256-channel conv at 64 px (645 ms vs 3811 ms). The GPU
- * backends keep tfjs's kernels: see the README's "Conv gradient per backend" table.
+ * conv2d backends that take conv2dForwardGrad() under "auto", by measurement (the studio's
+ * Benchmark view with "both ways", README "Conv gradient per backend"): WASM (6x on a 3x3
+ * 256-channel conv at 64 px in the CLI; ResNet-50 evaluations 2.2x faster in Chromium) and
+ * WebGL (ResNet-50 1.6-2.2x faster, the small nets even, on SwiftShader). WebGPU keeps tfjs's
+ * kernels: no consistent difference on SwiftShader. Software adapters only: remeasure on a GPU.
  */
-const FORWARD_CONV_GRAD_BACKENDS = new Set(["wasm"]);
+const FORWARD_CONV_GRAD_BACKENDS = new Set(["wasm", "webgl"]);
 
 /**
  * Whether the active backend should take conv2dForwardGrad() for this kind of convolution:

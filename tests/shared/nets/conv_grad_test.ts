@@ -152,9 +152,9 @@ Deno.test("depthwise conv2dForwardGrad() equals a block-diagonal conv2d and its 
 
 Deno.test("setConvGradMode() forces the conv2d gradient either way and restores auto", async () => {
   await setupTf();
-  // Under "auto" the measured table decides: WASM takes the forward-conv gradient, the others
-  // tfjs's kernel.
-  const auto = tf.getBackend() === "wasm";
+  // Under "auto" the measured table decides: WASM and WebGL take the forward-conv gradient,
+  // the others tfjs's kernel.
+  const auto = ["wasm", "webgl"].includes(tf.getBackend());
   assert.equal(preferForwardConvGrad("conv2d"), auto);
   assert.equal(setConvGradMode("tfjs"), "auto");
   assert.equal(preferForwardConvGrad("conv2d"), false);
