@@ -4,8 +4,8 @@
  */
 import { tf } from "./tf_setup.ts";
 import { limitsOf } from "./device_limits.ts";
-import { wasmThreads } from "./wasm_threads.ts";
 import { type BackendInfo, type BackendName, BACKENDS } from "./protocol.ts";
+import { wasmThreads } from "./wasm_threads.ts";
 
 /** A sentence on what backend `name` (the active one) means for speed. */
 function noteOf(name: BackendName): string {

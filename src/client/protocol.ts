@@ -35,8 +35,10 @@ export interface BackendInfo {
   /** Backends tried before this one and why each failed. */
   failed: { name: BackendName; reason: string }[];
   limits: DeviceLimits;
-  /** Threads the WASM backend runs (1: single-threaded); absent on other backends. */
+  /** WASM and CPU: the threads the kernels run on. */
   threads?: number;
+  /** WebGPU and WebGL: the adapter or renderer, as the browser names it. */
+  adapter?: string;
 }
 
 export type ToWorker =
