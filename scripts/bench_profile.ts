@@ -1,5 +1,5 @@
 /**
- * `deno task bench --profile`: where one objective evaluation (scripts/lib/bench_eval.ts) spends
+ * `deno task bench --profile`: where one objective evaluation (src/shared/bench.ts) spends
  * its time, kernel by kernel. tf.profile() wraps every kernel the engine runs in the backend's
  * timer; on WASM kernels are synchronous, so each kernel's time is wall-clock time around its
  * call (tfjs-backend-wasm's time() is performance.now() before and after). On WebGPU the timer
@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
 import { readImage } from "./lib/image_io.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
-import { median, objectiveEvaluation } from "./lib/bench_eval.ts";
+import { median, objectiveEvaluation } from "../src/shared/bench.ts";
 import { wasmThreadsCount } from "./lib/wasm_threads.ts";
 
 /** Options of profileEvaluations(). */

@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
 import { readImage } from "./lib/image_io.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
-import { median, objectiveEvaluation } from "./lib/bench_eval.ts";
+import { median, objectiveEvaluation } from "../src/shared/bench.ts";
 
 /** Options of compareWithTorch(). */
 export interface VsTorchOptions {

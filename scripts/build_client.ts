@@ -1,13 +1,15 @@
 /**
  * Builds the studio client into dist/client/: esbuild bundles src/client/main.tsx (the page)
  * and src/client/worker.ts (the engine) with content-hashed names, copies the tfjs WASM
- * binaries under hashed names, adds the example images (scripts/build_examples.ts), writes index.html (no inline script: the server's CSP forbids
+ * binaries under hashed names, writes the WASM backend's pthread scripts as same-origin files
+ * (wasmThreadScripts()), adds the example images (scripts/build_examples.ts), writes index.html (no inline script: the server's CSP forbids
  * it) and build.json with bundle sizes. Skips all work when no input changed since the last
  * build, so `deno task start` can call it on every start.
  *
  *   deno run -A scripts/build_client.ts [--force]
  */
 import * as esbuild from "esbuild";
+import { createRequire } from "node:module";
 import { buildExamples } from "./build_examples.ts";
 import { heroCacheNames, heroFromCache } from "./build_hero.ts";
 
@@ -19,6 +21,11 @@ const WASM_FILES = [
   "tfjs-backend-wasm-simd.wasm",
   "tfjs-backend-wasm-threaded-simd.wasm",
 ];
+const WASM_OUT = new URL("node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/", ROOT);
+/** The pthread worker's import of the module factory, which tfjs hands it as a Blob. */
+const PTHREAD_IMPORT =
+  'if(typeof e.data.urlOrBlob=="string"){importScripts(e.data.urlOrBlob)}else{var objectUrl=' +
+  "URL.createObjectURL(e.data.urlOrBlob);importScripts(objectUrl);URL.revokeObjectURL(objectUrl)}";
 /** Everything the bundles depend on; a change to any of them rebuilds. */
 const INPUT_DIRS = ["src/client/", "src/shared/"];
 const INPUT_FILES = [
@@ -91,6 +98,52 @@ function hashedName(name: string, hash: string): string {
   return `${name.slice(0, dot)}-${hash.slice(0, 16)}${name.slice(dot)}`;
 }
 
+/** Same-origin URLs of the threaded WASM backend's pthread scripts. */
+export interface WasmThreadScripts {
+  /** The pthread worker script (tfjs would build it as a blob: URL). */
+  worker: string;
+  /** The Emscripten module factory the worker imports. */
+  factory: string;
+}
+
+/**
+ * Writes the threaded SIMD backend's two pthread scripts into `out` under hashed names. tfjs
+ * 4.22 starts each pthread as `new Worker(blob:)` and has it `importScripts` the module factory
+ * from another blob:, which the server's CSP (script-src 'self') refuses. Served from our origin
+ * instead, they load under that CSP: the worker is the package's own worker script with its
+ * factory import pointed at the factory file (the package's wasm-out script, which defines
+ * the same `WasmBackendModuleThreadedSimd` global tfjs's blob does). The engine worker hands
+ * the worker URL to tfjs (src/client/wasm_threads.ts).
+ */
+export async function wasmThreadScripts(out: URL): Promise<WasmThreadScripts> {
+  const factoryBytes = await Deno.readFile(
+    new URL("tfjs-backend-wasm-threaded-simd.js", WASM_OUT),
+  );
+  const factory = hashedName("tfjs-backend-wasm-threaded-simd.js", await sha256(factoryBytes));
+  await Deno.writeFile(new URL(factory, out), factoryBytes);
+  // The worker file is CommonJS exporting the script as a string (`wasmWorkerContents`).
+  const require = createRequire(new URL(WASM_OUT).pathname);
+  const { wasmWorkerContents } = require("./tfjs-backend-wasm-threaded-simd.worker.js") as {
+    wasmWorkerContents: string;
+  };
+  if (!wasmWorkerContents.includes(PTHREAD_IMPORT)) {
+    throw new Error(
+      "tfjs-backend-wasm's pthread worker no longer imports its factory as expected: " +
+        "update PTHREAD_IMPORT in scripts/build_client.ts for this tfjs version",
+    );
+  }
+  // As tfjs does before making its Blob: the template literal turned the "\n" escapes inside
+  // the script's string literals into newlines, which would end those literals.
+  const text = wasmWorkerContents.replace(/\n/g, "\\n").replace(
+    PTHREAD_IMPORT,
+    `importScripts(${JSON.stringify(`/${factory}`)});`,
+  );
+  const bytes = new TextEncoder().encode(text);
+  const worker = hashedName("tfjs-backend-wasm-threaded-simd.worker.js", await sha256(bytes));
+  await Deno.writeFile(new URL(worker, out), bytes);
+  return { worker: `/${worker}`, factory: `/${factory}` };
+}
+
 const COMMON: esbuild.BuildOptions = {
   bundle: true,
   minify: true,
@@ -128,19 +181,33 @@ export async function buildClient(opts: { force?: boolean } = {}): Promise<Build
     await Deno.writeFile(new URL(out, OUT), bytes);
     wasm[name] = `/${out}`;
   }
+  const threads = await wasmThreadScripts(OUT);
   try {
+    const workerDefine = {
+      __WASM_FILES__: JSON.stringify(wasm),
+      __WASM_PTHREAD_WORKER__: JSON.stringify(threads.worker),
+    };
     const worker = await esbuild.build({
       ...COMMON,
       entryPoints: { worker: "src/client/worker.ts" },
-      define: { __WASM_FILES__: JSON.stringify(wasm) },
+      define: workerDefine,
     });
     const workerName = outputOf(worker.metafile!);
+    const benchWorker = await esbuild.build({
+      ...COMMON,
+      entryPoints: { bench_worker: "src/client/bench_worker.ts" },
+      define: workerDefine,
+    });
+    const benchWorkerName = outputOf(benchWorker.metafile!);
     const app = await esbuild.build({
       ...COMMON,
       entryPoints: { app: "src/client/main.tsx" },
       jsx: "automatic",
       jsxImportSource: "preact",
-      define: { __WORKER_URL__: JSON.stringify(`/${workerName}`) },
+      define: {
+        __WORKER_URL__: JSON.stringify(`/${workerName}`),
+        __BENCH_WORKER_URL__: JSON.stringify(`/${benchWorkerName}`),
+      },
     });
     const appName = outputOf(app.metafile!);
     const css = await Deno.readFile(new URL("src/client/style.css", ROOT));

@@ -2,9 +2,10 @@
  * Picks the worker's tfjs backend: tries WebGPU, then WebGL, WASM and CPU (or a forced one
  * first), with a real op on each, and describes the one that runs in words for the studio.
  */
-import { getThreadsCount, tf } from "./tf_setup.ts";
+import { tf } from "./tf_setup.ts";
 import { limitsOf } from "./device_limits.ts";
 import { type BackendInfo, type BackendName, BACKENDS } from "./protocol.ts";
+import { wasmThreads } from "./wasm_threads.ts";
 
 /** The WebGPU adapter or WebGL renderer of the active backend, when the browser says. */
 function adapterOf(name: BackendName): string | undefined {
@@ -29,14 +30,7 @@ function adapterOf(name: BackendName): string | undefined {
 /** Threads the WASM or CPU kernels run on (the CPU backend is plain JavaScript: one). */
 function threadsOf(name: BackendName): number | undefined {
   if (name === "cpu") return 1;
-  if (name === "wasm") {
-    try {
-      return getThreadsCount();
-    } catch {
-      return undefined; // Not initialised: the backend reports nothing then.
-    }
-  }
-  return undefined;
+  return name === "wasm" ? wasmThreads() : undefined;
 }
 
 /** A sentence on what backend `name` (the active one) means for speed. */
@@ -52,14 +46,15 @@ function noteOf(name: BackendName): string {
     return "WebGL: GPU through graphics shaders; fast, a little slower than WebGPU";
   }
   if (name === "wasm") {
-    const threads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") ? "threads, " : "";
+    const n = wasmThreads() ?? 1;
+    const threads = n > 1 ? `${n} threads, ` : "";
     return `WebAssembly on the CPU (${threads}SIMD): about 10-50x slower than a GPU; use small sizes`;
   }
   return "Plain JavaScript on the CPU: very slow; use 128 px or less";
 }
 
 /** Why backend `name` cannot run here, or undefined once it is active and working. */
-async function tryBackend(name: BackendName): Promise<string | undefined> {
+export async function tryBackend(name: BackendName): Promise<string | undefined> {
   if (name === "webgpu" && !("gpu" in navigator)) {
     return "this browser has no WebGPU (navigator.gpu)";
   }

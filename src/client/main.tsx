@@ -2,12 +2,13 @@
  * Atelier studio: the browser face. Owns the engine worker, the installed models and presets,
  * the persisted settings and the notices, and switches between the studio, compare, gallery,
  * feature visualisation ("see") and experiment reports views. URL parameters:
- * ?view=studio|compare|gallery|see|reports, ?remix=<id>, ?backend=webgpu|webgl|wasm|cpu.
+ * ?view=studio|compare|gallery|see|reports|bench, ?remix=<id>, ?backend=webgpu|webgl|wasm|cpu.
  */
 import { render } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import type { ModelSummary, Preset } from "../shared/types.ts";
 import { Alerts, type Notice } from "./components/alerts.tsx";
+import { BenchView } from "./components/bench_view.tsx";
 import { CompareView } from "./components/compare_view.tsx";
 import { GalleryView } from "./components/gallery_view.tsx";
 import { ReportsView } from "./components/reports_view.tsx";
@@ -26,7 +27,7 @@ import {
   type Settings,
 } from "./state/settings.ts";
 
-const VIEWS = ["studio", "compare", "gallery", "see", "reports"] as const;
+const VIEWS = ["studio", "compare", "gallery", "see", "reports", "bench"] as const;
 type View = (typeof VIEWS)[number];
 const VIEW_NAMES: Record<View, string> = {
   studio: "Studio",
@@ -34,6 +35,7 @@ const VIEW_NAMES: Record<View, string> = {
   gallery: "Gallery",
   see: "What does this network see?",
   reports: "Reports",
+  bench: "Benchmark",
 };
 
 const params = new URLSearchParams(location.search);
@@ -208,6 +210,7 @@ function App() {
         {view === "gallery" && <GalleryView models={models} notify={notify} />}
         {view === "see" && <SeeView engine={engine} backend={backend} models={models} />}
         {view === "reports" && <ReportsView notify={notify} />}
+        {view === "bench" && <BenchView models={models} />}
       </main>
     </>
   );

@@ -17,20 +17,21 @@ import { cachedFetch, evict } from "./cache_fetch.ts";
 import { estimateRun, largestTiledFit, memoryBudgetFor, misfit, tiledFit } from "./limits.ts";
 import type { MemoryBudget } from "../shared/tiled_run.ts";
 import { ModelCache } from "./model_cache.ts";
+import { useSameOriginPthreads } from "./wasm_threads.ts";
 import type { BackendInfo, BackendName, FromWorker, ToWorker } from "./protocol.ts";
 
 /** Hashed wasm file URLs, injected by scripts/build_client.ts. */
 declare const __WASM_FILES__: Record<string, string>;
+/** The same-origin pthread worker script, injected by scripts/build_client.ts. */
+declare const __WASM_PTHREAD_WORKER__: string;
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (msg: FromWorker, transfer: Transferable[] = []) => scope.postMessage(msg, transfer);
 
 setWasmPaths(__WASM_FILES__);
 tf.env().set("PROD", true);
-// tfjs 4.22 starts its WASM pthreads from blob: scripts (importScripts), which the server's CSP
-// (script-src 'self') blocks, and the backend then hangs instead of failing: use single-thread
-// SIMD. Threads need a same-origin pthread script, which tfjs-backend-wasm does not ship.
-tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+// Threads from a same-origin pthread script, so the CSP stays strict (wasm_threads.ts).
+useSameOriginPthreads(__WASM_PTHREAD_WORKER__);
 
 /** Tile messages at most every 100 ms: a small tile takes a few ms on a GPU. */
 const TILE_MESSAGE_MS = 100;

@@ -2,8 +2,9 @@
  * Response headers every page and asset gets: cross-origin isolation (COOP same-origin + COEP
  * require-corp on the documents and workers, CORP same-origin on what they load), which WASM
  * SIMD and SharedArrayBuffer need, and a CSP that allows only our own scripts and WASM
- * compilation. tfjs 4.22 starts WASM threads with importScripts on blob: URLs, which this CSP
- * refuses on purpose, so the studio runs WASM single-threaded rather than allow blob: scripts.
+ * compilation. No blob: scripts or workers: tfjs 4.22 would start its WASM pthreads from blob:
+ * URLs, so the build serves those scripts from our origin instead (scripts/build_client.ts,
+ * src/client/wasm_threads.ts), and threads run under this CSP.
  */
 import type { MiddlewareHandler } from "./deps.ts";
 
@@ -11,7 +12,7 @@ export const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self' 'unsafe-inline'",
-  "worker-src 'self' blob:",
+  "worker-src 'self'",
   "img-src 'self' data: blob:",
   "connect-src 'self'",
   "frame-ancestors 'none'",

@@ -192,6 +192,8 @@ Deno.test("GET / explains a missing build, then serves a built client with cachi
     `<!doctype html><script type="module" src="/app-ABCDEFGH.js"></script>`,
   );
   await Deno.writeTextFile(join(clientDir, "app-ABCDEFGH.js"), "console.log(1)");
+  const pthread = "tfjs-backend-wasm-threaded-simd.worker-0123456789abcdef.js";
+  await Deno.writeTextFile(join(clientDir, pthread), "importScripts('/x.js');");
   await withApp(async (app) => {
     const index = await app.request("/");
     assert.equal(index.headers.get("cache-control"), "no-cache");
@@ -201,7 +203,16 @@ Deno.test("GET / explains a missing build, then serves a built client with cachi
       index.headers.get("content-security-policy")!,
       /script-src 'self' 'wasm-unsafe-eval'/,
     );
+    // WASM pthreads run from same-origin scripts (scripts/build_client.ts): no blob: workers.
+    assert.match(index.headers.get("content-security-policy")!, /worker-src 'self'(;|$)/);
     assert.match(await index.text(), /app-ABCDEFGH/);
+    // A dedicated worker takes its isolation from its own script's response.
+    const worker = await app.request(`/${pthread}`);
+    assert.equal(worker.status, 200);
+    assert.match(worker.headers.get("content-type")!, /javascript/);
+    assert.equal(worker.headers.get("cross-origin-embedder-policy"), "require-corp");
+    assert.equal(worker.headers.get("cache-control"), "public, max-age=31536000, immutable");
+    await worker.body?.cancel();
     const js = await app.request("/app-ABCDEFGH.js");
     assert.equal(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
     assert.equal(js.headers.get("cross-origin-resource-policy"), "same-origin");

@@ -167,12 +167,39 @@ export function conv2dInputGrad(
 }
 
 /**
+ * Which input gradient a conv2d takes: "auto" (the measured choice per backend below),
+ * "forward" (conv2dForwardGrad) or "tfjs" (tfjs's Conv2DBackpropInput kernel). Only the
+ * benchmarks force one, to measure both (src/shared/bench.ts).
+ */
+export type ConvGradMode = "auto" | "forward" | "tfjs";
+let convGradMode: ConvGradMode = "auto";
+
+/** Sets the conv2d gradient mode for every network; returns the previous one. */
+export function setConvGradMode(mode: ConvGradMode): ConvGradMode {
+  const previous = convGradMode;
+  convGradMode = mode;
+  return previous;
+}
+
+/**
+ * conv2d backends that take conv2dForwardGrad() under "auto", by measurement (the studio's
+ * Benchmark view with "both ways", README "Conv gradient per backend"): WASM (6x on a 3x3
+ * 256-channel conv at 64 px in the CLI; ResNet-50 evaluations 2.2x faster in Chromium) and
+ * WebGL (ResNet-50 1.6-2.2x faster, the small nets even, on SwiftShader). WebGPU keeps tfjs's
+ * kernels: no consistent difference on SwiftShader. Software adapters only: remeasure on a GPU.
+ */
+const FORWARD_CONV_GRAD_BACKENDS = new Set(["wasm", "webgl"]);
+
+/**
  * Whether the active backend should take conv2dForwardGrad() for this kind of convolution:
- * conv2d on WASM, where it measured 6x faster forward+backward on a 3x3 256-channel conv at
- * 64 px (645 ms vs 3811 ms); depthwise wherever the backend lacks the backprop kernel.
+ * conv2d per the mode (setConvGradMode); depthwise wherever the backend lacks the backprop
+ * kernel.
  */
 export function preferForwardConvGrad(kind: ConvKind): boolean {
-  if (kind === "conv2d") return tf.getBackend() === "wasm";
+  if (kind === "conv2d") {
+    if (convGradMode !== "auto") return convGradMode === "forward";
+    return FORWARD_CONV_GRAD_BACKENDS.has(tf.getBackend());
+  }
   try {
     return tf.getKernel("DepthwiseConv2dNativeBackpropInput", tf.getBackend()) === undefined;
   } catch {

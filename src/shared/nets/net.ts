@@ -15,6 +15,8 @@ import {
 } from "./_conv_grad.ts";
 import { blurSubsample, stride2Plan } from "./_antialias.ts";
 
+export { type ConvGradMode, setConvGradMode } from "./_conv_grad.ts";
+
 /** Options of Net construction. */
 export interface NetOptions {
   /** Replace every max pooling by average pooling (Gatys et al. 2016 for VGG). */

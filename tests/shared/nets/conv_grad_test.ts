@@ -4,6 +4,8 @@ import {
   conv2dForwardGrad,
   conv2dInputGrad,
   flipKernel,
+  preferForwardConvGrad,
+  setConvGradMode,
 } from "../../../src/shared/nets/_conv_grad.ts";
 
 type Pad = "same" | "valid" | [[number, number], [number, number]];
@@ -146,4 +148,18 @@ Deno.test("depthwise conv2dForwardGrad() equals a block-diagonal conv2d and its 
   );
   tf.dispose([x2, k2]);
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("setConvGradMode() forces the conv2d gradient either way and restores auto", async () => {
+  await setupTf();
+  // Under "auto" the measured table decides: WASM and WebGL take the forward-conv gradient,
+  // the others tfjs's kernel.
+  const auto = ["wasm", "webgl"].includes(tf.getBackend());
+  assert.equal(preferForwardConvGrad("conv2d"), auto);
+  assert.equal(setConvGradMode("tfjs"), "auto");
+  assert.equal(preferForwardConvGrad("conv2d"), false);
+  assert.equal(setConvGradMode("forward"), "tfjs");
+  assert.equal(preferForwardConvGrad("conv2d"), true);
+  assert.equal(setConvGradMode("auto"), "forward");
+  assert.equal(preferForwardConvGrad("conv2d"), auto);
 });
