@@ -2,7 +2,14 @@
  * Presets: per-architecture default layers and weights (shared by the CLI, the server and the
  * studio) and named recipes from the literature. Pure data, validated by PresetSchema in tests.
  */
-import type { Layers, LossWeights, Preset, TransformsSpec } from "./types.ts";
+import type {
+  Layers,
+  LossWeights,
+  Preset,
+  StyleLossSpec,
+  SwagField,
+  TransformsSpec,
+} from "./types.ts";
 
 /** Gatys et al. 2016's content/style balance (α = 1, β = 1e4), no total variation. */
 export const DEFAULT_LOSS_WEIGHTS: LossWeights = { content: 1, style: 1e4, tv: 0 };
@@ -18,11 +25,21 @@ export const LUCID_TRANSFORMS: TransformsSpec = {
   angles: [-5, 0, 5],
 };
 
-/** Default layers and loss weights of one architecture. */
+/**
+ * The default recipe of one architecture: layers (with their weights), loss weights, pooling,
+ * and the fixes that are on. Fields left out take the recipe's own defaults (Gram loss with
+ * its channel scale, no anti-aliasing, no SWAG).
+ */
 export interface ArchDefaults {
   layers: Layers;
   weights: LossWeights;
   pooling: "max" | "avg";
+  /** Style statistic and its per-layer scale (RecipeSchema's `style`). */
+  style?: Partial<StyleLossSpec>;
+  /** Anti-aliased forward pass (Zhang 2019). */
+  antialias?: boolean;
+  /** SWAG activation smoothing (Wang et al. 2021). */
+  swag?: SwagField;
 }
 
 const equal = (names: string[]) => names.map((layer) => ({ layer, weight: 1 }));
@@ -72,6 +89,32 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   },
 };
 
+/**
+ * Gatys et al.'s Gram loss with its own channel scale, Σ(G − A)²/c² (what a recipe without a
+ * `style` field means); projections and iterations are RecipeSchema's defaults, unused by Gram.
+ */
+const GATYS_GRAM: StyleLossSpec = {
+  loss: "gram",
+  projections: 64,
+  iterations: 15,
+  normalize: "channels",
+};
+
+/**
+ * Nakano 2019's ResNet-50 recipe as the article ran it: the four stage outputs at equal weight,
+ * Gatys's Gram loss with its channel scale, β = 1e4, max pooling. The literature presets pin it,
+ * so that they stay the article's recipes whatever our tuned ResNet-50 default becomes.
+ */
+const NAKANO_RESNET50 = {
+  net: { pooling: "max" as const },
+  layers: {
+    content: equal(["res3d"]),
+    style: equal(["res2c", "res3d", "res4f", "res5c"]),
+  },
+  weights: DEFAULT_LOSS_WEIGHTS,
+  style: GATYS_GRAM,
+};
+
 /** Named presets: recipes from the literature. */
 export const PRESETS: Preset[] = [
   {
@@ -84,6 +127,7 @@ export const PRESETS: Preset[] = [
       net: { id: "vgg19", pooling: "avg" },
       layers: ARCH_DEFAULTS.vgg19.layers,
       weights: ARCH_DEFAULTS.vgg19.weights,
+      style: GATYS_GRAM,
       init: "content",
       optimizer: { kind: "lbfgs", history: 10 },
       iterations: 300,
@@ -96,9 +140,10 @@ export const PRESETS: Preset[] = [
       "The article's baseline: a non-robust ResNet-50 with the four stage outputs as style layers. Expect fine noise and little change to the photo.",
     architecture: "resnet50",
     recipe: {
-      net: { id: "resnet50", pooling: "max" },
-      layers: ARCH_DEFAULTS.resnet50.layers,
-      weights: ARCH_DEFAULTS.resnet50.weights,
+      net: { id: "resnet50", ...NAKANO_RESNET50.net },
+      layers: NAKANO_RESNET50.layers,
+      weights: NAKANO_RESNET50.weights,
+      style: NAKANO_RESNET50.style,
       init: "content",
       optimizer: { kind: "lbfgs", history: 10 },
       iterations: 300,
@@ -112,9 +157,10 @@ export const PRESETS: Preset[] = [
     architecture: "resnet50",
     net: "robust-resnet50-l2-3",
     recipe: {
-      net: { id: "robust-resnet50-l2-3", pooling: "max" },
-      layers: ARCH_DEFAULTS.resnet50.layers,
-      weights: ARCH_DEFAULTS.resnet50.weights,
+      net: { id: "robust-resnet50-l2-3", ...NAKANO_RESNET50.net },
+      layers: NAKANO_RESNET50.layers,
+      weights: NAKANO_RESNET50.weights,
+      style: NAKANO_RESNET50.style,
       init: "content",
       optimizer: { kind: "lbfgs", history: 10 },
       iterations: 300,
@@ -127,9 +173,10 @@ export const PRESETS: Preset[] = [
       "Mordvintsev et al. 2018: decorrelated Fourier parameterisation with jitter, scale and rotation robustness, optimised with Adam on a standard ResNet-50.",
     architecture: "resnet50",
     recipe: {
-      net: { id: "resnet50", pooling: "max" },
-      layers: ARCH_DEFAULTS.resnet50.layers,
-      weights: ARCH_DEFAULTS.resnet50.weights,
+      net: { id: "resnet50", ...NAKANO_RESNET50.net },
+      layers: NAKANO_RESNET50.layers,
+      weights: NAKANO_RESNET50.weights,
+      style: NAKANO_RESNET50.style,
       init: "noise",
       optimizer: { kind: "adam", learningRate: 0.05 },
       iterations: 300,
