@@ -6,89 +6,35 @@
  * Ctrl-C (SIGINT) stops the run within one objective evaluation and writes the best image so
  * far with its recipe (marked aborted), then exits with status 130.
  */
-import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
 import { encodePng, readImage, writeAtomic } from "./lib/image_io.ts";
 import { loadNet, parseManifest } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
-import { makeRecipe, RECIPE_DEFAULTS, type RecipeLayer } from "../src/shared/recipe.ts";
+import { makeRecipe, type RecipeLayer } from "../src/shared/recipe.ts";
 import { stylize } from "../src/shared/render.ts";
 import { runToEnd } from "../src/shared/run.ts";
 import { PRESETS } from "../src/shared/presets.ts";
 import type { Recipe } from "../src/shared/types.ts";
 import { progressBar } from "./lib/progress.ts";
+import { parseStylizeArgs, type StylizeArgs, USAGE } from "./lib/stylize_flags.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const ATELIER_VERSION = "0.1.0";
-
-const USAGE = `deno task stylize --content C --style S [--style S2 ...] [options] --out out.png
-  --net ID            installed model id (default resnet50); --models-dir DIR (static/models)
-  --preset ID         start from a named preset (${PRESETS.map((p) => p.id).join(", ")})
-  --recipe FILE       start from a recipe JSON (e.g. one written beside an earlier output)
-  --size N            long side of the output in px (default ${RECIPE_DEFAULTS.size})
-  --iters N           iterations (default ${RECIPE_DEFAULTS.iterations})
-  --init content|noise          --optimizer lbfgs|adam   --lr X (adam)   --history M (lbfgs)
-  --seed N            (default ${RECIPE_DEFAULTS.seed})          --backend webgpu|wasm|cpu (default wasm)
-  --style-weight W    one per --style (blend weights)
-  --content-layers a,b   --style-layers a,b   (layer names of the network)
-  --content-weight X  --style-scale X  --tv X   (loss weights)
-  --param pixel|fourier  --decorrelate  --swag  --pooling max|avg
-  --jitter N --pad N --scales 0.9,1,1.1 --angles -5,0,5   (transformation robustness)
-  --quiet             no progress bar`;
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
   Deno.exit(1);
 }
 
-const { values: a } = parseArgs({
-  args: Deno.args,
-  options: {
-    content: { type: "string" },
-    style: { type: "string", multiple: true },
-    "style-weight": { type: "string", multiple: true },
-    net: { type: "string" },
-    "models-dir": { type: "string", default: join(ROOT, "static", "models") },
-    preset: { type: "string" },
-    recipe: { type: "string" },
-    size: { type: "string" },
-    iters: { type: "string" },
-    init: { type: "string" },
-    optimizer: { type: "string" },
-    lr: { type: "string" },
-    history: { type: "string" },
-    seed: { type: "string" },
-    backend: { type: "string", default: "wasm" },
-    "content-layers": { type: "string" },
-    "style-layers": { type: "string" },
-    "content-weight": { type: "string" },
-    "style-scale": { type: "string" },
-    tv: { type: "string" },
-    param: { type: "string" },
-    decorrelate: { type: "boolean" },
-    swag: { type: "boolean" },
-    pooling: { type: "string" },
-    jitter: { type: "string" },
-    pad: { type: "string" },
-    scales: { type: "string" },
-    angles: { type: "string" },
-    out: { type: "string" },
-    quiet: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
-  strict: true,
-});
-
-function num(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) fail(`--${name} must be a number, got "${v}"`);
-  return n;
+let parsed: StylizeArgs;
+try {
+  parsed = parseStylizeArgs(Deno.args);
+} catch (e) {
+  fail((e as Error).message);
 }
-const list = (v: string | undefined) => v?.split(",").map((s) => s.trim()).filter(Boolean);
-const nums = (name: string, v: string | undefined) => list(v)?.map((s) => num(name, s)!);
+const { values: a, flags } = parsed;
 
 async function main(): Promise<number> {
   if (a.help) {
@@ -100,6 +46,7 @@ async function main(): Promise<number> {
   if (!a.out) fail("--out is required\n" + USAGE);
   const out = resolve(a.out);
   if (!/\.png$/i.test(out)) fail(`--out must end in .png, got ${a.out}`);
+  for (const n of parsed.notices) console.error(`notice: ${n}`);
 
   let file: RecipeLayer = {};
   if (a.recipe) {
@@ -117,15 +64,16 @@ async function main(): Promise<number> {
     }
     preset = p.recipe as RecipeLayer;
   }
+  const modelsDir = a["models-dir"] ?? join(ROOT, "static", "models");
   const netId = a.net ?? preset.net?.id ?? file.net?.id ?? "resnet50";
-  const manifestPath = join(resolve(a["models-dir"]!), netId, "manifest.json");
+  const manifestPath = join(resolve(modelsDir), netId, "manifest.json");
   let manifestJson: unknown;
   try {
     manifestJson = JSON.parse(await Deno.readTextFile(manifestPath));
   } catch {
     const installed: string[] = [];
     try {
-      for await (const e of Deno.readDir(resolve(a["models-dir"]!))) {
+      for await (const e of Deno.readDir(resolve(modelsDir))) {
         if ((e.isDirectory || e.isSymlink) && !e.name.startsWith(".")) installed.push(e.name);
       }
     } catch { /* no models dir */ }
@@ -138,49 +86,11 @@ async function main(): Promise<number> {
   const manifest = parseManifest(manifestJson, manifestPath);
   const backend = await useBackend(a.backend!).catch((e) => fail((e as Error).message));
 
-  const sw = nums("style-weight", a["style-weight"]?.join(","));
-  if (sw && sw.length !== a.style.length) {
-    fail(`${sw.length} --style-weight values for ${a.style.length} --style images`);
-  }
-  const layerList = (v: string | undefined) => list(v)?.map((layer) => ({ layer, weight: 1 }));
-  const optimizerKind = a.optimizer ?? (a.lr ? "adam" : a.history ? "lbfgs" : undefined);
-  if (optimizerKind && optimizerKind !== "lbfgs" && optimizerKind !== "adam") {
-    fail(`--optimizer must be lbfgs or adam, got "${optimizerKind}"`);
-  }
   // The command line's choices, on top of the preset, on top of a recipe file, on top of the
   // architecture's defaults (src/shared/recipe.ts); the images are always the command line's.
-  const flags: RecipeLayer = {
-    net: { id: manifest.id, pooling: a.pooling as "max" | "avg" | undefined },
-    size: num("size", a.size),
-    styles: a.style.map((s, i) => ({ name: s.split("/").pop()!, weight: sw?.[i] ?? 1 })),
-    layers: { content: layerList(a["content-layers"]), style: layerList(a["style-layers"]) },
-    weights: {
-      content: num("content-weight", a["content-weight"]),
-      style: num("style-scale", a["style-scale"]),
-      tv: num("tv", a.tv),
-    },
-    init: a.init as Recipe["init"] | undefined,
-    iterations: num("iters", a.iters),
-    optimizer: optimizerKind === "adam"
-      ? { kind: "adam", learningRate: num("lr", a.lr) }
-      : optimizerKind === "lbfgs"
-      ? { kind: "lbfgs", history: num("history", a.history) }
-      : undefined,
-    seed: num("seed", a.seed),
-    param: { kind: a.param as "pixel" | "fourier" | undefined, decorrelate: a.decorrelate },
-    transforms: a.pad || a.jitter || a.scales || a.angles
-      ? {
-        pad: num("pad", a.pad),
-        jitter: num("jitter", a.jitter),
-        scales: nums("scales", a.scales),
-        angles: nums("angles", a.angles),
-      }
-      : undefined,
-    swag: a.swag,
-  };
   let recipe = makeRecipe(manifest, {
     base: [{ ...file, run: undefined }, preset],
-    overrides: flags,
+    overrides: { ...flags, net: { ...flags.net, id: manifest.id } },
   });
 
   const images: tf.Tensor4D[] = [];
@@ -188,11 +98,28 @@ async function main(): Promise<number> {
   try {
     const content = await readImage(a.content, recipe.size);
     images.push(content);
+    // The paintings at styleScale x the output size: stylize() resizes them per scale.
+    const styleSide = Math.round((recipe.styleScale ?? 1) * recipe.size);
     const styles: tf.Tensor4D[] = [];
     for (const s of a.style) {
-      const t = await readImage(s, recipe.size);
+      const t = await readImage(s, styleSide);
       images.push(t);
       styles.push(t);
+    }
+    let init: tf.Tensor4D | undefined;
+    if (recipe.init === "image") {
+      // jcjohnson's -init_image: any size, resized to the content's (e.g. a 256 px result
+      // enlarged for a 512 px run).
+      const t = await readImage(a["init-image"]!, recipe.size);
+      init = tf.tidy(() =>
+        tf.clipByValue(
+          tf.image.resizeBilinear(t, [content.shape[1], content.shape[2]], false, true),
+          0,
+          1,
+        )
+      );
+      t.dispose();
+      images.push(init);
     }
     net = await loadNet(pathToFileURL(manifestPath), { pooling: recipe.net.pooling });
     recipe = {
@@ -211,13 +138,15 @@ async function main(): Promise<number> {
     let result;
     try {
       ({ result } = await runToEnd(
-        stylize(net, { content, styles }, recipe, { previewEvery: 0, signal: ac.signal }),
+        stylize(net, { content, styles, init }, recipe, { previewEvery: 0, signal: ac.signal }),
         {
           onEvent: (e) =>
             bar.update(e.iteration, {
               loss: e.losses.total,
               elapsedMs: e.elapsedMs,
               evaluations: e.evaluations,
+              note: e.scale &&
+                `scale ${e.scale.index + 1}/${e.scale.count} ${e.scale.size}px`,
             }),
         },
       ));
@@ -238,6 +167,7 @@ async function main(): Promise<number> {
         iterations: result.iterations,
         evaluations: result.evaluations,
         ...(result.aborted ? { aborted: true } : {}),
+        ...(recipe.pyramid ? { scales: result.scales } : {}),
       },
     };
     const recipePath = out.replace(/\.png$/i, ".recipe.json");

@@ -24,6 +24,8 @@ export interface ProgressUpdate {
   elapsedMs?: number;
   /** Objective evaluations so far (shown per step: an L-BFGS step may take several). */
   evaluations?: number;
+  /** A short note after the loss (a coarse-to-fine run's scale). */
+  note?: string;
 }
 
 /**
@@ -52,7 +54,8 @@ export function progressBar(total: number, opts: ProgressOptions = {}) {
         `${opts.label ?? ""}[${"#".repeat(fill)}${" ".repeat(width - fill)}] ${done}/${total} ` +
         `${rate.toFixed(2)} it/s ETA ${formatDuration(eta)}` +
         (u.evaluations === undefined ? "" : ` ${(u.evaluations / done).toFixed(1)} evals/it`) +
-        (u.loss === undefined ? "" : ` loss ${u.loss.toPrecision(4)}`);
+        (u.loss === undefined ? "" : ` loss ${u.loss.toPrecision(4)}`) +
+        (u.note ? ` ${u.note}` : "");
       if (tty) Deno.stderr.writeSync(enc.encode(`\r${line}\x1b[K`));
       else {
         const decile = Math.floor((done / total) * 10);

@@ -6,7 +6,7 @@
 import type { LayerInfo } from "../shared/nets/manifest.ts";
 import type { StylizeEvent } from "../shared/render.ts";
 import type { VisEvent, VisTarget } from "../shared/featurevis.ts";
-import type { ParamSpec, RecipeInput, TransformsSpec } from "../shared/types.ts";
+import type { ParamSpec, RecipeInput, ScaleRun, TransformsSpec } from "../shared/types.ts";
 
 export const BACKENDS = ["webgpu", "webgl", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -60,6 +60,8 @@ export interface RunResult {
   evaluations: number;
   aborted: boolean;
   elapsedMs: number;
+  /** The scales reached, coarse to fine, with the iterations done at each. */
+  scales: ScaleRun[];
 }
 
 /** A feature visualisation ("what does this network see?"): visualize() on `modelId`. */
@@ -88,6 +90,7 @@ export type FromWorker =
   | { type: "backend"; info: BackendInfo }
   | { type: "loadProgress"; modelId: string; loaded: number; total: number }
   | { type: "loaded"; modelId: string; architecture: string; layers: LayerInfo[]; sha256?: string }
+  /** One per iteration; a coarse-to-fine run's events carry `scale` (which scale is running). */
   | { type: "progress"; event: StylizeEvent }
   | { type: "tooLarge"; size: number; maxSize: number; reason: string }
   | { type: "done"; result: RunResult }

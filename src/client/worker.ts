@@ -100,7 +100,9 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
     }
     // The same resize as the command line (src/shared/image.ts): one recipe, the same pixels.
     const content = inputImage(msg.content, recipe.size);
-    const styles = msg.styles.map((s) => inputImage(s, recipe.size));
+    // The paintings at styleScale x the output size: stylize() resizes them per scale.
+    const styleSide = Math.round((recipe.styleScale ?? 1) * recipe.size);
+    const styles = msg.styles.map((s) => inputImage(s, styleSide));
     controller = new AbortController();
     try {
       const gen = stylize(n, { content, styles }, recipe, {
@@ -111,10 +113,11 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
         post({ type: "progress", event }, event.preview ? [event.preview.rgba.buffer] : []);
       });
       const image = await toRgba(result.image).finally(() => result.image.dispose());
-      const { iterations, loss, evaluations, aborted, elapsedMs } = result;
-      post({ type: "done", result: { image, iterations, loss, evaluations, aborted, elapsedMs } }, [
-        image.rgba.buffer,
-      ]);
+      const { iterations, loss, evaluations, aborted, elapsedMs, scales } = result;
+      post({
+        type: "done",
+        result: { image, iterations, loss, evaluations, aborted, elapsedMs, scales },
+      }, [image.rgba.buffer]);
     } finally {
       tf.dispose([content, ...styles]);
       controller = undefined;

@@ -40,6 +40,10 @@ export interface ArchDefaults {
   antialias?: boolean;
   /** SWAG activation smoothing (Wang et al. 2021). */
   swag?: SwagField;
+  /** Coarse-to-fine scales (absent: one scale); see PyramidSchema. */
+  pyramid?: { minSize?: number; step?: number; coarseShare?: number };
+  /** The painting's long side relative to the output's (jcjohnson's -style_scale). */
+  styleScale?: number;
 }
 
 const equal = (names: string[]) => names.map((layer) => ({ layer, weight: 1 }));

@@ -31,6 +31,14 @@ export const RECIPE_DEFAULTS = {
   /** No transformation robustness: the plain Gatys setting. */
   transforms: { pad: 0, jitter: 0, scales: [] as number[], angles: [] as number[] },
   swag: false,
+  /**
+   * Coarse-to-fine scales when a recipe asks for a pyramid without saying how: from 128 px in
+   * sqrt(2) steps (crowsonkb/style-transfer-pytorch), each coarser scale 1.5x the iterations of
+   * the next finer one.
+   */
+  pyramid: { minSize: 128, step: Math.SQRT2, coarseShare: 1.5 },
+  /** The painting's long side relative to the output's (jcjohnson's -style_scale): default 1. */
+  styleScale: { value: 1, min: 0.1, max: 4 },
 } as const;
 
 /** The defaults of an architecture (ModelManifest.architecture), or undefined. */
@@ -44,12 +52,17 @@ export interface RecipeNet {
   architecture: string;
 }
 
-/** One layer of a recipe: any field, and any field of a nested object, may be left out. */
-export type RecipeLayer = {
+type Layered = {
   [K in keyof RecipeInput]?: NonNullable<RecipeInput[K]> extends infer V
     ? V extends readonly unknown[] ? V : V extends object ? { [P in keyof V]?: V[P] } : V
     : never;
 };
+
+/**
+ * One layer of a recipe: any field, and any field of a nested object, may be left out.
+ * `pyramid: null` removes a pyramid set below (a preset's), for a one-scale run.
+ */
+export type RecipeLayer = Omit<Layered, "pyramid"> & { pyramid?: Layered["pyramid"] | null };
 
 /** Options of assembleRecipe() and makeRecipe(). */
 export interface RecipeOptions {
@@ -70,8 +83,12 @@ function merge(into: RecipeLayer, from: RecipeLayer = {}): RecipeLayer {
   const out: Record<string, unknown> = { ...into };
   for (const [k, v] of Object.entries(from)) {
     if (v === undefined) continue;
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
     const old = out[k];
-    const nested = ["net", "layers", "weights", "param", "transforms"].includes(k) ||
+    const nested = ["net", "layers", "weights", "param", "transforms", "pyramid"].includes(k) ||
       (k === "optimizer" && (old as { kind?: string })?.kind === (v as { kind: string }).kind);
     const defined = (o: object) => Object.entries(o).filter(([, x]) => x !== undefined);
     if (!nested) {
@@ -104,6 +121,8 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
     ...(d ? { layers: d.layers, weights: d.weights } : {}),
     ...(d?.style ? { style: { ...d.style } } : {}),
     ...(d?.swag ? { swag: d.swag } : {}),
+    ...(d?.pyramid ? { pyramid: d.pyramid } : {}),
+    ...(d?.styleScale !== undefined ? { styleScale: d.styleScale } : {}),
     init: RECIPE_DEFAULTS.init,
     iterations: RECIPE_DEFAULTS.iterations,
     optimizer: { ...RECIPE_DEFAULTS.optimizer },

@@ -1,216 +1,27 @@
 /**
- * The optimisation loop of the engine, shared by stylize() (Gatys et al. 2016) and visualize()
- * (feature visualisation): an async generator that yields a progress event per iteration (the
- * accepted point's loss terms, evaluations, a preview every N iterations), stops within one
- * objective evaluation on an AbortSignal, and returns the best accepted point so far, whose
- * loss it reports. Every random draw comes from the seed (src/shared/init.ts).
+ * Style transfer (Gatys et al. 2016) as an async generator over the shared optimisation loop
+ * (loop.ts): one progress event per iteration, the best image so far on return, also when
+ * aborted. A recipe with a pyramid runs coarse to fine (pyramid.ts plans the scales): at each
+ * scale the content and paintings are resized, the targets recomputed, and the optimiser
+ * restarted from the previous scale's best image enlarged (upsample.ts). Colour control
+ * (colour/control.ts) prepares the images before and finishes the picture after.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { finishColour, prepareColour } from "./colour/control.ts";
 import { createRunObjective } from "./features.ts";
-import { type PreviewImage, toRgba } from "./image.ts";
-import { initialFlat, iterationSeed } from "./init.ts";
-import type { ObjectiveValue } from "./losses/mod.ts";
+import { type PreviewImage, resizeToLongSide } from "./image.ts";
+import { initialFlat } from "./init.ts";
+import { type LoopControl, type LoopEvent, type LoopResult, optimizeImage } from "./loop.ts";
 import type { Net } from "./nets/net.ts";
-import { createOptimizer, type Optimizer } from "./optim/mod.ts";
-import { createParameterization, type Parameterization } from "./param/mod.ts";
-import { parseRecipe, type RunImages, validateRun } from "./recipe.ts";
-import type { OptimizerSpec, ParamSpec, RecipeInput } from "./types.ts";
+import { type PlannedScale, planScales } from "./pyramid.ts";
+import { parseRecipe, RECIPE_DEFAULTS, type RunImages, validateRun } from "./recipe.ts";
+import { resizeBicubic } from "./upsample.ts";
+import type { Recipe, RecipeInput, ScaleRun } from "./types.ts";
 
+export * from "./loop.ts";
 export type { PreviewImage } from "./image.ts";
 /** The images of a run (see RunImages). */
 export type StylizeImages = RunImages;
-
-/** Options of the loop (and of stylize()). */
-export interface LoopControl {
-  signal?: AbortSignal;
-  /** Attach a preview image every N iterations (default 10; 0 for none). */
-  previewEvery?: number;
-}
-
-/** What optimizeImage() optimises. */
-export interface LoopOptions extends LoopControl {
-  param: ParamSpec;
-  height: number;
-  width: number;
-  /** The start (caller disposes nothing: the loop owns it). */
-  start(param: Parameterization): tf.Tensor1D;
-  optimizer: OptimizerSpec;
-  iterations: number;
-  seed: number;
-  /** Called with each iteration's seed before its first evaluation. */
-  begin?(seed: number): void;
-  /** The objective at an image (inside the gradient scope: no dispose needed). */
-  objective(image: tf.Tensor4D): ObjectiveValue;
-}
-
-/** One progress event per iteration, about the point the optimizer accepted. */
-export interface LoopEvent {
-  iteration: number;
-  iterations: number;
-  /** Total loss of the accepted point (for Adam: the point it stepped from). */
-  loss: number;
-  /** That point's weighted terms. */
-  terms: Record<string, number>;
-  elapsedMs: number;
-  /** Objective evaluations so far, and in this iteration (a line search may take several). */
-  evaluations: number;
-  iterationEvaluations: number;
-  preview?: PreviewImage;
-}
-
-/** The best accepted point (caller disposes `image`) and how the run went. */
-export interface LoopResult {
-  image: tf.Tensor4D;
-  loss: number;
-  terms: Record<string, number>;
-  iterations: number;
-  evaluations: number;
-  aborted: boolean;
-  elapsedMs: number;
-}
-
-/** Thrown inside the objective to unwind an iteration when the run is aborted. */
-class Aborted extends Error {}
-
-/** One evaluation of an iteration: its point (owned here), loss and terms. */
-interface Evaluated {
-  x: tf.Tensor1D;
-  loss: number;
-  terms: Record<string, number>;
-}
-
-/**
- * Optimises an image parameterisation. The returned image is the accepted point with the
- * lowest loss, and `loss` is that point's loss: under Adam, which reports the loss of the point
- * it stepped from, that is the point stepped from, not the new one.
- */
-export async function* optimizeImage(
-  opts: LoopOptions,
-): AsyncGenerator<LoopEvent, LoopResult, void> {
-  const started = performance.now();
-  const previewEvery = opts.previewEvery ?? 10;
-  const signal = opts.signal;
-  let param: Parameterization | undefined;
-  let optimizer: Optimizer | undefined;
-  let x: tf.Tensor1D | undefined;
-  let best: Evaluated | undefined;
-  let evaluated: Evaluated[] = [];
-  let previous: { loss: number; terms: Record<string, number> } | undefined;
-  const drop = (list: Evaluated[]) => list.forEach((e) => e !== best && e.x.dispose());
-
-  // Term values are kept out of the gradient's scope and read back asynchronously: WebGPU has
-  // no synchronous readback.
-  let kept: [string, tf.Scalar][] = [];
-  const valueAndGrad = tf.valueAndGrad((flat: tf.Tensor1D) => {
-    const value = opts.objective(param!.toImage(flat));
-    kept = Object.entries(value.terms).map(([k, v]) => [k, tf.keep(v)]);
-    return value.total;
-  });
-  const closure = async (flat: tf.Tensor1D) => {
-    // A macrotask turn per evaluation lets an abort (a timer, a worker message) arrive.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    if (signal?.aborted) throw new Aborted();
-    const { value, grad } = tf.tidy(() => valueAndGrad(flat));
-    const terms = kept;
-    kept = [];
-    let values: (Float32Array | Int32Array | Uint8Array)[];
-    try {
-      values = await Promise.all([value, ...terms.map(([, t]) => t)].map((t) => t.data()));
-    } catch (e) {
-      grad.dispose();
-      throw e;
-    } finally {
-      tf.dispose([value, terms.map(([, t]) => t)]);
-    }
-    const loss = values[0][0];
-    const named: Record<string, number> = {};
-    terms.forEach(([k], i) => (named[k] = values[i + 1][0]));
-    evaluated.push({ x: tf.clone(flat), loss, terms: named });
-    return { loss, grad: grad as tf.Tensor1D };
-  };
-
-  let iteration = 0;
-  let evaluations = 0;
-  let aborted = false;
-  try {
-    param = createParameterization(opts.param, opts.height, opts.width);
-    x = opts.start(param);
-    optimizer = createOptimizer(opts.optimizer, closure);
-    for (iteration = 0; iteration < opts.iterations;) {
-      if (signal?.aborted) {
-        aborted = true;
-        break;
-      }
-      opts.begin?.(iterationSeed(opts.seed, iteration));
-      let step;
-      try {
-        step = await optimizer.step(x);
-      } catch (e) {
-        if (e instanceof Aborted) {
-          aborted = true;
-          break;
-        }
-        throw e;
-      }
-      if (step.x !== x) {
-        x.dispose();
-        x = step.x;
-      }
-      iteration++;
-      evaluations += step.info.evaluations;
-      // The accepted point is the evaluation whose loss the step reports (L-BFGS: the new x;
-      // Adam: the point stepped from); its terms are the ones reported with that loss.
-      // A step that kept an earlier point (no evaluation of this iteration has its loss) keeps
-      // the terms reported with that loss.
-      const accepted = evaluated.findLast((e) => e.loss === step.loss) ?? {
-        x: tf.clone(x),
-        loss: step.loss,
-        terms: previous?.loss === step.loss ? previous.terms : {},
-      };
-      previous = { loss: accepted.loss, terms: accepted.terms };
-      if (Number.isFinite(accepted.loss) && (!best || accepted.loss < best.loss)) {
-        best?.x.dispose();
-        best = accepted;
-      }
-      const event: LoopEvent = {
-        iteration,
-        iterations: opts.iterations,
-        loss: accepted.loss,
-        terms: accepted.terms,
-        elapsedMs: performance.now() - started,
-        evaluations,
-        iterationEvaluations: step.info.evaluations,
-      };
-      if (
-        previewEvery > 0 && (iteration % previewEvery === 0 || iteration === opts.iterations)
-      ) {
-        const img = tf.tidy(() => param!.toImage(accepted.x));
-        event.preview = await toRgba(img).finally(() => img.dispose());
-      }
-      if (accepted !== best) accepted.x.dispose();
-      drop(evaluated.filter((e) => e !== accepted));
-      evaluated = [];
-      yield event;
-      if (step.done) break;
-    }
-    const image = tf.tidy(() => tf.clipByValue(param!.toImage(best?.x ?? x!), 0, 1));
-    return {
-      image,
-      loss: best?.loss ?? NaN,
-      terms: best?.terms ?? {},
-      iterations: iteration,
-      evaluations,
-      aborted,
-      elapsedMs: performance.now() - started,
-    };
-  } finally {
-    drop(evaluated);
-    best?.x.dispose();
-    optimizer?.dispose();
-    x?.dispose();
-    param?.dispose();
-  }
-}
 
 /** Loss values of one iteration, each already weighted. */
 export interface LossValues {
@@ -220,28 +31,46 @@ export interface LossValues {
   tv: number;
 }
 
+/** Where a coarse-to-fine run is: scale `index` (from 0) of `count`, `size` px long side. */
+export interface ScaleInfo {
+  index: number;
+  count: number;
+  size: number;
+  /** Iteration within this scale (from 1), and this scale's share of the iterations. */
+  iteration: number;
+  iterations: number;
+}
+
 /** One progress event per stylize() iteration. */
 export interface StylizeEvent {
+  /** Iterations so far and in all, across every scale (a progress bar over the whole run). */
   iteration: number;
   iterations: number;
   /** The accepted point's total and terms. */
   losses: LossValues;
+  /** Since stylize() started, across every scale. */
   elapsedMs: number;
   /** Objective evaluations so far (L-BFGS line searches may take several per iteration). */
   evaluations: number;
   /** Objective evaluations of this iteration. */
   iterationEvaluations: number;
+  /** The scale running, in a run with more than one. */
+  scale?: ScaleInfo;
   preview?: PreviewImage;
 }
 
 /** What stylize() returns: the best image so far (caller disposes it) and its loss. */
 export interface StylizeResult {
+  /** At the content's size, also when stopped at a coarser scale (then enlarged). */
   image: tf.Tensor4D;
   iterations: number;
+  /** The loss of `image` at the last scale reached. */
   loss: number;
   evaluations: number;
   aborted: boolean;
   elapsedMs: number;
+  /** The scales reached, coarse to fine, with the iterations done at each. */
+  scales: ScaleRun[];
 }
 
 /** Options of stylize(). */
@@ -255,8 +84,37 @@ const lossValues = (total: number, t: Record<string, number>): LossValues => ({
 });
 
 /**
+ * The images of one scale: the (colour-prepared) content and paintings resized to it. The
+ * paintings' long side is styleScale x the scale's; a recipe with neither a pyramid nor a
+ * styleScale uses them as given, as before either existed. Caller disposes.
+ */
+function imagesAt(prepared: RunImages, recipe: Recipe, scale: PlannedScale): RunImages {
+  const resizeStyles = recipe.pyramid !== undefined || recipe.styleScale !== undefined;
+  const styleSide = Math.round(
+    (recipe.styleScale ?? RECIPE_DEFAULTS.styleScale.value) * scale.size,
+  );
+  return {
+    content: resizeToLongSide(prepared.content, scale.size),
+    styles: prepared.styles.map((s) =>
+      resizeStyles ? resizeToLongSide(s, Math.max(1, styleSide)) : tf.clone(s)
+    ),
+    init: prepared.init && resizeToLongSide(prepared.init, scale.size),
+  };
+}
+
+/** `image` enlarged to `height` x `width` (bicubic, clipped to [0, 1]); disposes `image`. */
+function enlarge(image: tf.Tensor4D, height: number, width: number): tf.Tensor4D {
+  if (image.shape[1] === height && image.shape[2] === width) return image;
+  const out = tf.tidy(() => tf.clipByValue(resizeBicubic(image, [height, width]), 0, 1));
+  image.dispose();
+  return out;
+}
+
+/**
  * Runs style transfer. Yields a StylizeEvent per iteration; returns the best image so far
- * (lowest total loss), also when aborted. Throws RangeError on invalid input before any work.
+ * (lowest total loss at the last scale reached, at the content's size), also when aborted.
+ * `recipe.iterations` is the budget of the whole run, split over the scales (pyramid.ts).
+ * Throws RangeError on invalid input before any work.
  */
 export async function* stylize(
   net: Net,
@@ -266,35 +124,106 @@ export async function* stylize(
 ): AsyncGenerator<StylizeEvent, StylizeResult, void> {
   const recipe = parseRecipe(recipeInput);
   validateRun(net, images, recipe);
+  const started = performance.now();
   const [, height, width] = images.content.shape;
-  const objective = createRunObjective(net, images, recipe);
-  let loop: AsyncGenerator<LoopEvent, LoopResult, void> | undefined;
+  const plan = planScales(height, width, {
+    iterations: recipe.iterations,
+    pyramid: recipe.pyramid,
+  });
+  const colour = await prepareColour(images.content, images.styles, recipe.colour);
+  const prepared: RunImages = { ...colour, init: images.init };
+  let best: tf.Tensor4D | undefined;
+  let loss = NaN;
+  let iterations = 0;
+  let evaluations = 0;
+  let aborted = false;
+  const scales: ScaleRun[] = [];
   try {
-    loop = optimizeImage({
-      ...opts,
-      param: recipe.param,
-      height,
-      width,
-      start: (param) =>
-        initialFlat(param, recipe, recipe.init === "image" ? images.init : images.content),
-      optimizer: recipe.optimizer,
-      iterations: recipe.iterations,
-      seed: recipe.seed,
-      begin: objective.begin,
-      objective: objective.evaluate,
-    });
-    for (;;) {
-      const r = await loop.next();
-      if (r.done) {
-        const { image, iterations, loss, evaluations, aborted, elapsedMs } = r.value;
-        return { image, iterations, loss, evaluations, aborted, elapsedMs };
+    for (let index = 0, first = 0; index < plan.length; first += plan[index++].iterations) {
+      if (opts.signal?.aborted) {
+        aborted = true;
+        break;
       }
-      const { loss, terms, ...rest } = r.value;
-      yield { ...rest, losses: lossValues(loss, terms) };
+      const scale = plan[index];
+      const at = imagesAt(prepared, recipe, scale);
+      // The L-BFGS history belongs to one image size: each scale starts a fresh optimiser.
+      const start = index === 0
+        ? recipe.init === "image" ? at.init : at.content
+        : best && enlarge(best, scale.height, scale.width);
+      best = undefined;
+      let objective: ReturnType<typeof createRunObjective> | undefined;
+      let loop: AsyncGenerator<LoopEvent, LoopResult, void> | undefined;
+      try {
+        objective = createRunObjective(net, at, recipe);
+        loop = optimizeImage({
+          ...opts,
+          param: recipe.param,
+          height: scale.height,
+          width: scale.width,
+          start: (param) =>
+            initialFlat(param, index === 0 ? recipe : { ...recipe, init: "image" }, start),
+          optimizer: recipe.optimizer,
+          iterations: scale.iterations,
+          seed: recipe.seed,
+          firstIteration: first,
+          begin: objective.begin,
+          objective: objective.evaluate,
+        });
+        for (;;) {
+          const r = await loop.next();
+          if (r.done) {
+            const res = r.value;
+            best = res.image;
+            if (Number.isFinite(res.loss) || !Number.isFinite(loss)) loss = res.loss;
+            iterations += res.iterations;
+            evaluations += res.evaluations;
+            aborted = res.aborted;
+            scales.push({ size: scale.size, iterations: res.iterations });
+            break;
+          }
+          const { loss: l, terms, iteration, iterations: _, ...rest } = r.value;
+          yield {
+            ...rest,
+            iteration: first + iteration,
+            iterations: recipe.iterations,
+            losses: lossValues(l, terms),
+            elapsedMs: performance.now() - started,
+            evaluations: evaluations + r.value.evaluations,
+            ...(plan.length > 1
+              ? {
+                scale: {
+                  index,
+                  count: plan.length,
+                  size: scale.size,
+                  iteration,
+                  iterations: scale.iterations,
+                },
+              }
+              : {}),
+          };
+        }
+      } finally {
+        // A consumer that stops early (return()) must free the loop's tensors too.
+        await loop?.return(undefined as never);
+        objective?.dispose();
+        tf.dispose([at.content, ...at.styles, at.init ?? [], index > 0 && start ? start : []]);
+      }
+      if (aborted) break;
     }
+    const full = enlarge(best!, height, width);
+    best = undefined;
+    const image = finishColour(full, images.content, recipe.colour);
+    full.dispose();
+    return {
+      image,
+      iterations,
+      loss,
+      evaluations,
+      aborted,
+      elapsedMs: performance.now() - started,
+      scales,
+    };
   } finally {
-    // A consumer that stops early (return()) must free the loop's tensors too.
-    await loop?.return(undefined as never);
-    objective.dispose();
+    tf.dispose([colour.content, ...colour.styles, best ?? []]);
   }
 }

@@ -150,6 +150,28 @@ export const ColourSchema = z.object({
 }).strict();
 export type ColourSpec = z.infer<typeof ColourSchema>;
 
+/**
+ * Coarse-to-fine optimisation (crowsonkb/style-transfer-pytorch; jcjohnson's multi-resolution
+ * recipe): scales from about `minSize` up to the output size in steps of `step` (long sides),
+ * each started from the previous result upsampled. src/shared/pyramid.ts plans the scales.
+ */
+export const PyramidSchema = z.object({
+  /** Long side of the coarsest scale, px (the first scale is in [minSize, minSize·step)). */
+  minSize: z.number().int().min(MIN_SIZE).max(MAX_SIZE).default(D.pyramid.minSize),
+  /** Ratio of consecutive scales' long sides. */
+  step: z.number().finite().min(1.1).max(4).default(D.pyramid.step),
+  /** Each coarser scale gets this factor more iterations than the next finer one. */
+  coarseShare: z.number().finite().min(1).max(4).default(D.pyramid.coarseShare),
+}).strict();
+export type PyramidSpec = z.infer<typeof PyramidSchema>;
+
+/** What a run did at one scale (a recipe's run record). */
+export const ScaleRunSchema = z.object({
+  size: z.number().int().min(1).max(MAX_SIZE),
+  iterations: z.number().int().min(0),
+}).strict();
+export type ScaleRun = z.infer<typeof ScaleRunSchema>;
+
 export const RecipeSchema = z.object({
   version: z.literal(1),
   net: NetRefSchema,
@@ -171,6 +193,14 @@ export const RecipeSchema = z.object({
   style: StyleLossSchema.optional(),
   /** Colour control; absent means none (old recipes). */
   colour: ColourSchema.optional(),
+  /** Coarse-to-fine scales; absent means one scale at `size` (old recipes). */
+  pyramid: PyramidSchema.optional(),
+  /**
+   * The painting's long side relative to the output's, at every scale (jcjohnson's
+   * -style_scale); not the style loss weight. Absent (old recipes, and no pyramid): the style
+   * images are used at the size they are given.
+   */
+  styleScale: z.number().finite().min(D.styleScale.min).max(D.styleScale.max).optional(),
   /** Provenance of a finished run (backend, library versions); informational. */
   run: z.object({
     backend: z.string().max(32).optional(),
@@ -184,6 +214,8 @@ export const RecipeSchema = z.object({
     evaluations: z.number().int().min(0).optional(),
     /** The run was stopped before its last iteration: the image is the best one so far. */
     aborted: z.boolean().optional(),
+    /** The scales run, coarse to fine, with the iterations done at each (pyramid runs). */
+    scales: z.array(ScaleRunSchema).max(64).optional(),
   }).strict().optional(),
 }).strict();
 export type Recipe = z.infer<typeof RecipeSchema>;

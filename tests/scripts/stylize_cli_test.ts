@@ -154,3 +154,51 @@ Deno.test("stylize CLI rejects bad input with one clear line, non-zero exit and 
   }
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("stylize CLI takes the jcjohnson flag names and runs coarse to fine with --pyramid", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "out.png");
+  const r = await cli([
+    "--content",
+    sharedImage("content/chelsea.png"),
+    "--style",
+    sharedImage("style/the_scream.jpg"),
+    "--net",
+    "darknet-tiny",
+    "--image-size",
+    "96",
+    "--num-iterations",
+    "3",
+    "--style-weight",
+    "1000",
+    "--tv-weight",
+    "0.1",
+    "--style-scale",
+    "0.5",
+    "--pyramid",
+    "32",
+    "--colour",
+    "luminance",
+    "--out",
+    out,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^notice: --style-weight 1000 is the style loss weight/m);
+  assert.equal((await sharp(out).metadata()).width, 96);
+  const recipe = RecipeSchema.parse(
+    JSON.parse(await Deno.readTextFile(join(dir, "out.recipe.json"))),
+  );
+  assert.equal(recipe.weights.style, 1000);
+  assert.equal(recipe.weights.tv, 0.1);
+  assert.equal(recipe.styleScale, 0.5);
+  assert.deepEqual(recipe.colour, { mode: "luminance", match: "pca" });
+  assert.deepEqual(recipe.pyramid, { minSize: 32, step: Math.SQRT2, coarseShare: 1.5 });
+  // 96x64 from 32 in sqrt(2) steps: 34 (34x23, below the 32 px minimum: dropped), 48, 68, 96;
+  // 3 iterations over 3 scales: 1 each.
+  assert.deepEqual(recipe.run?.scales, [
+    { size: 48, iterations: 1 },
+    { size: 68, iterations: 1 },
+    { size: 96, iterations: 1 },
+  ]);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -42,3 +42,34 @@ Deno.test("makeRecipe() layers base over defaults and overrides over base, one l
   });
   assert.deepEqual(s.optimizer, { kind: "adam", learningRate: 0.02 });
 });
+
+Deno.test("makeRecipe() merges a pyramid field by field, and null removes one set below", () => {
+  const net = { id: "darknet-tiny", architecture: "darknet-tiny" };
+  const base = { pyramid: { minSize: 96 }, styleScale: 0.5 };
+  const merged = makeRecipe(net, { base, overrides: { pyramid: { step: 2 } } });
+  // minSize from the base, step from the overrides, coarseShare from RECIPE_DEFAULTS.
+  assert.deepEqual(merged.pyramid, { minSize: 96, step: 2, coarseShare: 1.5 });
+  assert.equal(merged.styleScale, 0.5);
+  const off = makeRecipe(net, { base, overrides: { pyramid: null } });
+  assert.equal(off.pyramid, undefined);
+  assert.equal("pyramid" in off, false);
+  // Old recipes have neither field and keep neither.
+  const old = makeRecipe(net);
+  assert.equal(old.pyramid, undefined);
+  assert.equal(old.styleScale, undefined);
+});
+
+Deno.test("makeRecipe() takes a pyramid and a style scale from an architecture's defaults", () => {
+  ARCH_DEFAULTS["test-pyramid"] = {
+    ...ARCH_DEFAULTS["darknet-tiny"],
+    pyramid: { minSize: 64 },
+    styleScale: 2,
+  };
+  try {
+    const r = makeRecipe({ id: "x", architecture: "test-pyramid" });
+    assert.deepEqual(r.pyramid, { minSize: 64, step: Math.SQRT2, coarseShare: 1.5 });
+    assert.equal(r.styleScale, 2);
+  } finally {
+    delete ARCH_DEFAULTS["test-pyramid"];
+  }
+});

@@ -64,6 +64,7 @@ export async function runRecipe(
     iterations: result.iterations,
     evaluations: result.evaluations,
     ...(result.aborted ? { aborted: true } : {}),
+    ...(recipe.pyramid ? { scales: result.scales } : {}),
   };
   return {
     raw: result.image,

@@ -49,13 +49,10 @@ export interface PyramidSetting {
   coarseShare: number;
 }
 
-/** The pyramid the "Coarse to fine" checkbox turns on: 128 px up in steps of √2 (issue 12). */
-export const PYRAMID_ON: PyramidSetting = { minSize: 128, step: Math.SQRT2, coarseShare: 1.5 };
+/** The pyramid the "Coarse to fine" checkbox turns on: the engine's own default (issue 12). */
+export const PYRAMID_ON: PyramidSetting = { ...RECIPE_DEFAULTS.pyramid };
 
-/**
- * Recipe fields of issue 12's coarse-to-fine work that this branch's RecipeSchema may not have
- * yet: the studio writes and reads them as agreed, the worker's schema validates them.
- */
+/** Recipe fields of issue 12's coarse-to-fine work, as the studio holds them. */
 export interface PyramidFields {
   pyramid?: PyramidSetting;
   /** The painting's size relative to the output (jcjohnson's -style_scale), 0.1..4. */
@@ -203,7 +200,7 @@ export function buildRecipe(s: Settings, architecture: string, images: RecipeIma
 }
 
 /** Settings that reproduce a recipe (a remix or a preset); images stay the user's. */
-export function fromRecipe(s: Settings, r: Partial<RecipeInput> & PyramidFields): Settings {
+export function fromRecipe(s: Settings, r: Partial<RecipeInput>): Settings {
   const out = { ...s };
   if (r.net?.id) out.modelId = r.net.id;
   if (r.size) out.size = r.size;

@@ -1,0 +1,296 @@
+/**
+ * The command line of `deno task stylize`, as a pure function from argv to the recipe layer the
+ * flags ask for (plus the files and notices), so that the renames are testable without a run.
+ * Flags follow jcjohnson/neural-style where they overlap (issue 12): --style-weight is the style
+ * LOSS weight, --style-blend-weights the blend, --style-scale the painting's size relative to
+ * the output. The old spellings still work for a while, each with a one-line notice:
+ *
+ * - --style-weight given several values (repeated, or a comma list): the old blend weights;
+ *   a single value is the new loss weight (with a notice saying so, as it used to be a blend
+ *   weight, which with one painting changed nothing);
+ * - --style-scale outside 0.1..4 (e.g. 1e4): the old style loss weight; inside, the new
+ *   painting size;
+ * - --tv: --tv-weight; --iters and --size are kept beside --num-iterations and --image-size.
+ */
+import { parseArgs } from "node:util";
+import { PRESETS } from "../../src/shared/presets.ts";
+import { RECIPE_DEFAULTS, type RecipeLayer } from "../../src/shared/recipe.ts";
+import type { Recipe } from "../../src/shared/types.ts";
+
+/** A flag the command line cannot use: printed as one `error:` line. */
+export class FlagError extends Error {}
+
+export const USAGE =
+  `deno task stylize --content C --style S [--style S2 ...] [options] --out out.png
+  --net ID            installed model id (default resnet50); --models-dir DIR (static/models)
+  --preset ID         start from a named preset (${PRESETS.map((p) => p.id).join(", ")})
+  --recipe FILE       start from a recipe JSON (e.g. one written beside an earlier output)
+  --image-size N      long side of the output in px (default ${RECIPE_DEFAULTS.size}; also --size)
+  --num-iterations N  iterations of the whole run, all scales together (default ${RECIPE_DEFAULTS.iterations}; also --iters)
+  --init content|noise|image    --init-image FILE (for --init image)
+  --optimizer lbfgs|adam   --lr X (adam)   --history M (lbfgs)
+  --seed N            (default ${RECIPE_DEFAULTS.seed})          --backend webgpu|wasm|cpu (default wasm)
+  --content-layers a,b   --style-layers a,b   (layer names of the network)
+  --content-weight X  --style-weight X  --tv-weight X   (loss weights)
+  --style-blend-weights a,b     one per --style (normalised to sum 1)
+  --style-scale X     the painting's long side relative to the output's, 0.1..4 (default 1)
+  --pyramid MIN[,STEP]          coarse to fine from MIN px in steps of STEP (default ${RECIPE_DEFAULTS.pyramid.minSize},${
+    RECIPE_DEFAULTS.pyramid.step.toFixed(3)
+  })
+  --no-pyramid        one scale, also when a preset has a pyramid
+  --style-loss gram|meancov|sliced
+  --colour none|luminance|match[:cholesky|pca|mk]|original    --original-colors (= --colour original)
+  --param pixel|fourier  --decorrelate  --pooling max|avg  --antialias
+  --swag [map|channels[:T]]     SWAG softmax over the whole map or over channels, temperature T
+  --jitter N --pad N --scales 0.9,1,1.1 --angles -5,0,5   (transformation robustness)
+  --quiet             no progress bar
+Old spellings (a notice each): --tv X; --style-weight a --style-weight b (blend weights);
+--style-scale X outside 0.1..4 (the style loss weight).`;
+
+const OPTIONS = {
+  content: { type: "string" },
+  style: { type: "string", multiple: true },
+  "style-weight": { type: "string", multiple: true },
+  "style-blend-weights": { type: "string" },
+  net: { type: "string" },
+  "models-dir": { type: "string" },
+  preset: { type: "string" },
+  recipe: { type: "string" },
+  size: { type: "string" },
+  "image-size": { type: "string" },
+  iters: { type: "string" },
+  "num-iterations": { type: "string" },
+  init: { type: "string" },
+  "init-image": { type: "string" },
+  optimizer: { type: "string" },
+  lr: { type: "string" },
+  history: { type: "string" },
+  seed: { type: "string" },
+  backend: { type: "string", default: "wasm" },
+  "content-layers": { type: "string" },
+  "style-layers": { type: "string" },
+  "content-weight": { type: "string" },
+  "style-scale": { type: "string" },
+  "tv-weight": { type: "string" },
+  tv: { type: "string" },
+  pyramid: { type: "string" },
+  "no-pyramid": { type: "boolean" },
+  "style-loss": { type: "string" },
+  colour: { type: "string" },
+  "original-colors": { type: "boolean" },
+  param: { type: "string" },
+  decorrelate: { type: "boolean" },
+  swag: { type: "string" },
+  antialias: { type: "boolean" },
+  pooling: { type: "string" },
+  jitter: { type: "string" },
+  pad: { type: "string" },
+  scales: { type: "string" },
+  angles: { type: "string" },
+  out: { type: "string" },
+  quiet: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** What the command line asks for. */
+export interface StylizeArgs {
+  values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
+  /** The recipe layer of the flags (the network id is the caller's to set). */
+  flags: RecipeLayer;
+  /** One line each, for stderr: old spellings and how they were read. */
+  notices: string[];
+}
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n)) {
+    throw new FlagError(`--${name} must be a number, got "${v}"`);
+  }
+  return n;
+}
+const list = (v: string | undefined) => v?.split(",").map((s) => s.trim()).filter(Boolean);
+const nums = (name: string, v: string | undefined) => list(v)?.map((s) => num(name, s)!);
+
+/** Two spellings of one flag: at most one value, or the same value twice. */
+function either(a: string | undefined, b: string | undefined, names: string): string | undefined {
+  if (a !== undefined && b !== undefined && a !== b) {
+    throw new FlagError(`${names} are one flag: got "${a}" and "${b}"`);
+  }
+  return a ?? b;
+}
+
+function oneOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[]) {
+  if (v !== undefined && !allowed.includes(v as T)) {
+    throw new FlagError(`--${name} must be ${allowed.join(", ")}, got "${v}"`);
+  }
+  return v as T | undefined;
+}
+
+/** `--colour MODE[:MATCH]` (and --original-colors) as a recipe's colour field. */
+function colourFlag(v: string | undefined, original: boolean | undefined): Recipe["colour"] {
+  if (original && v !== undefined && v !== "original") {
+    throw new FlagError(`--original-colors and --colour ${v} contradict each other: give one`);
+  }
+  if (original) return { mode: "original", match: "pca" };
+  if (v === undefined) return undefined;
+  const [mode, match, extra] = v.split(":");
+  oneOf("colour", mode, ["none", "luminance", "match", "original"] as const);
+  if (extra !== undefined || (match !== undefined && mode !== "match")) {
+    throw new FlagError(`--colour "${v}": only match takes a method (match:cholesky|pca|mk)`);
+  }
+  const m = oneOf("colour match", match, ["cholesky", "pca", "mk"] as const);
+  return { mode: mode as NonNullable<Recipe["colour"]>["mode"], match: m ?? "pca" };
+}
+
+/** `--swag [map|channels[:T]]`: plain map with T = 1 is `true` (the boolean form). */
+function swagFlag(v: string | undefined): RecipeLayer["swag"] {
+  if (v === undefined) return undefined;
+  const [over, t, extra] = v.split(":");
+  oneOf("swag", over, ["map", "channels"] as const);
+  if (extra !== undefined) throw new FlagError(`--swag "${v}": expected map|channels[:T]`);
+  const temperature = num("swag temperature", t);
+  if (temperature !== undefined && !(temperature > 0)) {
+    throw new FlagError(`--swag temperature must be positive, got ${t}`);
+  }
+  if (over === "map" && (temperature ?? 1) === 1) return true;
+  // The options form of SwagFieldSchema (src/shared/types.ts).
+  return { over, temperature: temperature ?? 1 } as unknown as RecipeLayer["swag"];
+}
+
+/** `--pyramid MIN[,STEP]` / `--no-pyramid`. */
+function pyramidFlag(v: string | undefined, off: boolean | undefined): RecipeLayer["pyramid"] {
+  if (off && v !== undefined) {
+    throw new FlagError("--pyramid and --no-pyramid contradict each other");
+  }
+  if (off) return null;
+  if (v === undefined) return undefined;
+  const parts = nums("pyramid", v)!;
+  if (parts.length < 1 || parts.length > 2) {
+    throw new FlagError(`--pyramid must be MIN or MIN,STEP, got "${v}"`);
+  }
+  return { minSize: parts[0], ...(parts.length === 2 ? { step: parts[1] } : {}) };
+}
+
+/**
+ * Reads argv. Throws FlagError on a flag it cannot use. A bare `--swag` (the old boolean flag)
+ * means `--swag map`.
+ */
+export function parseStylizeArgs(argv: string[]): StylizeArgs {
+  const args = argv.flatMap((t, i) =>
+    t === "--swag" && (argv[i + 1] === undefined || argv[i + 1].startsWith("--"))
+      ? ["--swag=map"]
+      : [t]
+  );
+  let values: StylizeArgs["values"];
+  try {
+    ({ values } = parseArgs({ args, options: OPTIONS, strict: true }));
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
+  const a = values;
+  const notices: string[] = [];
+  const styles = a.style ?? [];
+
+  let styleWeight: number | undefined;
+  let blend = nums("style-blend-weights", a["style-blend-weights"]);
+  const sw = a["style-weight"] && nums("style-weight", a["style-weight"].join(","));
+  if (sw && sw.length > 1) {
+    if (blend) {
+      throw new FlagError(
+        "--style-weight with several values is the old spelling of --style-blend-weights: give only --style-blend-weights",
+      );
+    }
+    notices.push(
+      "--style-weight with several values is read as --style-blend-weights (the old spelling); --style-weight is now the style loss weight",
+    );
+    blend = sw;
+  } else if (sw) {
+    styleWeight = sw[0];
+    notices.push(
+      `--style-weight ${
+        sw[0]
+      } is the style loss weight (it used to be the blend weights: those are --style-blend-weights now)`,
+    );
+  }
+  if (blend && blend.length !== styles.length) {
+    throw new FlagError(`${blend.length} blend weights for ${styles.length} --style images`);
+  }
+
+  let styleScale = num("style-scale", a["style-scale"]);
+  const { min, max } = RECIPE_DEFAULTS.styleScale;
+  if (styleScale !== undefined && !(styleScale >= min && styleScale <= max)) {
+    if (styleWeight !== undefined) {
+      throw new FlagError(
+        `--style-scale ${styleScale} is outside ${min}..${max}, the old style loss weight, but --style-weight gives one too: drop one`,
+      );
+    }
+    notices.push(
+      `--style-scale ${styleScale} is outside ${min}..${max}: read as the style loss weight (the old meaning; now --style-weight); --style-scale is the painting's size relative to the output`,
+    );
+    styleWeight = styleScale;
+    styleScale = undefined;
+  }
+  if (a.tv !== undefined) {
+    if (a["tv-weight"] !== undefined) {
+      throw new FlagError("--tv is the old spelling of --tv-weight: give one");
+    }
+    notices.push("--tv is now --tv-weight (the old spelling still works for a while)");
+  }
+
+  const optimizerKind = a.optimizer ?? (a.lr ? "adam" : a.history ? "lbfgs" : undefined);
+  oneOf("optimizer", optimizerKind, ["lbfgs", "adam"] as const);
+  const init = oneOf("init", a.init, ["content", "noise", "image"] as const);
+  if (init === "image" && !a["init-image"]) {
+    throw new FlagError("--init image needs --init-image FILE");
+  }
+  if (a["init-image"] && init !== "image") {
+    throw new FlagError("--init-image is the start of --init image: add --init image");
+  }
+  const styleLoss = oneOf("style-loss", a["style-loss"], ["gram", "meancov", "sliced"] as const);
+  const layerList = (v: string | undefined) => list(v)?.map((layer) => ({ layer, weight: 1 }));
+
+  const flags: RecipeLayer = {
+    net: {
+      pooling: oneOf("pooling", a.pooling, ["max", "avg"] as const),
+      antialias: a.antialias,
+    },
+    size: num("image-size", either(a["image-size"], a.size, "--image-size and --size")),
+    styles: styles.map((s, i) => ({ name: s.split("/").pop()!, weight: blend?.[i] ?? 1 })),
+    layers: { content: layerList(a["content-layers"]), style: layerList(a["style-layers"]) },
+    weights: {
+      content: num("content-weight", a["content-weight"]),
+      style: styleWeight,
+      tv: num("tv-weight", a["tv-weight"] ?? a.tv),
+    },
+    init,
+    iterations: num(
+      "num-iterations",
+      either(a["num-iterations"], a.iters, "--num-iterations and --iters"),
+    ),
+    optimizer: optimizerKind === "adam"
+      ? { kind: "adam", learningRate: num("lr", a.lr) }
+      : optimizerKind === "lbfgs"
+      ? { kind: "lbfgs", history: num("history", a.history) }
+      : undefined,
+    seed: num("seed", a.seed),
+    param: {
+      kind: oneOf("param", a.param, ["pixel", "fourier"] as const),
+      decorrelate: a.decorrelate,
+    },
+    transforms: a.pad || a.jitter || a.scales || a.angles
+      ? {
+        pad: num("pad", a.pad),
+        jitter: num("jitter", a.jitter),
+        scales: nums("scales", a.scales),
+        angles: nums("angles", a.angles),
+      }
+      : undefined,
+    swag: swagFlag(a.swag),
+    style: styleLoss ? { loss: styleLoss } : undefined,
+    colour: colourFlag(a.colour, a["original-colors"]),
+    pyramid: pyramidFlag(a.pyramid, a["no-pyramid"]),
+    styleScale,
+  };
+  return { values, flags, notices };
+}

@@ -1,0 +1,111 @@
+/** `deno task stylize` flags: jcjohnson/neural-style names, the old spellings, the new flags. */
+import assert from "node:assert/strict";
+import { FlagError, parseStylizeArgs } from "../../scripts/lib/stylize_flags.ts";
+
+const two = ["--content", "c.png", "--style", "a.jpg", "--style", "b.jpg", "--out", "o.png"];
+
+Deno.test("parseStylizeArgs() reads the jcjohnson names: loss weights, blend, style scale, aliases", () => {
+  const { flags, notices } = parseStylizeArgs([
+    ...two,
+    "--style-weight",
+    "5e4",
+    "--content-weight",
+    "2",
+    "--tv-weight",
+    "0.5",
+    "--style-blend-weights",
+    "3,1",
+    "--style-scale",
+    "0.5",
+    "--num-iterations",
+    "40",
+    "--image-size",
+    "320",
+    "--init",
+    "noise",
+    "--original-colors",
+  ]);
+  assert.deepEqual(flags.weights, { content: 2, style: 5e4, tv: 0.5 });
+  assert.deepEqual(flags.styles, [{ name: "a.jpg", weight: 3 }, { name: "b.jpg", weight: 1 }]);
+  assert.equal(flags.styleScale, 0.5);
+  assert.equal(flags.iterations, 40);
+  assert.equal(flags.size, 320);
+  assert.equal(flags.init, "noise");
+  assert.deepEqual(flags.colour, { mode: "original", match: "pca" });
+  // A single --style-weight says once that its meaning changed.
+  assert.deepEqual(notices.length, 1);
+  assert.match(notices[0], /--style-weight 50000 is the style loss weight/);
+});
+
+Deno.test("parseStylizeArgs() maps the old spellings with a notice each", () => {
+  const { flags, notices } = parseStylizeArgs([
+    ...two,
+    "--style-weight",
+    "2",
+    "--style-weight",
+    "1",
+    "--style-scale",
+    "1e4",
+    "--tv",
+    "0.1",
+    "--iters",
+    "7",
+    "--size",
+    "64",
+  ]);
+  // Several --style-weight values: the old blend weights. --style-scale 1e4 (outside 0.1..4):
+  // the old style loss weight. --tv: --tv-weight.
+  assert.deepEqual(flags.styles, [{ name: "a.jpg", weight: 2 }, { name: "b.jpg", weight: 1 }]);
+  assert.deepEqual(flags.weights, { content: undefined, style: 1e4, tv: 0.1 });
+  assert.equal(flags.styleScale, undefined);
+  assert.equal(flags.iterations, 7);
+  assert.equal(flags.size, 64);
+  assert.equal(notices.length, 3);
+  assert.match(notices[0], /several values is read as --style-blend-weights/);
+  assert.match(notices[1], /--style-scale 10000 is outside 0.1..4: read as the style loss weight/);
+  assert.match(notices[2], /--tv is now --tv-weight/);
+});
+
+Deno.test("parseStylizeArgs() refuses contradictory old and new spellings with a clear message", () => {
+  const bad: [string[], RegExp][] = [
+    [["--style-weight", "1,2", "--style-blend-weights", "1,2"], /give only --style-blend-weights/],
+    [["--style-weight", "10", "--style-scale", "1e4"], /--style-weight gives one too: drop one/],
+    [["--tv", "1", "--tv-weight", "2"], /--tv is the old spelling of --tv-weight/],
+    [["--iters", "5", "--num-iterations", "6"], /--num-iterations and --iters are one flag/],
+    [["--style-blend-weights", "1"], /1 blend weights for 2 --style images/],
+    [["--pyramid", "128", "--no-pyramid"], /contradict/],
+    [["--colour", "luminance", "--original-colors"], /contradict/],
+    [["--colour", "luminance:pca"], /only match takes a method/],
+    [["--colour", "sepia"], /--colour must be none, luminance, match, original/],
+    [["--swag", "rows"], /--swag must be map, channels/],
+    [["--style-loss", "l1"], /--style-loss must be gram, meancov, sliced/],
+    [["--init", "image"], /--init image needs --init-image FILE/],
+    [["--pyramid", "128,1.4,2"], /--pyramid must be MIN or MIN,STEP/],
+  ];
+  for (const [args, message] of bad) {
+    assert.throws(() => parseStylizeArgs([...two, ...args]), (e: Error) => {
+      assert.ok(e instanceof FlagError, `${args}: ${e}`);
+      assert.match(e.message, message, args.join(" "));
+      return true;
+    });
+  }
+});
+
+Deno.test("parseStylizeArgs() reads the new run flags: pyramid, style loss, colour, anti-aliasing, SWAG", () => {
+  const f = (...args: string[]) => parseStylizeArgs([...two, ...args]).flags;
+  assert.deepEqual(f("--pyramid", "96").pyramid, { minSize: 96 });
+  assert.deepEqual(f("--pyramid", "64,2").pyramid, { minSize: 64, step: 2 });
+  // --no-pyramid removes a preset's pyramid (null in a recipe layer).
+  assert.equal(f("--no-pyramid").pyramid, null);
+  assert.equal(f().pyramid, undefined);
+  assert.deepEqual(f("--style-loss", "sliced").style, { loss: "sliced" });
+  assert.deepEqual(f("--colour", "match:mk").colour, { mode: "match", match: "mk" });
+  assert.deepEqual(f("--colour", "luminance").colour, { mode: "luminance", match: "pca" });
+  assert.equal(f("--antialias").net?.antialias, true);
+  // A bare --swag (the old boolean flag) and --swag map are the paper's softmax with T = 1.
+  assert.equal(f("--swag").swag, true);
+  assert.equal(f("--swag", "--quiet").swag, true);
+  assert.equal(f("--swag", "map").swag, true);
+  assert.deepEqual(f("--swag", "channels:0.5").swag, { over: "channels", temperature: 0.5 });
+  assert.deepEqual(f("--swag", "map:2").swag, { over: "map", temperature: 2 });
+});
