@@ -124,6 +124,18 @@ for (const f of folders) {
     } | \`${JSON.stringify(f.meta.overrides)}\` |`,
   );
 }
+// The article's own outputs, per judge, for scale (the robust one is 1.00 by construction).
+for (const row of [ROBUST, NONROBUST]) {
+  for (const judge of judges) {
+    const r = vsRobust[row]?.[judge];
+    if (!r?.style) continue;
+    lines.push(
+      `| ${row} | resnet50 (article) | 768x512 | ${judge} | ${
+        METRICS.map((m) => num(r[m]?.geomean)).join(" | ")
+      } | | | | | | | |`,
+    );
+  }
+}
 const out = resolve(a.out);
 await Deno.mkdir(out, { recursive: true });
 if (a.strips) {
@@ -138,7 +150,16 @@ if (a.strips) {
 }
 await Deno.writeTextFile(
   join(out, "results.json"),
-  JSON.stringify({ base, judges, recipes: summary }, null, 2),
+  JSON.stringify(
+    {
+      base,
+      judges,
+      recipes: summary,
+      article: { robust: vsRobust[ROBUST], standard: vsRobust[NONROBUST] },
+    },
+    null,
+    2,
+  ),
 );
 await Deno.writeTextFile(join(out, "report.md"), lines.join("\n") + "\n");
 console.log(lines.join("\n"));

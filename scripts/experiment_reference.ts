@@ -209,7 +209,12 @@ for (const netId of nets) {
   const strip: tf.Tensor4D[][] = [];
   const tuningStrip: tf.Tensor4D[][] = [];
   for (const p of pairs) {
-    const painting = await readImage(join(images, "style", p.style), size);
+    // The painting at styleScale x the output size, as the CLI reads it: stylize() resizes it
+    // per scale.
+    const painting = await readImage(
+      join(images, "style", p.style),
+      Math.round((recipe0.styleScale ?? 1) * size),
+    );
     const photo = await photoOf(p);
     const recipe: RecipeInput = {
       ...recipe0,

@@ -110,7 +110,7 @@ const GATYS_GRAM: StyleLossSpec = {
  * so that they stay the article's recipes whatever our tuned ResNet-50 default becomes.
  */
 const NAKANO_RESNET50 = {
-  net: { pooling: "max" as const },
+  net: { pooling: "max" as const, antialias: false },
   layers: {
     content: equal(["res3d"]),
     style: equal(["res2c", "res3d", "res4f", "res5c"]),
