@@ -197,6 +197,28 @@ const previousRuns: Run[] = reuse
   ? JSON.parse(await Deno.readTextFile(join(out, "results.json"))).runs
   : [];
 const started = performance.now();
+/**
+ * results.json with what is done so far: written after every pair, so that a long run (ResNet-50
+ * on a loaded machine) leaves usable results, and `--reuse` can pick up its images, if stopped.
+ */
+const writeResults = async () => {
+  const table = relativeTable(scored, judgeIds);
+  const meta = {
+    date: new Date().toISOString(),
+    size,
+    iterations: iters,
+    overrides,
+    judgeSize,
+    judges: judgeIds,
+    backend: tf.getBackend(),
+    seconds: (performance.now() - started) / 1000,
+  };
+  await Deno.writeTextFile(
+    join(out, "results.json"),
+    JSON.stringify({ meta, runs, scored, relative: table }, null, 2),
+  );
+  return { table, meta };
+};
 for (const netId of nets) {
   const net = await load(netId);
   const recipe0 = withOverrides(
@@ -265,6 +287,7 @@ for (const netId of nets) {
         seconds.toFixed(0)
       } s${previous ? " (reused)" : ""}`,
     );
+    await writeResults();
     const article = articleImages.get(p.id);
     if (article) {
       strip.push([photo.full, ...article, result.image]);
@@ -286,21 +309,7 @@ for (const netId of nets) {
   net.dispose();
 }
 
-const table = relativeTable(scored, judgeIds);
-const meta = {
-  date: new Date().toISOString(),
-  size,
-  iterations: iters,
-  overrides,
-  judgeSize,
-  judges: judgeIds,
-  backend: tf.getBackend(),
-  seconds: (performance.now() - started) / 1000,
-};
-await Deno.writeTextFile(
-  join(out, "results.json"),
-  JSON.stringify({ meta, runs, scored, relative: table }, null, 2),
-);
+const { table, meta } = await writeResults();
 const stripFiles = nets.flatMap((n) => [
   ...(pairs.some((p) => p.robust)
     ? [[n, `strip_${n}.png`, "photo, article robust, article standard, ours"]]
