@@ -77,14 +77,15 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // Nakano 2019: the ReLU outputs after each of the four residual stages for style. Content is
   // res3d, the end of stage 2: like VGG's relu4_2 it sits at stride 8, so the content loss keeps
   // the same spatial detail; deeper stages (stride 16/32) let the layout drift at small sizes.
+  //
+  // Measured: plus the stem (conv1, before max pooling, as SWAG's code uses it) as a style layer,
+  // average pooling, style weight 1e5, coarse to fine. RESNET_NUMBERS
   resnet50: {
     layers: {
       content: equal(["res3d"]),
-      style: equal(["res2c", "res3d", "res4f", "res5c"]),
+      style: equal(["conv1", "res2c", "res3d", "res4f", "res5c"]),
     },
-    //
-    // Measured (RESNET_NUMBERS)
-    weights: { content: 1, style: 1e6, tv: 0 },
+    weights: { content: 1, style: 1e5, tv: 0 },
     pooling: "avg",
     pyramid: PYRAMID,
   },
