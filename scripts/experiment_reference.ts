@@ -4,10 +4,12 @@
  * every output, and the article's robust and standard ResNet-50 outputs, scored by judge
  * networks other than the optimised one. Writes results.json, report.md (distances relative
  * to the article's robust output, geometric mean over pairs) and a picture strip per backbone:
- * photo | article robust | article standard | ours.
+ * photo | article robust | article standard | ours. Tuning pairs (other shared photos and
+ * paintings, no article output) are scored in absolute terms in results.json, for
+ * `deno task experiment:grid` to compare recipes on, with a strip photo | painting | ours.
  *
  * Usage: deno task experiment:reference [--nets darknet-tiny,mobilenet-v1,resnet50]
- *   [--pairs picasso,scream,starry,woman] [--size 256] [--iters 100]
+ *   [--pairs reference|tuning|all|picasso,scream,...,coffee-shipwreck] [--size 256] [--iters 100]
  *   [--recipe '{"weights":{"style":1e5},"init":"noise"}'] [--judges mobilenet-v1,darknet-tiny]
  *   [--judge-size 256] [--out experiments/reference] [--images ../shared/images] [--backend wasm]
  *   [--reuse]   (re-judge the images of an earlier run in --out instead of running again)
@@ -21,19 +23,21 @@ import { loadNet } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
 import { defaultRecipe } from "../src/shared/recipe.ts";
 import { stylize } from "../src/shared/render.ts";
+import { runToEnd } from "../src/shared/run.ts";
 import { scoreOutput } from "../src/shared/metrics/score.ts";
 import { artifactEnergy } from "../src/shared/metrics/artifacts.ts";
 import {
   centreSquare,
   NONROBUST,
   pictureStrip,
-  REFERENCE_CONTENT,
   REFERENCE_PAIRS,
+  type ReferencePair,
   relativeMarkdown,
   relativeTable,
   ROBUST,
   type ScoredOutput,
   toShortSide,
+  TUNING_PAIRS,
   withOverrides,
 } from "../src/shared/reference.ts";
 import type { RecipeInput } from "../src/shared/types.ts";
@@ -68,14 +72,23 @@ const count = (name: string, v: string) => {
   return n;
 };
 const nets = list(a.nets!);
-const pairs = list(a.pairs!).map((id) => {
-  const p = REFERENCE_PAIRS.find((x) => x.id === id);
+const ALL_PAIRS = [...REFERENCE_PAIRS, ...TUNING_PAIRS];
+const GROUPS: Record<string, readonly ReferencePair[]> = {
+  reference: REFERENCE_PAIRS,
+  tuning: TUNING_PAIRS,
+  all: ALL_PAIRS,
+};
+const pairs = list(a.pairs!).flatMap((id) => {
+  if (Object.hasOwn(GROUPS, id)) return GROUPS[id];
+  const p = ALL_PAIRS.find((x) => x.id === id);
   if (!p) {
     throw new RangeError(
-      `unknown pair "${id}": expected one of ${REFERENCE_PAIRS.map((x) => x.id).join(", ")}`,
+      `unknown pair "${id}": expected reference, tuning, all or one of ${
+        ALL_PAIRS.map((x) => x.id).join(", ")
+      }`,
     );
   }
-  return p;
+  return [p];
 });
 const size = count("size", a.size!);
 const iters = count("iters", a.iters!);
@@ -88,23 +101,43 @@ const modelsDir = resolve(a["models-dir"]!);
 await useBackend(a.backend!);
 await Deno.mkdir(join(out, "images"), { recursive: true });
 
-const load = (id: string, pooling?: "max" | "avg") =>
-  loadNet(pathToFileURL(join(modelsDir, id, "manifest.json")), pooling ? { pooling } : {});
+const load = (id: string) => loadNet(pathToFileURL(join(modelsDir, id, "manifest.json")));
 const judges: Net[] = [];
 for (const id of list(a.judges!)) judges.push(await load(id));
 const judgeIds = judges.map((j) => j.id);
 
+/** A photo at full size, at the judge's short side, and at the output size. */
+interface Photo {
+  full: tf.Tensor4D;
+  judge: tf.Tensor4D;
+  input: tf.Tensor4D;
+}
+const photos = new Map<string, Photo>();
+const photoOf = async (p: ReferencePair) => {
+  let photo = photos.get(p.content);
+  if (!photo) {
+    const full = await readImage(join(images, p.content));
+    photo = {
+      full,
+      judge: toShortSide(full, judgeSize),
+      input: await readImage(join(images, p.content), size),
+    };
+    photos.set(p.content, photo);
+  }
+  return photo;
+};
+
 // Judged as `deno task experiment` judges: output and photo at short side judgeSize, the
 // painting as its centre square at judgeSize.
-const photoFull = await readImage(join(images, "reference", REFERENCE_CONTENT));
-const photoJ = toShortSide(photoFull, judgeSize);
 const paintingJ = new Map<string, tf.Tensor4D>();
 for (const p of pairs) {
+  await photoOf(p);
   const full = await readImage(join(images, "style", p.style));
   paintingJ.set(p.id, centreSquare(full, judgeSize));
   full.dispose();
 }
-const score = async (output: tf.Tensor4D, pairId: string, exclude?: string) => {
+const score = async (output: tf.Tensor4D, p: ReferencePair, exclude?: string) => {
+  const photoJ = (await photoOf(p)).judge;
   const o = tf.tidy(() =>
     tf.clipByValue(
       tf.image.resizeBilinear(output, [photoJ.shape[1], photoJ.shape[2]], false, true),
@@ -115,10 +148,8 @@ const score = async (output: tf.Tensor4D, pairId: string, exclude?: string) => {
   try {
     return await scoreOutput(
       judges,
-      { output: o, style: paintingJ.get(pairId)!, content: photoJ },
-      {
-        exclude,
-      },
+      { output: o, style: paintingJ.get(p.id)!, content: photoJ },
+      { exclude },
     );
   } finally {
     o.dispose();
@@ -127,14 +158,10 @@ const score = async (output: tf.Tensor4D, pairId: string, exclude?: string) => {
 
 // Artifacts at each image's own resolution, against the photo at that resolution: resampling
 // to the judge size would low-pass our 256 px outputs and alias the article's 768 px ones.
-const photoIn = await readImage(join(images, "reference", REFERENCE_CONTENT), size);
-const nativeArtifacts = async (output: tf.Tensor4D) => {
+const nativeArtifacts = async (output: tf.Tensor4D, p: ReferencePair) => {
   const [, h, w] = output.shape;
-  const photo = h === photoFull.shape[1] && w === photoFull.shape[2]
-    ? photoFull
-    : h === photoIn.shape[1] && w === photoIn.shape[2]
-    ? photoIn
-    : undefined;
+  const { full, input } = await photoOf(p);
+  const photo = [full, input].find((x) => x.shape[1] === h && x.shape[2] === w);
   if (!photo) throw new RangeError(`No photo of ${w}x${h} to compare artifacts with`);
   return artifactEnergy(await output.data(), await photo.data(), h, w);
 };
@@ -142,11 +169,12 @@ const nativeArtifacts = async (output: tf.Tensor4D) => {
 const scored: ScoredOutput[] = [];
 const articleImages = new Map<string, tf.Tensor4D[]>();
 for (const p of pairs) {
+  if (!p.robust || !p.nonrobust) continue;
   const robust = await readImage(join(images, "reference", p.robust));
   const nonrobust = await readImage(join(images, "reference", p.nonrobust));
   for (const [row, image] of [[ROBUST, robust], [NONROBUST, nonrobust]] as const) {
-    const s = await score(image, p.id);
-    s.artifacts = await nativeArtifacts(image);
+    const s = await score(image, p);
+    s.artifacts = await nativeArtifacts(image, p);
     scored.push({ row, pair: p.id, score: s });
   }
   articleImages.set(p.id, [robust, nonrobust]);
@@ -169,22 +197,50 @@ const previousRuns: Run[] = reuse
   ? JSON.parse(await Deno.readTextFile(join(out, "results.json"))).runs
   : [];
 const started = performance.now();
+/**
+ * results.json with what is done so far: written after every pair, so that a long run (ResNet-50
+ * on a loaded machine) leaves usable results, and `--reuse` can pick up its images, if stopped.
+ */
+const writeResults = async () => {
+  const table = relativeTable(scored, judgeIds);
+  const meta = {
+    date: new Date().toISOString(),
+    size,
+    iterations: iters,
+    overrides,
+    judgeSize,
+    judges: judgeIds,
+    backend: tf.getBackend(),
+    seconds: (performance.now() - started) / 1000,
+  };
+  await Deno.writeTextFile(
+    join(out, "results.json"),
+    JSON.stringify({ meta, runs, scored, relative: table }, null, 2),
+  );
+  return { table, meta };
+};
 for (const netId of nets) {
-  let net = await load(netId);
+  const net = await load(netId);
   const recipe0 = withOverrides(
     defaultRecipe(net, { size, iterations: iters }) as RecipeInput,
     overrides,
   );
-  if (recipe0.net.pooling && recipe0.net.pooling !== net.pooling) {
-    net.dispose();
-    net = await load(netId, recipe0.net.pooling);
-  }
+  // The run passes the recipe's pooling and anti-aliasing to every forward call (features.ts).
+  // The article's pairs: photo | article robust | article standard | ours. Tuning pairs:
+  // photo | painting | ours (each cell at the first photo's aspect ratio).
   const strip: tf.Tensor4D[][] = [];
+  const tuningStrip: tf.Tensor4D[][] = [];
   for (const p of pairs) {
-    const painting = await readImage(join(images, "style", p.style), size);
+    // The painting at styleScale x the output size, as the CLI reads it: stylize() resizes it
+    // per scale.
+    const painting = await readImage(
+      join(images, "style", p.style),
+      Math.round((recipe0.styleScale ?? 1) * size),
+    );
+    const photo = await photoOf(p);
     const recipe: RecipeInput = {
       ...recipe0,
-      content: { name: REFERENCE_CONTENT },
+      content: { name: p.content.split("/").pop()! },
       styles: [{ name: p.style, weight: 1 }],
     };
     const name = `${netId}__${p.id}.png`;
@@ -198,24 +254,22 @@ for (const netId of nets) {
       result = { image: await readImage(join(out, previous.image)) };
       record = previous;
     } else {
-      const t0 = performance.now();
-      const run = stylize(net, { content: photoIn, styles: [painting] }, recipe, {
-        previewEvery: 0,
-      });
       let evaluations = 0;
-      let r = await run.next();
-      while (!r.done) {
-        evaluations = r.value.evaluations;
-        r = await run.next();
-      }
-      result = r.value;
-      const seconds = (performance.now() - t0) / 1000;
-      record = { iterations: r.value.iterations, evaluations, loss: r.value.loss, seconds };
+      const { result: r, summary } = await runToEnd(
+        stylize(net, { content: photo.input, styles: [painting] }, recipe, { previewEvery: 0 }),
+        { onEvent: (e) => void (evaluations = e.evaluations) },
+      );
+      result = r;
+      record = {
+        iterations: r.iterations,
+        evaluations,
+        loss: r.loss,
+        seconds: summary.elapsedMs / 1000,
+      };
       await Deno.writeFile(join(out, "images", name), await encodePng(result.image));
     }
-    painting.dispose();
-    const s = await score(result.image, p.id, netId);
-    s.artifacts = await nativeArtifacts(result.image);
+    const s = await score(result.image, p, netId);
+    s.artifacts = await nativeArtifacts(result.image, p);
     scored.push({ row: netId, pair: p.id, score: s });
     const { iterations, evaluations, loss, seconds } = record;
     runs.push({
@@ -233,30 +287,35 @@ for (const netId of nets) {
         seconds.toFixed(0)
       } s${previous ? " (reused)" : ""}`,
     );
-    strip.push([photoFull, ...articleImages.get(p.id)!, result.image]);
+    await writeResults();
+    const article = articleImages.get(p.id);
+    if (article) {
+      strip.push([photo.full, ...article, result.image]);
+      painting.dispose();
+    } else tuningStrip.push([photo.full, painting, result.image]);
   }
-  const stripImage = pictureStrip(strip, stripHeight);
-  await Deno.writeFile(join(out, `strip_${netId}.png`), await encodePng(stripImage));
-  stripImage.dispose();
-  tf.dispose(strip.map((row) => row[3]));
+  for (
+    const [rows, file] of [[strip, `strip_${netId}.png`], [
+      tuningStrip,
+      `strip_${netId}_tuning.png`,
+    ]] as const
+  ) {
+    if (!rows.length) continue;
+    const stripImage = pictureStrip(rows, stripHeight);
+    await Deno.writeFile(join(out, file), await encodePng(stripImage));
+    stripImage.dispose();
+  }
+  tf.dispose([...strip.map((row) => row[3]), ...tuningStrip.flatMap((row) => row.slice(1))]);
   net.dispose();
 }
 
-const table = relativeTable(scored, judgeIds);
-const meta = {
-  date: new Date().toISOString(),
-  size,
-  iterations: iters,
-  overrides,
-  judgeSize,
-  judges: judgeIds,
-  backend: tf.getBackend(),
-  seconds: (performance.now() - started) / 1000,
-};
-await Deno.writeTextFile(
-  join(out, "results.json"),
-  JSON.stringify({ meta, runs, scored, relative: table }, null, 2),
-);
+const { table, meta } = await writeResults();
+const stripFiles = nets.flatMap((n) => [
+  ...(pairs.some((p) => p.robust)
+    ? [[n, `strip_${n}.png`, "photo, article robust, article standard, ours"]]
+    : []),
+  ...(pairs.some((p) => !p.robust) ? [[n, `strip_${n}_tuning.png`, "photo, painting, ours"]] : []),
+]);
 const md = [
   "# Reference experiment (issue 12)",
   "",
@@ -273,14 +332,12 @@ const md = [
   ),
   "",
   relativeMarkdown(table, judgeIds),
-  ...nets.map((n) => `![${n}: photo, article robust, article standard, ours](strip_${n}.png)`),
+  ...stripFiles.map(([n, file, what]) => `![${n}: ${what}](${file})`),
   "",
 ].join("\n");
 await Deno.writeTextFile(join(out, "report.md"), md);
 tf.dispose([
-  photoFull,
-  photoJ,
-  photoIn,
+  ...[...photos.values()].flatMap((p) => [p.full, p.judge, p.input]),
   ...paintingJ.values(),
   ...[...articleImages.values()].flat(),
 ]);

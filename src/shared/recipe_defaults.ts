@@ -113,11 +113,17 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
   const d = archDefaults(net.architecture);
   const defaults: RecipeLayer = {
     version: 1,
-    net: { id: net.id, pooling: d?.pooling ?? RECIPE_DEFAULTS.pooling },
+    net: {
+      id: net.id,
+      pooling: d?.pooling ?? RECIPE_DEFAULTS.pooling,
+      ...(d?.antialias ? { antialias: true } : {}),
+    },
     size: RECIPE_DEFAULTS.size,
     content: { name: "content" },
     styles: [{ name: "style", weight: 1 }],
     ...(d ? { layers: d.layers, weights: d.weights } : {}),
+    ...(d?.style ? { style: { ...d.style } } : {}),
+    ...(d?.swag ? { swag: d.swag } : {}),
     ...(d?.pyramid ? { pyramid: d.pyramid } : {}),
     ...(d?.styleScale !== undefined ? { styleScale: d.styleScale } : {}),
     init: RECIPE_DEFAULTS.init,

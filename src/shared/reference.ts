@@ -9,14 +9,20 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { OutputScore } from "./metrics/score.ts";
 
-/** One of the article's photo + painting pairs; files are relative to images/. */
+/**
+ * A photo + painting pair; files are relative to images/. The article's pairs carry its two
+ * outputs; a tuning pair (another shared photo and painting) has none and is judged in absolute
+ * terms, compared between recipes.
+ */
 export interface ReferencePair {
   id: string;
   /** The painting, in images/style/. */
   style: string;
-  /** The article's outputs, in images/reference/. */
-  robust: string;
-  nonrobust: string;
+  /** The photo, relative to images/ (the article's pairs: reference/banner_content.jpg). */
+  content: string;
+  /** The article's outputs, in images/reference/; absent for a tuning pair. */
+  robust?: string;
+  nonrobust?: string;
 }
 
 /** The photo of every pair, in images/reference/. */
@@ -25,6 +31,7 @@ export const REFERENCE_CONTENT = "banner_content.jpg";
 const pair = (id: string, style: string): ReferencePair => ({
   id,
   style,
+  content: `reference/${REFERENCE_CONTENT}`,
   robust: `banner_${id}_robust.jpg`,
   nonrobust: `banner_${id}_nonrobust.jpg`,
 });
@@ -35,6 +42,26 @@ export const REFERENCE_PAIRS: readonly ReferencePair[] = [
   pair("scream", "the_scream.jpg"),
   pair("starry", "starry_night_google.jpg"),
   pair("woman", "woman-with-hat-matisse.jpg"),
+];
+
+const tuning = (id: string, content: string, style: string): ReferencePair => ({
+  id,
+  style,
+  content: `content/${content}`,
+});
+
+/**
+ * Six more pairs from the shared photos and paintings, so that a default is not tuned to one
+ * photo (issue 12 part 6): every photo at least once, every painting at least once, shipwreck
+ * (no article pair) twice. No article outputs: compared between recipes, not to the article.
+ */
+export const TUNING_PAIRS: readonly ReferencePair[] = [
+  tuning("astronaut-shipwreck", "astronaut.png", "shipwreck.jpg"),
+  tuning("chelsea-starry", "chelsea.png", "starry_night.jpg"),
+  tuning("coffee-scream", "coffee.png", "the_scream.jpg"),
+  tuning("rocket-woman", "rocket.jpg", "woman-with-hat-matisse.jpg"),
+  tuning("astronaut-picasso", "astronaut.png", "seated-nude.jpg"),
+  tuning("coffee-shipwreck", "coffee.png", "shipwreck.jpg"),
 ];
 
 /** The row of the article's robust output: every other row is divided by it. */
@@ -100,15 +127,20 @@ export interface RelativeCell {
 }
 
 /**
- * For each row, judge and metric: value / (the robust output's value on the same pair), per
- * pair and as a geometric mean over pairs (the issue's table). A judge that is missing for a
- * row (the optimised network never judges itself) leaves that cell out.
+ * For each row, judge and metric: value / (the `reference` row's value on the same pair; by
+ * default the article's robust output), per pair and as a geometric mean over the pairs both
+ * rows have (the issue's table). A judge that is missing for a row (the optimised network never
+ * judges itself) leaves that cell out. A grid compares recipes with the reference set to the
+ * default recipe's row, which also covers the tuning pairs (no article output).
  */
 export function relativeTable(
   scored: readonly ScoredOutput[],
   judges: readonly string[],
+  reference: string = ROBUST,
 ): Record<string, Record<string, Partial<Record<Metric, RelativeCell>>>> {
-  const robust = new Map(scored.filter((s) => s.row === ROBUST).map((s) => [s.pair, s.score]));
+  const robust = new Map(
+    scored.filter((s) => s.row === reference).map((s) => [s.pair, s.score]),
+  );
   const rows = [...new Set(scored.map((s) => s.row))];
   const out: Record<string, Record<string, Partial<Record<Metric, RelativeCell>>>> = {};
   for (const row of rows) {

@@ -235,7 +235,13 @@ export const PresetSchema = z.object({
   architecture: name,
   /** Model id to prefer, when the preset needs specific weights (e.g. robust ResNet-50). */
   net: name.optional(),
-  recipe: RecipeSchema.partial().omit({ content: true, styles: true, run: true }),
+  /**
+   * `pyramid: null`: one scale, whatever the architecture's default (a literature recipe ran
+   * at one scale; recipe_defaults.ts's merge removes a pyramid set below).
+   */
+  recipe: RecipeSchema.partial().omit({ content: true, styles: true, run: true }).extend({
+    pyramid: PyramidSchema.nullable().optional(),
+  }),
 }).strict();
 export type Preset = z.infer<typeof PresetSchema>;
 

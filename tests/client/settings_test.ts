@@ -75,11 +75,12 @@ Deno.test("buildRecipe() carries every issue-12 field and fromRecipe() gives it 
   for (const k of ["swag", "antialias", "style", "colour", "pyramid", "styleScale"] as const) {
     assert.deepEqual(back[k], s[k], k);
   }
-  // A remix of an old recipe turns them all off again.
+  // A remix of an old recipe turns them all off again; a recipe without a pyramid ran at one
+  // scale, so its remix says off (null), not "the architecture's default".
   const old = fromRecipe(back, makeRecipe({ id: "darknet-tiny", architecture: "darknet-tiny" }));
   assert.deepEqual(
     [old.swag, old.antialias, old.style, old.colour, old.pyramid, old.styleScale],
-    [false, undefined, undefined, undefined, undefined, undefined],
+    [false, undefined, undefined, undefined, null, undefined],
   );
 });
 
@@ -90,4 +91,26 @@ Deno.test("swagSetting() keeps the whole-map T = 1 variant as true, as old recip
   assert.deepEqual(swagControls(true), { over: "map", temperature: 1 });
   assert.deepEqual(swagControls(false), { over: "off", temperature: 1 });
   assert.deepEqual(swagControls({ over: "channels" }), { over: "channels", temperature: 1 });
+});
+
+Deno.test("the studio runs an architecture's default pyramid, and null turns it off", () => {
+  // ResNet-50's default runs coarse to fine (issue 12): the studio's untouched settings give the
+  // same pyramid as the engine's default recipe, and the checkbox's off (null) gives one scale.
+  const engine = makeRecipe({ id: "resnet50", architecture: "resnet50" }, { overrides: images });
+  assert.deepEqual(engine.pyramid, { minSize: 128, step: Math.SQRT2, coarseShare: 1.5 });
+  const on = parseRecipe(
+    buildRecipe({ ...DEFAULT_SETTINGS, modelId: "resnet50" }, "resnet50", images),
+  );
+  assert.deepEqual(on.pyramid, engine.pyramid);
+  const off = parseRecipe(
+    buildRecipe({ ...DEFAULT_SETTINGS, modelId: "resnet50", pyramid: null }, "resnet50", images),
+  );
+  assert.equal(off.pyramid, undefined);
+  // And the remix of that one-scale recipe stays one scale.
+  const back = fromRecipe(DEFAULT_SETTINGS, off);
+  assert.equal(back.pyramid, null);
+  assert.equal(
+    parseRecipe(buildRecipe(back, "resnet50", images)).pyramid,
+    undefined,
+  );
 });

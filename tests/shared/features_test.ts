@@ -49,8 +49,16 @@ async function withNet(fn: (run: Run) => Promise<void>) {
   assert.equal(tf.memory().numTensors, before, "tensors left behind");
 }
 
+// The recipe pools as the net was loaded (max), so that the expected values built here with
+// plain net.forward() see the same features as the run objective (Darknet-tiny's default
+// pooling is average since issue 12, and the run passes the recipe's pooling to every pass).
 const recipeOf = (net: Net, over: Partial<RecipeInput> = {}): Recipe =>
-  defaultRecipe(net, { size: 64, iterations: 1, ...over });
+  defaultRecipe(net, {
+    size: 64,
+    iterations: 1,
+    net: { id: net.id, pooling: net.pooling },
+    ...over,
+  });
 
 /** Each weighted term of the run objective of `recipe` at `image`. */
 async function terms(

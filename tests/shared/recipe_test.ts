@@ -73,3 +73,56 @@ Deno.test("makeRecipe() takes a pyramid and a style scale from an architecture's
     delete ARCH_DEFAULTS["test-pyramid"];
   }
 });
+
+Deno.test("makeRecipe() takes the style statistic, anti-aliasing and SWAG from an architecture's defaults", () => {
+  ARCH_DEFAULTS["test-fixes"] = {
+    ...ARCH_DEFAULTS["darknet-tiny"],
+    style: { loss: "gram", normalize: "target" },
+    antialias: true,
+    swag: { over: "channels", temperature: 2 },
+  };
+  try {
+    const r = makeRecipe({ id: "x", architecture: "test-fixes" });
+    // RecipeSchema fills the unused sliced/mean-cov fields with its defaults (64, 15).
+    assert.deepEqual(r.style, {
+      loss: "gram",
+      normalize: "target",
+      projections: 64,
+      iterations: 15,
+    });
+    assert.equal(r.net.antialias, true);
+    assert.deepEqual(r.swag, { over: "channels", temperature: 2 });
+    // The caller's choice wins over the architecture's.
+    const o = makeRecipe({ id: "x", architecture: "test-fixes" }, {
+      overrides: { style: { loss: "sliced" }, net: { antialias: false }, swag: false },
+    });
+    assert.equal(o.style?.loss, "sliced");
+    assert.equal(o.style?.normalize, undefined);
+    assert.equal(o.net.antialias, false);
+    assert.equal(o.swag, false);
+  } finally {
+    delete ARCH_DEFAULTS["test-fixes"];
+  }
+});
+
+Deno.test("the literature presets keep the article's recipe whatever the tuned defaults are", () => {
+  // Nakano 2019 ran Gatys's Gram loss (channel scale), beta 1e4, four stage outputs at equal
+  // weight, max pooling, one scale: a preset on top of our tuned ResNet-50 default must give
+  // exactly that back, not the default's statistic, weights, pooling or pyramid.
+  for (const id of ["nakano2019-resnet50", "nakano2019-robust-resnet50"]) {
+    const preset = PRESETS.find((p) => p.id === id)!;
+    const r = makeRecipe({ id: "resnet50", architecture: "resnet50" }, { base: preset.recipe });
+    assert.equal(r.style?.loss, "gram");
+    assert.equal(r.style?.normalize, "channels");
+    assert.deepEqual(r.weights, { content: 1, style: 1e4, tv: 0 });
+    assert.equal(r.net.pooling, "max");
+    assert.equal(r.net.antialias ?? false, false);
+    assert.equal(r.pyramid, undefined);
+    assert.deepEqual(r.layers.style.map((l) => [l.layer, l.weight]), [
+      ["res2c", 1],
+      ["res3d", 1],
+      ["res4f", 1],
+      ["res5c", 1],
+    ]);
+  }
+});

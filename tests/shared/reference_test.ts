@@ -14,6 +14,7 @@ import {
   relativeTable,
   ROBUST,
   toShortSide,
+  TUNING_PAIRS,
   withOverrides,
 } from "../../src/shared/reference.ts";
 
@@ -24,6 +25,37 @@ Deno.test("REFERENCE_PAIRS name files that exist in the shared images", () => {
       assert.ok(existsSync(sharedImage(f)), `${f} is missing`);
     }
   }
+});
+
+Deno.test("TUNING_PAIRS name shared photos and paintings that exist, with unique ids", () => {
+  for (const p of TUNING_PAIRS) {
+    for (const f of [p.content, `style/${p.style}`]) {
+      assert.ok(existsSync(sharedImage(f)), `${f} is missing`);
+    }
+    // A tuning pair has no article output: it is compared between recipes, not to the article.
+    assert.equal(p.robust, undefined);
+  }
+  const ids = [...REFERENCE_PAIRS, ...TUNING_PAIRS].map((p) => p.id);
+  assert.equal(new Set(ids).size, ids.length);
+  assert.equal(new Set(TUNING_PAIRS.map((p) => p.content)).size, 4);
+});
+
+Deno.test("relativeTable() divides by another row when asked, over the pairs both rows have", () => {
+  const scored = [
+    { row: "base", pair: "a", score: scoreOf({ m: 2 }, 0.5) },
+    { row: "base", pair: "t", score: scoreOf({ m: 4 }, 1) },
+    { row: "new", pair: "a", score: scoreOf({ m: 1 }, 0.5) },
+    { row: "new", pair: "t", score: scoreOf({ m: 4 }, 0.25) },
+    // Only "new" has pair "x": no base value there, so it is left out of the mean.
+    { row: "new", pair: "x", score: scoreOf({ m: 100 }, 100) },
+  ];
+  const t = relativeTable(scored, ["m"], "base");
+  // style: 1/2 = 0.5 and 4/4 = 1, geometric mean sqrt(0.5); colour 0.5/0.5 = 1, 0.25/1 = 0.25,
+  // geometric mean sqrt(0.25) = 0.5.
+  assert.deepEqual(t.new.m.style?.perPair, { a: 0.5, t: 1 });
+  assert.ok(Math.abs(t.new.m.style!.geomean - Math.SQRT1_2) < 1e-12);
+  assert.equal(t.new.m.colour?.geomean, 0.5);
+  assert.equal(t.base.m.style?.geomean, 1);
 });
 
 Deno.test("geometricMean() is the n-th root of the product", () => {

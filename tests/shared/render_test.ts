@@ -201,7 +201,11 @@ Deno.test("stylize() keeps transformed images at the network minimum (48 px, sca
 
 Deno.test("stylize() runs with Fourier parameterisation, transforms and SWAG together", async () => {
   await withRun(async (net, images) => {
+    // Max pooling, as this test was calibrated with (Darknet-tiny's default is now average
+    // pooling, issue 12): from noise, 6 Adam steps lowered the loss by 6.5% with average pooling
+    // (2.83e9 -> 2.65e9), by more than the asserted 10% with max pooling.
     const r = recipe(net, {
+      net: { id: net.id, pooling: "max" },
       iterations: 6,
       init: "noise",
       optimizer: { kind: "adam", learningRate: 0.05 },

@@ -4,7 +4,13 @@
  */
 import type { LayerInfo } from "../../shared/nets/manifest.ts";
 import { ARCH_DEFAULTS } from "../../shared/presets.ts";
-import { DEFAULT_SETTINGS, effective, type Settings, TRANSFORMS_OFF } from "../state/settings.ts";
+import {
+  DEFAULT_SETTINGS,
+  effective,
+  PYRAMID_ON,
+  type Settings,
+  TRANSFORMS_OFF,
+} from "../state/settings.ts";
 import { FixesPanel } from "./fixes_panel.tsx";
 import { StylePanel } from "./style_panel.tsx";
 
@@ -35,7 +41,12 @@ export function AdvancedPanel(props: {
           defaultPooling={ARCH_DEFAULTS[props.architecture]?.pooling ?? "max"}
           onChange={props.onChange}
         />
-        <StylePanel settings={s} onChange={props.onChange} />
+        <StylePanel
+          settings={s}
+          defaultPyramid={ARCH_DEFAULTS[props.architecture]?.pyramid &&
+            { ...PYRAMID_ON, ...ARCH_DEFAULTS[props.architecture].pyramid }}
+          onChange={props.onChange}
+        />
         {features.length === 0 && <p class="hint">Loading the network's layers…</p>}
         <table class="layers">
           <thead>

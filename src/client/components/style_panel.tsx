@@ -5,7 +5,12 @@
  * the recipe, a share, a permalink and a remix all carry them.
  */
 import type { ColourSpec } from "../../shared/types.ts";
-import { PYRAMID_ON, type Settings, type StyleSetting } from "../state/settings.ts";
+import {
+  PYRAMID_ON,
+  type PyramidSetting,
+  type Settings,
+  type StyleSetting,
+} from "../state/settings.ts";
 
 // The bounds of the recipe's fields (src/shared/types.ts and issue 12); the worker validates.
 const MIN_PYRAMID = 32;
@@ -13,8 +18,17 @@ const MAX_PYRAMID = 2048;
 const MIN_STYLE_SCALE = 0.1;
 const MAX_STYLE_SCALE = 4;
 
-export function StylePanel(props: { settings: Settings; onChange: (s: Settings) => void }) {
+export function StylePanel(
+  props: {
+    settings: Settings;
+    /** The architecture's default pyramid (undefined: one scale), shown while the user has none. */
+    defaultPyramid?: PyramidSetting;
+    onChange: (s: Settings) => void;
+  },
+) {
   const s = props.settings;
+  // Undefined takes the architecture's default; null is off.
+  const pyramid = s.pyramid === undefined ? props.defaultPyramid : s.pyramid ?? undefined;
   const style: StyleSetting = s.style ?? { loss: "gram" };
   const colour: ColourSpec = s.colour ?? { mode: "none", match: "pca" };
   const setStyle = (patch: Partial<StyleSetting>) => {
@@ -91,11 +105,13 @@ export function StylePanel(props: { settings: Settings; onChange: (s: Settings) 
         <label class="check">
           <input
             type="checkbox"
-            checked={s.pyramid !== undefined}
+            checked={pyramid !== undefined}
             onChange={(e) =>
               props.onChange({
                 ...s,
-                pyramid: e.currentTarget.checked ? { ...PYRAMID_ON } : undefined,
+                pyramid: e.currentTarget.checked
+                  ? { ...PYRAMID_ON, ...props.defaultPyramid }
+                  : null,
               })}
           />
           Coarse to fine
@@ -107,13 +123,13 @@ export function StylePanel(props: { settings: Settings; onChange: (s: Settings) 
             min={MIN_PYRAMID}
             max={MAX_PYRAMID}
             step={1}
-            disabled={s.pyramid === undefined}
-            value={(s.pyramid ?? PYRAMID_ON).minSize}
+            disabled={pyramid === undefined}
+            value={(pyramid ?? PYRAMID_ON).minSize}
             onChange={(e) => {
               const n = Math.round(Number(e.currentTarget.value));
-              if (s.pyramid && n >= MIN_PYRAMID && n <= MAX_PYRAMID) {
-                props.onChange({ ...s, pyramid: { ...s.pyramid, minSize: n } });
-              } else e.currentTarget.value = String((s.pyramid ?? PYRAMID_ON).minSize);
+              if (pyramid && n >= MIN_PYRAMID && n <= MAX_PYRAMID) {
+                props.onChange({ ...s, pyramid: { ...pyramid, minSize: n } });
+              } else e.currentTarget.value = String((pyramid ?? PYRAMID_ON).minSize);
             }}
           />
         </label>

@@ -54,7 +54,11 @@ export const PYRAMID_ON: PyramidSetting = { ...RECIPE_DEFAULTS.pyramid };
 
 /** Recipe fields of issue 12's coarse-to-fine work, as the studio holds them. */
 export interface PyramidFields {
-  pyramid?: PyramidSetting;
+  /**
+   * Undefined: the architecture's default (ResNet-50 and MobileNet-v1 run coarse to fine by
+   * default, issue 12); null: off, one scale, whatever the default.
+   */
+  pyramid?: PyramidSetting | null;
   /** The painting's size relative to the output (jcjohnson's -style_scale), 0.1..4. */
   styleScale?: number;
 }
@@ -193,7 +197,8 @@ export function buildRecipe(s: Settings, architecture: string, images: RecipeIma
       // Undefined fields are left out: the recipe then has the default.
       style: s.style && { ...s.style },
       colour: s.colour && { ...s.colour },
-      pyramid: s.pyramid && { ...s.pyramid },
+      // null turns off a pyramid the architecture's defaults would add.
+      pyramid: s.pyramid === null ? null : s.pyramid && { ...s.pyramid },
       styleScale: s.styleScale,
     } as RecipeLayer,
   }) as RecipeInput;
@@ -231,7 +236,8 @@ export function fromRecipe(s: Settings, r: Partial<RecipeInput>): Settings {
   out.antialias = r.net?.antialias;
   out.style = r.style && { loss: "gram", ...r.style };
   out.colour = r.colour && { mode: r.colour.mode ?? "none", match: r.colour.match ?? "pca" };
-  out.pyramid = r.pyramid && { ...PYRAMID_ON, ...r.pyramid };
+  // A recipe without a pyramid ran at one scale: off, not "the architecture's default".
+  out.pyramid = r.pyramid ? { ...PYRAMID_ON, ...r.pyramid } : null;
   out.styleScale = r.styleScale;
   return out;
 }

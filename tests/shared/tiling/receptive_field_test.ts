@@ -74,7 +74,9 @@ Deno.test("receptiveFields() of the real default layers: Darknet-tiny 134 px, Re
   // (3 blocks at jump 4) 11 + 24 = 35 = res2c; stage 3's first 1x1 conv has stride 2 and adds
   // nothing, then 4 blocks at jump 8: 35 + 64 = 99 = res3d; stage 4: 6 blocks at jump 16:
   // 99 + 192 = 291; stage 5: 3 blocks at jump 32: 291 + 192 = 483 = res5c. lo = -(size-1)/2.
+  // The stem conv1 (a default style layer since issue 12) is that 7 px, lo -3, at jump 2.
   assert.deepEqual(got.resnet50, {
+    conv1: [2, 7, -3],
     res2c: [4, 35, -17],
     res3d: [8, 99, -49],
     res4f: [16, 291, -145],
