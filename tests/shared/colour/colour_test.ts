@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { setupTf, tf } from "../../_tf.ts";
+import { tf } from "../../_tf.ts";
 import {
   colourMap,
   colourStats,
@@ -10,23 +10,7 @@ import {
   RGB_TO_YIQ,
   toLuminanceChroma,
 } from "../../../src/shared/colour/mod.ts";
-
-function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
-  assert.equal(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(
-      Math.abs(actual[i] - expected[i]) <= tol,
-      `[${i}]: ${actual[i]} != ${expected[i]} (got [${Array.from(actual)}])`,
-    );
-  }
-}
-
-async function noLeak(body: () => void | Promise<void>): Promise<void> {
-  await setupTf();
-  const before = tf.memory().numTensors;
-  await body();
-  assert.equal(tf.memory().numTensors, before, "tensors leaked");
-}
+import { close, noLeak } from "../../_assert.ts";
 
 /** A seeded [1, h, w, 3] image in [lo, hi]. */
 const image = (h: number, w: number, seed: number, lo = 0.2, hi = 0.8) =>

@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
 import { setupTf, tf } from "../../_tf.ts";
 import { contentLoss, layeredContentLoss } from "../../../src/shared/losses/mod.ts";
+import { close as closeTo } from "../../_assert.ts";
 
-function close(actual: ArrayLike<number>, expected: number[], tol = 1e-6): void {
-  assert.equal(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `[${i}]: ${actual[i]} != ${expected[i]}`);
-  }
-}
+const close = (a: ArrayLike<number>, e: number[], tol = 1e-6) => closeTo(a, e, tol);
 
 Deno.test("contentLoss() is the mean squared error with gradient 2(a-b)/n", async () => {
   await setupTf();

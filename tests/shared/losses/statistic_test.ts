@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { setupTf, tf } from "../../_tf.ts";
+import { tf } from "../../_tf.ts";
 import {
   buildStyleObjective,
   createStyleStatistic,
@@ -19,24 +19,7 @@ import {
   statisticTargets,
   type StyleStatistic,
 } from "./_statistic_imports.ts";
-
-function close(actual: ArrayLike<number>, expected: number[], tol = 1e-5): void {
-  assert.equal(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(
-      Math.abs(actual[i] - expected[i]) <= tol,
-      `[${i}]: ${actual[i]} != ${expected[i]} (got [${Array.from(actual)}])`,
-    );
-  }
-}
-
-/** Runs a tensor test and checks that it leaves no tensor behind. */
-async function noLeak(body: () => void | Promise<void>): Promise<void> {
-  await setupTf();
-  const before = tf.memory().numTensors;
-  await body();
-  assert.equal(tf.memory().numTensors, before, "tensors leaked");
-}
+import { close, noLeak } from "../../_assert.ts";
 
 /** A [1, h, w, c] map from pixel rows (one row of c values per pixel, h = 1). */
 const pixels = (rows: number[][]): tf.Tensor4D =>

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { setupTf, tf } from "../../_tf.ts";
+import { tf } from "../../_tf.ts";
 import {
   blendGrams,
   gram,
@@ -8,24 +8,7 @@ import {
   styleLoss,
   styleTargets,
 } from "../../../src/shared/losses/mod.ts";
-
-function close(actual: ArrayLike<number>, expected: number[], tol = 1e-5): void {
-  assert.equal(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(
-      Math.abs(actual[i] - expected[i]) <= tol,
-      `[${i}]: ${actual[i]} != ${expected[i]} (got [${Array.from(actual)}])`,
-    );
-  }
-}
-
-/** Runs a tensor test and checks that it leaves no tensor behind. */
-async function noLeak(body: () => void | Promise<void>): Promise<void> {
-  await setupTf();
-  const before = tf.memory().numTensors;
-  await body();
-  assert.equal(tf.memory().numTensors, before, "tensors leaked");
-}
+import { close, noLeak } from "../../_assert.ts";
 
 Deno.test("gram() of a 1x1x2x2 map is FᵀF / (h·w·c)", () =>
   noLeak(() => {
