@@ -5,16 +5,8 @@ import { pathToFileURL } from "node:url";
 import { setupTf, tf } from "../_tf.ts";
 import { ROOT } from "../_images.ts";
 import { loadNet } from "../../src/shared/nets/loader.ts";
-import { type VisEvent, type VisResult, visualize } from "../../src/shared/featurevis.ts";
-
-async function drain(gen: AsyncGenerator<VisEvent, VisResult, void>) {
-  const events: VisEvent[] = [];
-  for (;;) {
-    const r = await gen.next();
-    if (r.done) return { events, result: r.value };
-    events.push(r.value);
-  }
-}
+import { visualize } from "../../src/shared/featurevis.ts";
+import { collect as drain } from "../_run.ts";
 
 Deno.test("visualize() of a ResNet-50 class logit raises it until the net sees that class", async () => {
   await setupTf();

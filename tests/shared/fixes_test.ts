@@ -15,6 +15,7 @@ import { stylize } from "../../src/shared/render.ts";
 import { FIXES } from "../../src/shared/experiment.ts";
 import { judgeStyleDistance } from "../../src/shared/metrics/judge.ts";
 import type { RecipeInput } from "../../src/shared/types.ts";
+import { collect } from "../_run.ts";
 
 Deno.test("ResNet-50: Fourier + transforms beats plain pixels by the MobileNet judge", async () => {
   await setupTf();
@@ -34,9 +35,7 @@ Deno.test("ResNet-50: Fourier + transforms beats plain pixels by the MobileNet j
   });
   const run = async (recipe: RecipeInput) => {
     const gen = stylize(net, { content, styles: [style] }, recipe, { previewEvery: 0 });
-    let r = await gen.next();
-    while (!r.done) r = await gen.next();
-    const image = r.value.image;
+    const { image } = (await collect(gen)).result;
     const m = (await judgeStyleDistance(mobilenet, image, style)).mean;
     const d = (await judgeStyleDistance(darknet, image, style)).mean;
     image.dispose();

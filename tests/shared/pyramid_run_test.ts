@@ -13,14 +13,10 @@ import type { Net } from "../../src/shared/nets/net.ts";
 import { createRunObjective } from "../../src/shared/features.ts";
 import { initialFlat } from "../../src/shared/init.ts";
 import { defaultRecipe } from "../../src/shared/recipe.ts";
-import {
-  optimizeImage,
-  stylize,
-  type StylizeEvent,
-  type StylizeResult,
-} from "../../src/shared/render.ts";
+import { optimizeImage, stylize } from "../../src/shared/render.ts";
 import { toLuminanceChroma } from "../../src/shared/colour/spaces.ts";
 import type { RecipeInput } from "../../src/shared/types.ts";
+import { collect as runAll } from "../_run.ts";
 
 type Images = { content: tf.Tensor4D; styles: tf.Tensor4D[] };
 
@@ -42,19 +38,6 @@ async function withRun(
     net.dispose();
   }
   assert.equal(tf.memory().numTensors, before, "stylize() left tensors behind");
-}
-
-async function runAll(
-  gen: AsyncGenerator<StylizeEvent, StylizeResult, void>,
-  onEvent?: (e: StylizeEvent) => void,
-): Promise<{ events: StylizeEvent[]; result: StylizeResult }> {
-  const events: StylizeEvent[] = [];
-  for (;;) {
-    const r = await gen.next();
-    if (r.done) return { events, result: r.value };
-    events.push(r.value);
-    onEvent?.(r.value);
-  }
 }
 
 // 96 from 64 in steps of 1.5: two scales, 64 and 96 (pyramid_test.ts derives the sizes).

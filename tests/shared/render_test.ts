@@ -8,8 +8,9 @@ import { loadNet } from "../../src/shared/nets/loader.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
 import { createRunObjective } from "../../src/shared/features.ts";
 import { defaultRecipe, parseRecipe } from "../../src/shared/recipe.ts";
-import { stylize, type StylizeEvent, type StylizeResult } from "../../src/shared/render.ts";
+import { stylize } from "../../src/shared/render.ts";
 import type { RecipeInput } from "../../src/shared/types.ts";
+import { collect as runAll } from "../_run.ts";
 
 async function withRun(
   fn: (net: Net, images: { content: tf.Tensor4D; styles: tf.Tensor4D[] }) => Promise<void>,
@@ -26,19 +27,6 @@ async function withRun(
     net.dispose();
   }
   assert.equal(tf.memory().numTensors, before, "stylize() left tensors behind");
-}
-
-async function runAll(
-  gen: AsyncGenerator<StylizeEvent, StylizeResult, void>,
-  onEvent?: (e: StylizeEvent) => void,
-): Promise<{ events: StylizeEvent[]; result: StylizeResult }> {
-  const events: StylizeEvent[] = [];
-  for (;;) {
-    const r = await gen.next();
-    if (r.done) return { events, result: r.value };
-    events.push(r.value);
-    onEvent?.(r.value);
-  }
 }
 
 const recipe = (net: Net, over: Partial<RecipeInput> = {}) =>

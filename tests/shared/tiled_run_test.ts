@@ -12,18 +12,13 @@ import { gram } from "../../src/shared/losses/mod.ts";
 import { loadNet } from "../../src/shared/nets/loader.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
 import { defaultRecipe } from "../../src/shared/recipe.ts";
-import {
-  type MemoryBudget,
-  stylize,
-  type StylizeEvent,
-  type StylizeResult,
-  type TileProgress,
-} from "../../src/shared/render.ts";
+import { type MemoryBudget, stylize, type TileProgress } from "../../src/shared/render.ts";
 import { planRunTiles } from "../../src/shared/tiled_run.ts";
 import { tileGrid } from "../../src/shared/tiling/grid.ts";
 import { haloFor, receptiveFields } from "../../src/shared/tiling/receptive_field.ts";
 import { tiledGrams } from "../../src/shared/tiling/tiled_features.ts";
 import type { RecipeInput } from "../../src/shared/types.ts";
+import { collect } from "../_run.ts";
 
 type Images = { content: tf.Tensor4D; styles: tf.Tensor4D[] };
 
@@ -50,17 +45,10 @@ async function run(
   onTile?: (p: TileProgress & { scale: number }) => void,
 ) {
   const gen = stylize(net, images, recipe, { previewEvery: 0, memory, onTile });
-  const events: StylizeEvent[] = [];
-  for (;;) {
-    const r = await gen.next();
-    if (r.done) {
-      const result: StylizeResult = r.value;
-      const pixels = await result.image.data();
-      result.image.dispose();
-      return { events, result, pixels };
-    }
-    events.push(r.value);
-  }
+  const { events, result } = await collect(gen);
+  const pixels = await result.image.data();
+  result.image.dispose();
+  return { events, result, pixels };
 }
 
 // planScales(136, 136, { minSize: 96, step: √2 }): 96·√2 = 135.8 -> two scales, 96 and 136;
