@@ -211,3 +211,25 @@ export async function axeCheck(page: Page, where: string): Promise<void> {
   );
   assert.equal(bad.length, 0, `axe-core on ${where}: ${JSON.stringify(bad)}`);
 }
+
+/**
+ * Starts the server and a browser, runs `fn` with both, and closes both whatever happens (the
+ * scaffolding of every browser test).
+ */
+export async function withStudio(
+  opts: { webgpu: boolean } & ServerOptions,
+  fn: (server: Server, b: Browsing) => Promise<void>,
+): Promise<void> {
+  const { webgpu, ...serverOpts } = opts;
+  const server = await startServer(serverOpts);
+  try {
+    const b = await launch({ webgpu });
+    try {
+      await fn(server, b);
+    } finally {
+      await b.close();
+    }
+  } finally {
+    await server.close();
+  }
+}

@@ -15,6 +15,7 @@ import {
   shot,
   startServer,
   tinySetup,
+  withStudio,
 } from "./_harness.ts";
 
 // playwright keeps sockets and timers of its own between calls.
@@ -50,9 +51,7 @@ Deno.test(
   "compare runs one recipe on two backbones with a shared lens and a before/after slider",
   opts,
   async () => {
-    const server = await startServer();
-    const b = await launch({ webgpu: false });
-    try {
+    await withStudio({ webgpu: false }, async (server, b) => {
       const { page } = b;
       await openStudio(page, server.url);
       await tinySetup(page, { size: 48, iterations: 3 });
@@ -109,10 +108,7 @@ Deno.test(
       const before = await first.screenshot();
       assert.notDeepEqual(before, after, "the slider changes what the panel shows");
       await shot(page, "13-compare-before");
-    } finally {
-      await b.close();
-      await server.close();
-    }
+    });
   },
 );
 
@@ -120,9 +116,7 @@ Deno.test(
   "see view visualises a conv6 channel of darknet-tiny and explains a bad channel",
   opts,
   async () => {
-    const server = await startServer();
-    const b = await launch({ webgpu: false });
-    try {
+    await withStudio({ webgpu: false }, async (server, b) => {
       const { page } = b;
       await openStudio(page, server.url);
       await page.getByRole("button", { name: "What does this network see?" }).click();
@@ -170,10 +164,7 @@ Deno.test(
       assert.equal(shown.width, 48);
       await page.getByRole("button", { name: "Download PNG" }).waitFor();
       await shot(page, "15-see-result");
-    } finally {
-      await b.close();
-      await server.close();
-    }
+    });
   },
 );
 
@@ -181,9 +172,7 @@ Deno.test(
   "the Lucid preset and the fixes controls reach the shared recipe and come back on remix",
   opts,
   async () => {
-    const server = await startServer();
-    const b = await launch({ webgpu: false });
-    try {
+    await withStudio({ webgpu: false }, async (server, b) => {
       const { page } = b;
       await openStudio(page, server.url);
       // 64 px: lucid's 0.95 scale must keep the short side (2/3 of the long) at 32 px or more.
@@ -247,10 +236,7 @@ Deno.test(
       assert.equal(await page.getByLabel("Transformation robustness").inputValue(), "lucid");
       assert.equal(await page.getByLabel("Pooling").inputValue(), "avg");
       await shot(page, "17-fixes-remix");
-    } finally {
-      await b.close();
-      await server.close();
-    }
+    });
   },
 );
 

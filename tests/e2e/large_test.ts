@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { launch, openStudio, shot, startServer, tinySetup } from "./_harness.ts";
+import { openStudio, shot, tinySetup, withStudio } from "./_harness.ts";
 
 // playwright keeps sockets and timers of its own between calls.
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -15,9 +15,7 @@ Deno.test(
   "studio shows tile progress in a tiled run and downloads the full-size PNG",
   opts,
   async () => {
-    const server = await startServer();
-    const b = await launch({ webgpu: false });
-    try {
+    await withStudio({ webgpu: false }, async (server, b) => {
       const { page } = b;
       assert.equal(await openStudio(page, server.url, "?backend=wasm&tile=64"), "wasm");
       // chelsea.png is 451x300: at 128 px 128x85. Darknet-tiny's deepest default layer has a
@@ -40,9 +38,6 @@ Deno.test(
       ]);
       const meta = await sharp(await Deno.readFile((await dl.path())!)).metadata();
       assert.deepEqual([meta.width, meta.height], [128, 85]);
-    } finally {
-      await b.close();
-      await server.close();
-    }
+    });
   },
 );

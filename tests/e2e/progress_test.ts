@@ -12,13 +12,12 @@ import sharp from "sharp";
 import type { Page } from "playwright-core";
 import {
   axeCheck,
-  launch,
   moreOptions,
   openStudio,
   runToEnd,
   shot,
-  startServer,
   tinySetup,
+  withStudio,
 } from "./_harness.ts";
 
 // playwright keeps sockets and timers of its own between calls.
@@ -94,9 +93,7 @@ Deno.test(
   "a two-scale run shows each scale's preview live, marks the boundary, and Pause/Stop keep its state",
   opts,
   async () => {
-    const server = await startServer();
-    const b = await launch({ webgpu: false });
-    try {
+    await withStudio({ webgpu: false }, async (server, b) => {
       const { page } = b;
       assert.equal(await openStudio(page, server.url, "?backend=wasm"), "wasm");
       // chelsea.png is 451x300: at 96 px 96x64; from 64 px in sqrt(2) steps the scales are
@@ -169,10 +166,7 @@ Deno.test(
       const meta = await sharp(await Deno.readFile((await dl.path())!)).metadata();
       assert.deepEqual([meta.width, meta.height], [96, 64]);
       await shot(page, "31-progress-stopped");
-    } finally {
-      await b.close();
-      await server.close();
-    }
+    });
   },
 );
 
@@ -180,9 +174,7 @@ Deno.test(
   "axe-core finds no serious or critical violation with the Advanced panel open, at 1280x900 and 390x844",
   opts,
   async () => {
-    const server = await startServer();
-    const b = await launch({ webgpu: false });
-    try {
+    await withStudio({ webgpu: false }, async (server, b) => {
       const { page } = b;
       await openStudio(page, server.url, "?backend=wasm");
       await advanced(page);
@@ -217,9 +209,6 @@ Deno.test(
       await page.setViewportSize({ width: 390, height: 844 });
       await axeCheck(page, "the Advanced panel at 390x844");
       await shot(page, "33-advanced-phone");
-    } finally {
-      await b.close();
-      await server.close();
-    }
+    });
   },
 );

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { CSP } from "../../src/server/security.ts";
 import type { BenchReport } from "../../src/client/bench_protocol.ts";
-import { launch, openStudio, runToEnd, shot, startServer, tinySetup } from "./_harness.ts";
+import { openStudio, runToEnd, shot, tinySetup, withStudio } from "./_harness.ts";
 
 // playwright keeps sockets and timers of its own between calls.
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -29,9 +29,7 @@ Deno.test(
   "studio runs WASM with more than one thread under the production CSP and stylizes",
   opts,
   async () => {
-    const server = await startServer();
-    const b = await launch({ webgpu: false });
-    try {
+    await withStudio({ webgpu: false }, async (server, b) => {
       const { page } = b;
       const bad = watchConsole(page);
       const res = await page.goto(server.url);
@@ -52,10 +50,7 @@ Deno.test(
       assert.ok(last < first, `loss ${first} -> ${last}`);
       await shot(page, "speed-wasm-threads");
       assert.deepEqual(bad, []);
-    } finally {
-      await b.close();
-      await server.close();
-    }
+    });
   },
 );
 
@@ -63,9 +58,7 @@ Deno.test(
   "bench page fills its table on WASM and WebGPU (SwiftShader) and prints parseable JSON",
   opts,
   async () => {
-    const server = await startServer();
-    const b = await launch({ webgpu: true });
-    try {
+    await withStudio({ webgpu: true }, async (server, b) => {
       const { page } = b;
       const bad = watchConsole(page);
       await page.goto(
@@ -102,9 +95,6 @@ Deno.test(
       assert.deepEqual(JSON.parse(await Deno.readTextFile(path)).rows.length, 2);
       await shot(page, "speed-bench");
       assert.deepEqual(bad, []);
-    } finally {
-      await b.close();
-      await server.close();
-    }
+    });
   },
 );

@@ -6,15 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import {
-  launch,
-  openStudio,
-  previewData,
-  runToEnd,
-  shot,
-  startServer,
-  tinySetup,
-} from "./_harness.ts";
+import { openStudio, previewData, runToEnd, shot, tinySetup, withStudio } from "./_harness.ts";
 
 // playwright keeps sockets and timers of its own between calls.
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -23,9 +15,7 @@ Deno.test(
   "studio runs, shares, opens the permalink, finds it in the gallery and remixes it on WebGPU",
   opts,
   async () => {
-    const server = await startServer();
-    const b = await launch({ webgpu: true });
-    try {
+    await withStudio({ webgpu: true }, async (server, b) => {
       const { page } = b;
       assert.equal(await openStudio(page, server.url), "webgpu");
       await tinySetup(page);
@@ -70,17 +60,12 @@ Deno.test(
       assert.equal(await page.getByLabel("Output size (px, long side)").inputValue(), "48");
       assert.equal(await page.getByLabel("Backbone", { exact: true }).inputValue(), "darknet-tiny");
       await shot(page, "6-remix");
-    } finally {
-      await b.close();
-      await server.close();
-    }
+    });
   },
 );
 
 Deno.test("studio falls back from WebGPU and says so", opts, async () => {
-  const server = await startServer();
-  const b = await launch({ webgpu: false });
-  try {
+  await withStudio({ webgpu: false }, async (server, b) => {
     const { page } = b;
     const backend = await openStudio(page, server.url);
     assert.notEqual(backend, "webgpu");
@@ -95,16 +80,11 @@ Deno.test("studio falls back from WebGPU and says so", opts, async () => {
     const wasm = await runToEnd(page);
     assert.ok(wasm.last < wasm.first);
     await shot(page, "8-wasm");
-  } finally {
-    await b.close();
-    await server.close();
-  }
+  });
 });
 
 Deno.test("studio downloads no weight shard again after a reload", opts, async () => {
-  const server = await startServer();
-  const b = await launch({ webgpu: false });
-  try {
+  await withStudio({ webgpu: false }, async (server, b) => {
     const { page, context } = b;
     const shards: string[] = [];
     context.on("request", (r) => {
@@ -125,16 +105,11 @@ Deno.test("studio downloads no weight shard again after a reload", opts, async (
     await runToEnd(page);
     assert.deepEqual(shards, [], "no shard downloaded the second time");
     await shot(page, "9-cached-rerun");
-  } finally {
-    await b.close();
-    await server.close();
-  }
+  });
 });
 
 Deno.test("studio explains bad files and failed downloads and stays usable", opts, async () => {
-  const server = await startServer();
-  const b = await launch({ webgpu: false });
-  try {
+  await withStudio({ webgpu: false }, async (server, b) => {
     const { page, context } = b;
     await openStudio(page, server.url);
     const content = page.getByLabel("Content image", { exact: true });
@@ -180,8 +155,5 @@ Deno.test("studio explains bad files and failed downloads and stays usable", opt
     await page.locator("[data-testid=status][data-status=idle]").waitFor();
     const loss = await runToEnd(page);
     assert.ok(loss.last < loss.first);
-  } finally {
-    await b.close();
-    await server.close();
-  }
+  });
 });
