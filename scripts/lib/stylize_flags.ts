@@ -46,7 +46,7 @@ export const USAGE =
   })
   --no-pyramid        one scale, also when a preset has a pyramid
   --style-loss gram|meancov|sliced
-  --colour none|luminance|match[:cholesky|pca|mk]|original    --original-colors (= --colour original)
+  --colour none|luminance|match[:cholesky|pca|mk]|original|palette[:cholesky|pca|mk]    --original-colors (= --colour original)
   --param pixel|fourier  --decorrelate  --pooling max|avg  --antialias
   --swag [map|channels[:T]]     SWAG softmax over the whole map or over channels, temperature T
   --jitter N --pad N --scales 0.9,1,1.1 --angles -5,0,5   (transformation robustness)
@@ -149,9 +149,11 @@ function colourFlag(v: string | undefined, original: boolean | undefined): Recip
   if (original) return { mode: "original", match: "pca" };
   if (v === undefined) return undefined;
   const [mode, match, extra] = v.split(":");
-  oneOf("colour", mode, ["none", "luminance", "match", "original"] as const);
-  if (extra !== undefined || (match !== undefined && mode !== "match")) {
-    throw new FlagError(`--colour "${v}": only match takes a method (match:cholesky|pca|mk)`);
+  oneOf("colour", mode, ["none", "luminance", "match", "original", "palette"] as const);
+  if (extra !== undefined || (match !== undefined && mode !== "match" && mode !== "palette")) {
+    throw new FlagError(
+      `--colour "${v}": only match and palette take a method (match:cholesky|pca|mk)`,
+    );
   }
   const m = oneOf("colour match", match, ["cholesky", "pca", "mk"] as const);
   return { mode: mode as NonNullable<Recipe["colour"]>["mode"], match: m ?? "pca" };

@@ -170,7 +170,12 @@ export async function* stylize(
       );
     }
   }
-  const colour = await prepareColour(images.content, images.styles, recipe.colour);
+  const colour = await prepareColour(
+    images.content,
+    images.styles,
+    recipe.colour,
+    recipe.styles.map((s) => s.weight),
+  );
   const prepared: RunImages = { ...colour, init: images.init };
   let best: tf.Tensor4D | undefined;
   let loss = NaN;
@@ -277,7 +282,7 @@ export async function* stylize(
     }
     const full = enlarge(best!, height, width);
     best = undefined;
-    const image = finishColour(full, images.content, recipe.colour);
+    const image = await finishColour(full, images.content, recipe.colour, colour);
     full.dispose();
     return {
       image,

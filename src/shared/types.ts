@@ -142,10 +142,12 @@ export const ColourSchema = z.object({
   /**
    * none: as is; luminance: transfer on luminance only, keep the photo's chroma; match:
    * recolour the painting to the photo's colour statistics first; original: after the run,
-   * keep the output's luminance and take the photo's chroma (jcjohnson's -original_colors).
+   * keep the output's luminance and take the photo's chroma (jcjohnson's -original_colors);
+   * palette: paint in the painting's palette (the photo recoloured to the painting's colour
+   * statistics before the run, the output mapped to them after).
    */
-  mode: z.enum(["none", "luminance", "match", "original"]).default("none"),
-  /** The linear map of "match". */
+  mode: z.enum(["none", "luminance", "match", "original", "palette"]).default("none"),
+  /** The linear map of "match" and "palette". */
   match: z.enum(["cholesky", "pca", "mk"]).default("pca"),
 }).strict();
 export type ColourSpec = z.infer<typeof ColourSchema>;

@@ -10,15 +10,26 @@
  *   the photo's I and Q (YIQ);
  * - "match": the painting recoloured to the photo's colour mean and covariance (match.ts);
  * - "original": a plain post-process, the output's luminance with the photo's chroma in YUV
- *   (jcjohnson's -original_colors 1).
+ *   (jcjohnson's -original_colors 1);
+ * - "palette": the other direction of "match": paint in the painting's palette. The photo is
+ *   recoloured to the paintings' pooled colour mean and covariance before the run (the loop's
+ *   content target and start), and the output's colours are mapped to them again after it, so
+ *   the optimisation spends itself on texture rather than on repainting the colours.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type ColourMatch, matchColour } from "./match.ts";
+import {
+  type ColourMatch,
+  type ColourStats,
+  colourStats,
+  matchColour,
+  pooledStats,
+  recolour,
+} from "./match.ts";
 import { type ColourSpace, fromLuminanceChroma, toLuminanceChroma } from "./spaces.ts";
 
 /** A Recipe's `colour` field. */
 export interface ColourControlSpec {
-  mode: "none" | "luminance" | "match" | "original";
+  mode: "none" | "luminance" | "match" | "original" | "palette";
   match?: ColourMatch;
 }
 
@@ -26,6 +37,8 @@ export interface ColourControlSpec {
 export interface PreparedColour {
   content: tf.Tensor4D;
   styles: tf.Tensor4D[];
+  /** "palette": the paintings' pooled colour statistics, which finishColour() maps to. */
+  palette?: ColourStats;
 }
 
 /** Luminance Y of an RGB image, repeated in three channels (a grey RGB image). */
@@ -38,12 +51,14 @@ function greyOf(image: tf.Tensor4D): tf.Tensor4D {
 
 /**
  * Before the run: the content and style images the loop should use instead of the originals
- * (see the module note). `spec` undefined means "none".
+ * (see the module note). `spec` undefined means "none". `weights` are the paintings' blend
+ * weights ("palette" pools their colours with them; default equal).
  */
 export async function prepareColour(
   content: tf.Tensor4D,
   styles: readonly tf.Tensor4D[],
   spec?: ColourControlSpec,
+  weights?: readonly number[],
 ): Promise<PreparedColour> {
   const mode = spec?.mode ?? "none";
   switch (mode) {
@@ -54,6 +69,17 @@ export async function prepareColour(
       const matched = [];
       for (const s of styles) matched.push(await matchColour(s, content, { method: spec?.match }));
       return { content: tf.clone(content), styles: matched };
+    }
+    case "palette": {
+      const palette = pooledStats(await Promise.all(styles.map(colourStats)), weights);
+      const c = recolour(content, await colourStats(content), palette, spec?.match);
+      const clipped = tf.clipByValue(c, 0, 1) as tf.Tensor4D;
+      c.dispose();
+      return {
+        content: clipped,
+        styles: styles.map((s) => tf.clone(s)),
+        palette,
+      };
     }
     case "luminance":
       return tf.tidy(() => {
@@ -72,7 +98,7 @@ export async function prepareColour(
       });
     default:
       throw new RangeError(
-        `Unknown colour mode "${mode}": expected none, luminance, match or original`,
+        `Unknown colour mode "${mode}": expected none, luminance, match, original or palette`,
       );
   }
 }
@@ -96,17 +122,27 @@ export function keepContentChroma(
 }
 
 /**
- * After the run: the picture to show. "luminance" recombines in YIQ and "original" in YUV
- * (see the module note); the others return a copy of `output`. `output` and `content` must
- * be the same size. Caller disposes.
+ * After the run: the picture to show. "luminance" recombines in YIQ and "original" in YUV,
+ * "palette" maps the output's colours to `prepared.palette` (see the module note); the others
+ * return a copy of `output`. `output` and `content` must be the same size. Caller disposes.
  */
-export function finishColour(
+export async function finishColour(
   output: tf.Tensor4D,
   content: tf.Tensor4D,
   spec?: ColourControlSpec,
-): tf.Tensor4D {
+  prepared?: Pick<PreparedColour, "palette">,
+): Promise<tf.Tensor4D> {
   const mode = spec?.mode ?? "none";
   if (mode === "none" || mode === "match") return tf.clone(output);
+  if (mode === "palette") {
+    if (!prepared?.palette) {
+      throw new RangeError("finishColour() palette needs the palette prepareColour() returned");
+    }
+    const mapped = recolour(output, await colourStats(output), prepared.palette, spec?.match);
+    const clipped = tf.clipByValue(mapped, 0, 1) as tf.Tensor4D;
+    mapped.dispose();
+    return clipped;
+  }
   if (output.shape.some((d, i) => d !== content.shape[i])) {
     throw new RangeError(
       `finishColour() got output [${output.shape}] and content [${content.shape}]: expected one size`,

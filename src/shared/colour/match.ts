@@ -61,6 +61,52 @@ export interface MatchColourOptions {
 }
 
 /**
+ * The colour statistics of several images' pixels pooled as one mixture, image i weighted by
+ * `weights[i]` (normalised to sum 1): the mixture's mean and covariance.
+ */
+export function pooledStats(
+  stats: readonly ColourStats[],
+  weights?: readonly number[],
+): ColourStats {
+  if (stats.length === 0) throw new RangeError("pooledStats() needs at least one image");
+  const w = weights ?? stats.map(() => 1);
+  if (w.length !== stats.length || w.some((x) => !(x >= 0)) || !(w.reduce((a, b) => a + b) > 0)) {
+    throw new RangeError(`pooledStats() got weights [${w}] for ${stats.length} images`);
+  }
+  const total = w.reduce((a, b) => a + b, 0);
+  const p = w.map((x) => x / total);
+  const mean = [0, 1, 2].map((c) => stats.reduce((a, s, i) => a + p[i] * s.mean[c], 0));
+  // E[xxᵀ] of the mixture minus the outer product of its mean.
+  const cov = [0, 1, 2].map((a) =>
+    [0, 1, 2].map((b) =>
+      stats.reduce((acc, s, i) => acc + p[i] * (s.cov[a][b] + s.mean[a] * s.mean[b]), 0) -
+      mean[a] * mean[b]
+    )
+  );
+  return { mean, cov };
+}
+
+/**
+ * `image` (with colour statistics `from`) mapped linearly to the colour statistics `to`:
+ * `x' = A (x − μ_from) + μ_to` with A of `method`. Not clipped. Caller disposes.
+ */
+export function recolour(
+  image: tf.Tensor4D,
+  from: ColourStats,
+  to: ColourStats,
+  method: ColourMatch = "pca",
+): tf.Tensor4D {
+  const a = colourMap(from.cov, to.cov, method);
+  return tf.tidy(() => {
+    const [n, h, w] = image.shape;
+    const rows = tf.sub(tf.reshape(image, [n * h * w, 3]), tf.tensor2d(from.mean, [1, 3]));
+    // Pixels are rows: x' = (x − μ_from) Aᵀ + μ_to.
+    const mapped = tf.matMul(rows, tf.tensor2d(a), false, true);
+    return tf.reshape(tf.add(mapped, tf.tensor2d(to.mean, [1, 3])), image.shape) as tf.Tensor4D;
+  });
+}
+
+/**
  * `style` recoloured to the colour mean and covariance of `content` (Gatys et al. 2016 §2.1).
  * Caller disposes.
  */
@@ -70,12 +116,5 @@ export async function matchColour(
   options: MatchColourOptions = {},
 ): Promise<tf.Tensor4D> {
   const [s, c] = await Promise.all([colourStats(style), colourStats(content)]);
-  const a = colourMap(s.cov, c.cov, options.method ?? "pca");
-  return tf.tidy(() => {
-    const [n, h, w] = style.shape;
-    const rows = tf.sub(tf.reshape(style, [n * h * w, 3]), tf.tensor2d(s.mean, [1, 3]));
-    // Pixels are rows: x' = (x − μ_S) Aᵀ + μ_C.
-    const mapped = tf.matMul(rows, tf.tensor2d(a), false, true);
-    return tf.reshape(tf.add(mapped, tf.tensor2d(c.mean, [1, 3])), style.shape) as tf.Tensor4D;
-  });
+  return recolour(style, s, c, options.method ?? "pca");
 }
