@@ -101,6 +101,7 @@ export function createRunObjective(net: Net, images: RunImages, recipe: Recipe):
   const allLayers = [...new Set([...contentLayers, ...styleLayers])];
   const view = createView(recipe.transforms);
   const opts = featuresOptionsOf(recipe);
+  const octaves = recipe.style?.octaves ?? 1;
   const contentTargetsFor = (seed: number): FeatureMap =>
     contentLayers.length
       ? tf.tidy(() => features(net, view(images.content, seed), contentLayers, opts))
@@ -110,20 +111,38 @@ export function createRunObjective(net: Net, images: RunImages, recipe: Recipe):
   const blend = recipe.styles.map((s) => s.weight);
   // Style statistics are size-free: a thin style image is simply enlarged to the network
   // minimum. One layer at a time, so that only one layer's features of every painting live.
-  const styleTargets: StyleTargetMap = {};
+  // One set of targets per octave, from the paintings reduced like the image.
+  const styleTargets: StyleTargetMap[] = [];
   try {
-    for (const layer of styleLayers) {
-      styleTargets[layer] = tf.tidy(() =>
-        statistic.targets(
-          images.styles.map((s) => features(net, atLeastMinSize(s), [layer], opts)[layer]),
-          blend,
-        )
-      );
+    for (let k = 0; k < octaves; k++) {
+      const targets: StyleTargetMap = {};
+      styleTargets.push(targets);
+      for (const layer of styleLayers) {
+        targets[layer] = tf.tidy(() =>
+          statistic.targets(
+            images.styles.map((s) =>
+              features(net, atLeastMinSize(reduceOctaves(s, k)), [layer], opts)[layer]
+            ),
+            blend,
+          )
+        );
+      }
     }
   } catch (e) {
-    tf.dispose(Object.values(styleTargets));
+    tf.dispose(styleTargets.flatMap((t) => Object.values(t)));
     throw e;
   }
+  // Each octave's share of the style weight: the style term is their mean.
+  const octaveWeights = { content: 0, style: recipe.weights.style / octaves, tv: 0 };
+  const coarse = styleTargets.slice(1).map((targets) =>
+    buildStyleObjective({
+      contentTargets: {},
+      style: { statistic, targets },
+      contentLayers: [],
+      styleLayers: recipe.layers.style,
+      weights: octaveWeights,
+    })
+  );
   let seed = 0;
   let contentTargets: FeatureMap | undefined;
   let objective: Objective | undefined;
@@ -135,18 +154,52 @@ export function createRunObjective(net: Net, images: RunImages, recipe: Recipe):
     contentTargets = contentTargetsFor(s);
     objective = buildStyleObjective({
       contentTargets,
-      style: { statistic, targets: styleTargets },
+      style: { statistic, targets: styleTargets[0] },
       contentLayers: recipe.layers.content,
       styleLayers: recipe.layers.style,
-      weights: recipe.weights,
+      weights: { ...recipe.weights, style: octaveWeights.style },
     });
   };
   return {
     begin,
     evaluate(image) {
       if (!objective) throw new Error("RunObjective.evaluate() before begin()");
-      return objective(features(net, view(image, seed), allLayers, opts), image);
+      const seen = view(image, seed);
+      const fine = objective(features(net, seen, allLayers, opts), image);
+      if (!coarse.length) return fine;
+      const style = [fine.terms.style];
+      const total = [fine.total];
+      coarse.forEach((o, i) => {
+        const v = o(
+          features(net, atLeastMinSize(reduceOctaves(seen, i + 1)), styleLayers, opts),
+          image,
+        );
+        style.push(v.terms.style);
+        total.push(v.total);
+      });
+      return {
+        total: tf.addN(total) as tf.Scalar,
+        terms: { ...fine.terms, style: tf.addN(style) as tf.Scalar },
+      };
     },
-    dispose: () => tf.dispose([Object.values(contentTargets ?? {}), Object.values(styleTargets)]),
+    dispose: () =>
+      tf.dispose([
+        Object.values(contentTargets ?? {}),
+        styleTargets.flatMap((t) => Object.values(t)),
+      ]),
   };
+}
+
+/**
+ * `image` reduced `k` octaves: 2x2 average pooling `k` times (each halving the size, odd edges
+ * dropped); `k` = 0 is `image` itself. Caller disposes a reduced image.
+ */
+export function reduceOctaves(image: tf.Tensor4D, k: number): tf.Tensor4D {
+  let out = image;
+  for (let i = 0; i < k; i++) {
+    const next = tf.avgPool(out, 2, 2, "valid") as tf.Tensor4D;
+    if (out !== image) out.dispose();
+    out = next;
+  }
+  return out;
 }

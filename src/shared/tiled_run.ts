@@ -76,6 +76,7 @@ export function tilingRefusal(recipe: Recipe): string | undefined {
   if ((recipe.style?.loss ?? "gram") !== "gram") return `style.loss "${recipe.style!.loss}"`;
   if (recipe.style?.normalize === "target") return `style.normalize "target"`;
   if (recipe.net.antialias) return "net.antialias";
+  if ((recipe.style?.octaves ?? 1) > 1) return "style.octaves";
   return undefined;
 }
 

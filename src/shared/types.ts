@@ -134,6 +134,12 @@ export const StyleLossSchema = z.object({
    * counts alike at equal weight, whatever the painting's activation magnitude.
    */
   normalize: z.enum(["channels", "target"]).optional(),
+  /**
+   * Octaves of the style loss (Snelgrove 2017, a Gaussian-pyramid Gram loss): the style term is
+   * the mean of the style loss on the image and on the image 2x, 4x, ... smaller (2x2 average
+   * pooling), each against the painting reduced alike. 1 (absent): the image alone.
+   */
+  octaves: z.number().int().min(1).max(4).optional(),
 }).strict();
 export type StyleLossSpec = z.infer<typeof StyleLossSchema>;
 
