@@ -295,6 +295,15 @@ const pairs = rows.filter((r) => r.mode === "untiled").map((u) => {
       `peak ${MB(t.peakTfBytes)} / ${MB(u.peakTfBytes)} MB, loss ${t.loss} vs ${u.loss}`
     : "";
 });
+const kept = [...new Set(rows.map((r) => r.net).filter((id) => !ran.has(id)))];
+if (kept.length) {
+  lines.push(
+    "",
+    `Rows of ${
+      kept.join(", ")
+    } are kept from an earlier run (with that run's code and peak baseline).`,
+  );
+}
 lines.push("", "Overhead:", "", ...pairs.filter(Boolean), "");
 await Deno.mkdir(a.out!, { recursive: true });
 await Deno.writeTextFile(jsonPath, JSON.stringify(rows, null, 2) + "\n");
