@@ -99,7 +99,7 @@ async function evaluate(
   const pass = { grid, layers: contentLayers, jumps: fields };
   const contentTargets = tile === "untiled"
     ? tiledFeatures(net, content, pass)
-    : tileTargets(net, content, pass);
+    : await tileTargets(net, content, pass);
   const options = {
     contentTargets,
     styleGrams,

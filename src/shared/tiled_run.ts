@@ -197,12 +197,12 @@ export interface TiledRunOptions {
  * The objective of `recipe` over `images` at one scale, tile by tile. Throws RangeError naming
  * the option when the recipe cannot be tiled (tilingRefusal()). The caller disposes it.
  */
-export function createTiledRunObjective(
+export async function createTiledRunObjective(
   net: Net,
   images: RunImages,
   recipe: Recipe,
   options: TiledRunOptions,
-): TiledRunObjective {
+): Promise<TiledRunObjective> {
   const refusal = tilingRefusal(recipe);
   if (refusal) {
     throw new RangeError(
@@ -222,7 +222,7 @@ export function createTiledRunObjective(
   let styleGrams: GramMap = {};
   try {
     if (contentLayers.length) {
-      contentTargets = tileTargets(net, images.content, {
+      contentTargets = await tileTargets(net, images.content, {
         grid,
         layers: contentLayers,
         jumps,

@@ -130,20 +130,32 @@ export interface HeldFeatures {
  */
 export type TileTargets = Record<string, HeldFeatures>[];
 
-/** The content targets of `image` per tile (see TileTargets); nothing is left in tfjs. */
-export function tileTargets(net: Net, image: tf.Tensor4D, options: TiledPassOptions): TileTargets {
-  return options.grid.tiles.map((tile) => {
+/**
+ * The content targets of `image` per tile (see TileTargets); nothing is left in tfjs. Async:
+ * the values are read back with data(), which every backend supports without blocking.
+ */
+export async function tileTargets(
+  net: Net,
+  image: tf.Tensor4D,
+  options: TiledPassOptions,
+): Promise<TileTargets> {
+  const out: TileTargets = [];
+  for (const tile of options.grid.tiles) {
     const crop = cropOf(image, tile);
     const { features } = coreFeatures(net, crop, tile, options);
     crop.dispose();
     const held: Record<string, HeldFeatures> = {};
-    for (const layer of options.layers) {
-      const f = features[layer];
-      held[layer] = { values: f.dataSync() as Float32Array, shape: f.shape };
+    try {
+      for (const layer of options.layers) {
+        const f = features[layer];
+        held[layer] = { values: (await f.data()) as Float32Array, shape: f.shape };
+      }
+    } finally {
+      tf.dispose(Object.values(features));
     }
-    tf.dispose(Object.values(features));
-    return held;
-  });
+    out.push(held);
+  }
+  return out;
 }
 
 /**

@@ -298,7 +298,7 @@ Deno.test("tileTargets() leaves no tensors and gives tiledValueAndGrad() tiledFe
     const grid = tileGrid(100, 70, { tile: 32, halo: haloFor(fields) });
     const pass = { grid, layers: ["pool"], jumps: fields };
     const before = tf.memory().numTensors;
-    const held = tileTargets(net, content, pass);
+    const held = await tileTargets(net, content, pass);
     assert.equal(tf.memory().numTensors, before, "tileTargets() keeps nothing in tfjs");
     assert.equal(held.length, grid.tiles.length);
     const whole = tiledFeatures(net, content, pass);
