@@ -203,7 +203,7 @@ export async function* stylize(
       const history = memoryPlans[index]?.history;
       try {
         if (tilePlan) {
-          tiled = createTiledRunObjective(net, at, recipe, {
+          tiled = await createTiledRunObjective(net, at, recipe, {
             plan: tilePlan,
             memory: opts.memory!,
             signal: opts.signal,

@@ -1,15 +1,16 @@
 /**
  * A run's objective evaluated tile by tile (issue 14): what stylize() uses at a scale whose one
  * pass does not fit the memory budget. The recipe means the same tiled or not: content targets
- * are assembled from tiles (tiledFeatures), the paintings' Grams are accumulated over tiles when
- * a painting does not fit one pass either (tiledGrams), and the closure is tiledClosure(), whose
- * loss and gradient equal the untiled ones up to float rounding with the exact halo (or close to
- * them with an APPROXIMATE_HALOS entry). Only what is a sum over pixels of the network's
- * features tiles: features that mix the whole image first are refused (tilingRefusal()).
+ * are computed tile by tile and held per tile outside tfjs (tileTargets), the paintings' Grams
+ * are accumulated over tiles when a painting does not fit one pass either (tiledGrams), and the
+ * closure is tiledClosure(), whose loss and gradient equal the untiled ones up to float rounding
+ * with the exact halo (or close to them with an APPROXIMATE_HALOS entry). Only what is a sum over
+ * pixels of the network's features tiles: features that mix the whole image first are refused
+ * (tilingRefusal()).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { atLeastMinSize } from "./image.ts";
-import { blendGrams, type FeatureMap, gram, type GramMap } from "./losses/mod.ts";
+import { blendGrams, gram, type GramMap } from "./losses/mod.ts";
 import type { ForwardOptions, Net } from "./nets/net.ts";
 import type { Closure } from "./optim/optimizer.ts";
 import type { Parameterization } from "./param/parameterization.ts";
@@ -26,7 +27,7 @@ import {
 } from "./tiling/plan.ts";
 import { type Halo, haloFor, receptiveFields } from "./tiling/receptive_field.ts";
 import { tiledClosure } from "./tiling/tiled_closure.ts";
-import { tiledFeatures, tiledGrams } from "./tiling/tiled_features.ts";
+import { tiledGrams, type TileTargets, tileTargets } from "./tiling/tiled_features.ts";
 import type { Recipe } from "./types.ts";
 
 /**
@@ -197,12 +198,12 @@ export interface TiledRunOptions {
  * The objective of `recipe` over `images` at one scale, tile by tile. Throws RangeError naming
  * the option when the recipe cannot be tiled (tilingRefusal()). The caller disposes it.
  */
-export function createTiledRunObjective(
+export async function createTiledRunObjective(
   net: Net,
   images: RunImages,
   recipe: Recipe,
   options: TiledRunOptions,
-): TiledRunObjective {
+): Promise<TiledRunObjective> {
   const refusal = tilingRefusal(recipe);
   if (refusal) {
     throw new RangeError(
@@ -217,12 +218,12 @@ export function createTiledRunObjective(
   const forward: ForwardOptions = { antialias: false, pooling: recipe.net.pooling };
   const jumps = receptiveFields(net.manifest, allLayers);
   const grid = gridOf(net, options.plan, height, width, allLayers);
-  let contentTargets: FeatureMap = {};
+  let contentTargets: TileTargets = [];
   const perStyle: GramMap[] = [];
   let styleGrams: GramMap = {};
   try {
     if (contentLayers.length) {
-      contentTargets = tiledFeatures(net, images.content, {
+      contentTargets = await tileTargets(net, images.content, {
         grid,
         layers: contentLayers,
         jumps,
@@ -254,7 +255,7 @@ export function createTiledRunObjective(
     }
     styleGrams = blendGrams(perStyle, { weights: recipe.styles.map((s) => s.weight) });
   } catch (e) {
-    tf.dispose([Object.values(contentTargets), Object.values(styleGrams)]);
+    tf.dispose(Object.values(styleGrams));
     throw e;
   } finally {
     for (const g of perStyle) tf.dispose(Object.values(g));
@@ -282,6 +283,6 @@ export function createTiledRunObjective(
         return { loss, grad, terms };
       };
     },
-    dispose: () => tf.dispose([Object.values(contentTargets), Object.values(styleGrams)]),
+    dispose: () => tf.dispose(Object.values(styleGrams)),
   };
 }

@@ -52,7 +52,8 @@ async function run(
 }
 
 // planScales(136, 136, { minSize: 96, step: √2 }): 96·√2 = 135.8 -> two scales, 96 and 136;
-// 6 iterations split 4 + 2 (coarseShare 1.5: 6·1.5/2.5 = 3.6 -> 4 at the coarse scale).
+// 6 iterations split 3 + 3 (splitIterations(): 1 each, the other 4 in proportion 1.5 : 1 =
+// 2.4 : 1.6 -> 1 + 2 and 1 + 1, and the leftover unit to the larger fraction, 0.6 > 0.4).
 // A forced 96 px tile leaves the 96 px scale untiled and cuts the 136 px one in 2 x 2 tiles
 // (cores [0, 96) and [96, 136) per axis; 96 is a multiple of Darknet-tiny's jump 16).
 const pyramidRecipe = (net: Net) =>
@@ -93,6 +94,37 @@ Deno.test("stylize() tiles only the scales that need it, bit-identical for a see
     const first = (r: typeof a) => r.events.find((e) => e.scale?.index === 1)!.losses.total;
     const rel = Math.abs(first(a) - first(untiled)) / Math.abs(first(untiled));
     assert.ok(rel < 1e-4, `tiled ${first(a)} vs untiled ${first(untiled)} (${rel})`);
+  });
+});
+
+Deno.test("stylize() runs a scale with the shorter L-BFGS history its plan picks and records it in scales", async () => {
+  await withNet(136, async (net, images) => {
+    // The recipe's m = 10 (recipe_defaults.ts); Darknet-tiny's cost given here so that the
+    // derivation does not move with MEASURED_COSTS: 4.5e6 B fixed + 1993 B/px.
+    const recipe = pyramidRecipe(net);
+    assert.equal(recipe.optimizer.kind === "lbfgs" && recipe.optimizer.history, 10);
+    const cost = { fixedBytes: 4.5e6, bytesPerPixel: 1993 };
+    // Scales 96 and 136 px (pyramidRecipe). One pass with m pairs costs
+    // 4.5e6 + 1993·px + 12·(4 + 2m)·px bytes (planTiles(), optimizerVectors()).
+    // 96 px, m = 10: 4.5e6 + 1993·9216 + 12·24·9216 = 25,521,696 <= 44e6: untiled, m kept.
+    // 136 px (18,496 px): 4.5e6 + 1993·18496 = 41,362,528, plus 221,952 B per vector:
+    //   m = 4 (12 vectors): 44,025,952 > 44e6; m = 3 (10 vectors): 43,582,048 <= 44e6.
+    // Tiles cannot help at 136 px: every crop is the whole image (a 16 px core already reads
+    // 16 + 59 + 15 + 59 = 149 > 136 px) and adds the whole-image buffers, so m = 10..4 plan
+    // nothing and m = 3 runs untiled.
+    const short = await run(net, images, recipe, { bytes: 44e6, cost });
+    assert.deepEqual(short.result.scales, [
+      { size: 96, iterations: 3 },
+      { size: 136, iterations: 3, history: 3 },
+    ]);
+    assert.equal(short.result.iterations, 6);
+    // A budget where m = 10 fits at 136 px (41,362,528 + 24·221,952 = 46,689,376 <= 47e6)
+    // records no history anywhere.
+    const fits = await run(net, images, recipe, { bytes: 47e6, cost });
+    assert.deepEqual(fits.result.scales, [
+      { size: 96, iterations: 3 },
+      { size: 136, iterations: 3 },
+    ]);
   });
 });
 

@@ -2,9 +2,9 @@
  * The memory planner: whether one pass over the whole image fits the device, and if not, the
  * largest tile that does. Peak memory is modelled as linear in the pixels a pass reads,
  * `fixed + perPixel·pixels`, with both constants measured per network and backend (tf.profile's
- * peak bytes of a forward + backward pass at two sizes, `deno task bench:large`). A tiled
- * evaluation also keeps a few whole-image buffers (the image, its gradient, TV's temporaries)
- * and the content targets at full size.
+ * peak bytes of a forward + backward pass at two sizes, `deno task bench:large`). A tiled run
+ * also keeps whole-image buffers (WHOLE_IMAGE_BYTES_PER_PIXEL, the content targets' share, the
+ * optimiser's vectors).
  */
 import type { ModelManifest } from "../nets/manifest.ts";
 import { ARCH_DEFAULTS } from "../presets.ts";
@@ -39,9 +39,12 @@ export const APPROXIMATE_HALOS: Record<string, { before: number; after: number }
 };
 
 /**
- * Whole-image float32 RGB buffers a tiled evaluation holds besides its tile: the image, the
- * gradient (accumulated outside tfjs, then uploaded), and TV's gradient temporaries (slices,
- * differences and their gradients, about six). 8 buffers of 12 B/px.
+ * Whole-image float32 RGB buffers a tiled run holds besides its tile and the optimiser: 8 of
+ * 12 B/px. Derived when the evaluation kept the image, the gradient and TV's temporaries (about
+ * six); since TV and the content targets are tiled (tiled_tv.ts, tileTargets()) the evaluation
+ * itself makes only the gradient, but a run sampled between tiles still keeps more than this
+ * model counts (scripts/bench_run_memory.ts: 219 B/px at m = 1 against 184 modelled, Darknet-tiny
+ * at 384 px), so the figure stands until it is re-derived from that measurement.
  */
 export const WHOLE_IMAGE_BYTES_PER_PIXEL = 8 * 12;
 
@@ -145,7 +148,8 @@ export function planTiles(
       peakBytes: untiled,
     };
   }
-  // Full-size content targets: c/j² floats per image pixel at each content layer.
+  // Full-size content targets: c/j² floats per image pixel at each content layer (tiled runs
+  // now hold them outside tfjs, tileTargets(); still counted, see WHOLE_IMAGE_BYTES_PER_PIXEL).
   const targetBytesPerPixel = content.reduce((sum, name) => {
     const l = manifest.layers.find((x) => x.name === name);
     return sum + (l ? 4 * l.channels / (l.stride * l.stride) : 0);

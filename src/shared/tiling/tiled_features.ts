@@ -115,6 +115,49 @@ export function tiledFeatures(
   });
 }
 
+/** Features held outside tfjs: a [1, h, w, c] map's values and shape. */
+export interface HeldFeatures {
+  values: Float32Array;
+  shape: [number, number, number, number];
+}
+
+/**
+ * Content targets of a tiled objective: for each tile of the grid (same order), its core's
+ * features at each layer, held as plain arrays outside tfjs and uploaded one tile at a time
+ * (issue 14). A full-size target at Darknet-tiny's conv8 is 16 B/px (67 MB at 2048 px), at
+ * ResNet-50's res3d 32 B/px; held here it costs the backend's memory (WASM's 4 GB heap, a
+ * GPU's) only one tile's worth. The values are tiledFeatures()'s, cut at the cores.
+ */
+export type TileTargets = Record<string, HeldFeatures>[];
+
+/**
+ * The content targets of `image` per tile (see TileTargets); nothing is left in tfjs. Async:
+ * the values are read back with data(), which every backend supports without blocking.
+ */
+export async function tileTargets(
+  net: Net,
+  image: tf.Tensor4D,
+  options: TiledPassOptions,
+): Promise<TileTargets> {
+  const out: TileTargets = [];
+  for (const tile of options.grid.tiles) {
+    const crop = cropOf(image, tile);
+    const { features } = coreFeatures(net, crop, tile, options);
+    crop.dispose();
+    const held: Record<string, HeldFeatures> = {};
+    try {
+      for (const layer of options.layers) {
+        const f = features[layer];
+        held[layer] = { values: (await f.data()) as Float32Array, shape: f.shape };
+      }
+    } finally {
+      tf.dispose(Object.values(features));
+    }
+    out.push(held);
+  }
+  return out;
+}
+
 /**
  * The whole image's Gram matrices at `layers`, accumulated tile by tile (a painting too large
  * for one pass): G = Σ_t N_t·gram(F_t) / N, where N_t is the tile's core feature count and N

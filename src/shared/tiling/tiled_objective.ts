@@ -12,28 +12,46 @@
  *    feature belongs to exactly one tile, so the crops' gradients add up to the exact one where
  *    halos overlap.
  *
+ * TV is local and is summed tile by tile in the same passes (tiled_tv.ts), and the content
+ * targets can be held per tile outside tfjs (tileTargets()), so no image-sized temporary lives
+ * in the backend besides the image and the gradient.
+ *
  * Transforms and SWAG are not tiled: they mix the whole image before the network sees it.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import {
   contentLoss,
+  type FeatureMap,
   gram,
   type GramMap,
   styleLoss,
   type StyleObjectiveOptions,
-  tvLoss,
 } from "../losses/mod.ts";
 import type { ForwardOptions, Net } from "../nets/net.ts";
-import type { TileGrid } from "./grid.ts";
+import type { Span, TileGrid } from "./grid.ts";
 import { receptiveFields } from "./receptive_field.ts";
-import { coreFeatures, cropOf, type Jumps, sliceWindow } from "./tiled_features.ts";
+import {
+  coreFeatures,
+  type CoreWindow,
+  cropOf,
+  type Jumps,
+  sliceWindow,
+  type TileTargets,
+} from "./tiled_features.ts";
+import { tileTv, tvBlock } from "./tiled_tv.ts";
 
 /**
  * Options of tiledValueAndGrad(): buildStyleObjective()'s with the Gram statistic (the one whose
  * global value is a sum over tiles of the same form), plus the tile grid.
  */
-export interface TiledObjectiveOptions extends Omit<StyleObjectiveOptions, "styleGrams" | "style"> {
+export interface TiledObjectiveOptions
+  extends Omit<StyleObjectiveOptions, "styleGrams" | "style" | "contentTargets"> {
   styleGrams: GramMap;
+  /**
+   * The content features at the content layers: the whole image's map (tiledFeatures()), or
+   * per tile of `grid`, held outside tfjs (tileTargets(): the backend holds one tile's).
+   */
+  contentTargets: FeatureMap | TileTargets;
   /** From tileGrid() with haloFor() of these layers (or a smaller, approximate halo). */
   grid: TileGrid;
   /** Called after each tile of each pass (progress: pass 1 or 2, tile index, tile count). */
@@ -63,6 +81,17 @@ function accumulate<T extends tf.Tensor>(acc: T | undefined, b: T): T {
   return sum;
 }
 
+/** Adds a [rows x cols x 3] block's values into the whole image's gradient (width `w`). */
+function addInto(grad: Float32Array, data: ArrayLike<number>, block: [Span, Span], w: number) {
+  const [rows, cols] = block;
+  const cw = cols.end - cols.start;
+  for (let y = rows.start; y < rows.end; y++) {
+    const from = (y - rows.start) * cw * 3;
+    const to = (y * w + cols.start) * 3;
+    for (let k = 0; k < cw * 3; k++) grad[to + k] += data[from + k];
+  }
+}
+
 /**
  * The Gatys objective of `image` ([1, h, w, 3]) and its gradient, tile by tile: equal to
  * tf.valueAndGrad of buildStyleObjective(options) on the whole image up to float rounding when
@@ -82,13 +111,26 @@ export async function tiledValueAndGrad(
   }
   const contentLayers = weights.content === 0 ? [] : options.contentLayers.filter((l) => l.weight);
   const styleLayers = weights.style === 0 ? [] : options.styleLayers.filter((l) => l.weight);
+  const perTile = Array.isArray(contentTargets);
+  if (perTile && contentLayers.length && contentTargets.length !== grid.tiles.length) {
+    throw new RangeError(
+      `Content targets are for ${contentTargets.length} tiles but the grid has ${grid.tiles.length}`,
+    );
+  }
   for (const { layer } of contentLayers) {
-    if (!Object.hasOwn(contentTargets, layer)) {
+    if (!Object.hasOwn(perTile ? contentTargets[0] ?? {} : contentTargets, layer)) {
       throw new RangeError(
-        `No content target for layer "${layer}": compute it with tiledFeatures()`,
+        `No content target for layer "${layer}": compute it with tileTargets() or tiledFeatures()`,
       );
     }
   }
+  // Tile i's content target at `layer`, in the current tidy scope.
+  const targetOf = (i: number, layer: string, window: CoreWindow): tf.Tensor4D => {
+    if (!Array.isArray(contentTargets)) return sliceWindow(contentTargets[layer], window.global);
+    const { values, shape } = contentTargets[i][layer];
+    return tf.tensor4d(values, shape);
+  };
+  const tv = weights.tv !== 0;
   for (const { layer } of styleLayers) {
     if (!Object.hasOwn(styleGrams, layer)) {
       throw new RangeError(`No style Gram for layer "${layer}": compute it with styleTargets()`);
@@ -104,10 +146,21 @@ export async function tiledValueAndGrad(
   const gramSums: Record<string, tf.Tensor2D> = {};
   const contentSums: Record<string, tf.Scalar> = {};
   const counts: Record<string, number> = {};
+  let tvSum: tf.Scalar | undefined;
   try {
     for (const [i, tile] of grid.tiles.entries()) {
-      if (!layers.length) break;
+      if (!layers.length && !tv) break;
       options.signal?.throwIfAborted();
+      if (tv) {
+        tvSum = tf.tidy(() => {
+          const block = sliceWindow(image, tvBlock(tile, grid));
+          return accumulate(tvSum, tileTv(block, tile, grid));
+        });
+      }
+      if (!layers.length) {
+        options.onTile?.(1, i, n);
+        continue;
+      }
       const crop = cropOf(image, tile);
       const { features, windows } = coreFeatures(net, crop, tile, forward);
       tf.tidy(() => {
@@ -122,7 +175,7 @@ export async function tiledValueAndGrad(
         }
         for (const { layer } of contentLayers) {
           const f = features[layer];
-          const target = sliceWindow(contentTargets[layer], windows[layer].global);
+          const target = targetOf(i, layer, windows[layer]);
           const nt = f.shape[1] * f.shape[2];
           contentSums[layer] = accumulate(contentSums[layer], tf.mul(contentLoss(f, target), nt));
         }
@@ -131,7 +184,7 @@ export async function tiledValueAndGrad(
       options.onTile?.(1, i, n);
     }
   } catch (e) {
-    tf.dispose([Object.values(gramSums), Object.values(contentSums)]);
+    tf.dispose([Object.values(gramSums), Object.values(contentSums), tvSum ?? []]);
     throw e;
   }
 
@@ -155,19 +208,32 @@ export async function tiledValueAndGrad(
         tf.grad((x) => tf.mul(styleLoss(x as tf.Tensor2D, target), k))(g) as tf.Tensor2D,
       );
     }
-    const tv = weights.tv === 0 ? tf.scalar(0) : tf.mul(tvLoss(image), weights.tv);
-    return tf.stack([content, style, tv]);
+    const tvTerm = tvSum ? tf.mul(tvSum, weights.tv) : tf.scalar(0);
+    return tf.stack([content, style, tvTerm]);
   });
-  tf.dispose([Object.values(gramSums), Object.values(contentSums)]);
-  const [content, style, tv] = await value.data();
+  tf.dispose([Object.values(gramSums), Object.values(contentSums), tvSum ?? []]);
+  const [content, style, tvValue] = await value.data();
   value.dispose();
 
   // Pass 2: per tile, the gradient of its surrogate with respect to its whole crop.
   const grad = new Float32Array(h * w * 3);
   try {
-    if (layers.length) {
-      for (const [i, tile] of grid.tiles.entries()) {
-        options.signal?.throwIfAborted();
+    for (const [i, tile] of grid.tiles.entries()) {
+      if (!layers.length && !tv) break;
+      options.signal?.throwIfAborted();
+      if (tv) {
+        // The tile's TV share, differentiated over its block only.
+        const at = tvBlock(tile, grid);
+        const block = sliceWindow(image, at);
+        const g = tf.tidy(() =>
+          tf.grad((x) => tf.mul(tileTv(x as tf.Tensor4D, tile, grid), weights.tv))(block)
+        );
+        block.dispose();
+        const data = await g.data();
+        g.dispose();
+        addInto(grad, data, at, w);
+      }
+      if (layers.length) {
         const crop = cropOf(image, tile);
         const g = tf.tidy(() =>
           tf.grad((x) => {
@@ -180,7 +246,7 @@ export async function tiledValueAndGrad(
             }
             for (const { layer, weight } of contentLayers) {
               const f = features[layer];
-              const target = sliceWindow(contentTargets[layer], windows[layer].global);
+              const target = targetOf(i, layer, windows[layer]);
               const share = f.shape[1] * f.shape[2] / counts[layer];
               s = tf.add(s, tf.mul(contentLoss(f, target), share * weight * weights.content));
             }
@@ -190,23 +256,16 @@ export async function tiledValueAndGrad(
         crop.dispose();
         const data = await g.data();
         g.dispose();
-        const [rows, cols] = tile.crop;
-        const cw = cols.end - cols.start;
-        for (let y = rows.start; y < rows.end; y++) {
-          const from = (y - rows.start) * cw * 3;
-          const to = (y * w + cols.start) * 3;
-          for (let k = 0; k < cw * 3; k++) grad[to + k] += data[from + k];
-        }
-        options.onTile?.(2, i, n);
+        addInto(grad, data, tile.crop, w);
       }
+      options.onTile?.(2, i, n);
     }
   } finally {
     tf.dispose([Object.values(grams), Object.values(dGram)]);
   }
-  const total = tf.tidy(() => {
-    const g = tf.tensor4d(grad, [1, h, w, 3]);
-    if (weights.tv === 0) return g;
-    return tf.add(g, tf.grad((x) => tf.mul(tvLoss(x as tf.Tensor4D), weights.tv))(image));
-  }) as tf.Tensor4D;
-  return { total: content + style + tv, terms: { content, style, tv }, grad: total };
+  return {
+    total: content + style + tvValue,
+    terms: { content, style, tv: tvValue },
+    grad: tf.tensor4d(grad, [1, h, w, 3]),
+  };
 }

@@ -1,6 +1,6 @@
 /** Tiled against untiled evaluation of one objective, for the tiling tests. */
 import { tf } from "../../_tf.ts";
-import { buildStyleObjective } from "../../../src/shared/losses/mod.ts";
+import { buildStyleObjective, type FeatureMap } from "../../../src/shared/losses/mod.ts";
 import type { Net } from "../../../src/shared/nets/net.ts";
 import {
   type TiledObjectiveOptions,
@@ -23,7 +23,8 @@ export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export async function compareTiled(
   net: Net,
   image: tf.Tensor4D,
-  options: TiledObjectiveOptions,
+  // The untiled side needs the whole image's content maps.
+  options: TiledObjectiveOptions & { contentTargets: FeatureMap },
 ): Promise<
   { tiled: Omit<TiledValueAndGrad, "grad">; untiled: number; lossRel: number; gradRel: number }
 > {

@@ -8,6 +8,7 @@ import {
   buildStyleObjective,
   type FeatureMap,
   styleTargets,
+  tvLoss,
 } from "../../../src/shared/losses/mod.ts";
 import type { Net } from "../../../src/shared/nets/net.ts";
 import { createOptimizer } from "../../../src/shared/optim/mod.ts";
@@ -15,7 +16,7 @@ import { pixelParam } from "../../../src/shared/param/mod.ts";
 import { tileGrid } from "../../../src/shared/tiling/grid.ts";
 import { haloFor, receptiveFields } from "../../../src/shared/tiling/receptive_field.ts";
 import { tiledClosure } from "../../../src/shared/tiling/tiled_closure.ts";
-import { tiledFeatures } from "../../../src/shared/tiling/tiled_features.ts";
+import { tiledFeatures, tileTargets } from "../../../src/shared/tiling/tiled_features.ts";
 import { tiledValueAndGrad } from "../../../src/shared/tiling/tiled_objective.ts";
 import { syntheticNet } from "./_synthetic.ts";
 import { compareTiled, relL2 } from "./_compare.ts";
@@ -235,5 +236,90 @@ Deno.test("tiledClosure() pulls the gradient back through a decorrelated paramet
     assert.ok(err < 1e-5, `relative L2 ${err}`);
     tf.dispose([grad, reference, flat, style, Object.values(sf), Object.values(styleGrams)]);
     param.dispose();
+  });
+});
+
+Deno.test("tiledValueAndGrad() of TV alone is tvLoss() and its gradient, seams included", async () => {
+  await withNet(async (net, image) => {
+    // 100x70 in 32 px tiles: cores end at 32, 64 (and 96) px, the last ones partial.
+    const grid = tileGrid(100, 70, {
+      tile: 32,
+      halo: haloFor(receptiveFields(net.manifest, layers)),
+    });
+    const tvOnly = {
+      contentTargets: {},
+      styleGrams: {},
+      contentLayers: [],
+      styleLayers: [],
+      weights: { content: 0, style: 0, tv: 1 },
+      grid,
+    };
+    // A horizontal ramp, x/128 in every channel (exact in float32): each horizontal difference
+    // is 1/128 and each vertical one 0, so tvLoss = (1/128)² = 1/16384 (a mean of equal
+    // squares). Its gradient with Nh = 100·69·3 = 20700 differences: pixel x gets
+    // 2(d_{x-1} - d_x)/Nh, 0 inside the ramp (also at the seams x = 31, 32, 63, 64),
+    // -2/(128·Nh) at x = 0 and +2/(128·Nh) at x = 69.
+    const ramp = tf.tidy(() =>
+      tf.tile(tf.reshape(tf.div(tf.range(0, 70), 128), [1, 1, 70, 1]), [1, 100, 1, 3])
+    ) as tf.Tensor4D;
+    const r = await tiledValueAndGrad(net, ramp, tvOnly);
+    assert.ok(Math.abs(r.total - 1 / 16384) < 1e-6 / 16384, `${r.total} vs ${1 / 16384}`);
+    assert.equal(r.terms.tv, r.total);
+    const g = await r.grad.data();
+    const edge = 2 / (128 * 20700);
+    for (let y = 0; y < 100; y++) {
+      for (let x = 0; x < 70; x++) {
+        const want = x === 0 ? -edge : x === 69 ? edge : 0;
+        for (let c = 0; c < 3; c++) {
+          const got = g[(y * 70 + x) * 3 + c];
+          assert.ok(Math.abs(got - want) < 1e-5 * edge, `(${y}, ${x}, ${c}): ${got} vs ${want}`);
+        }
+      }
+    }
+    tf.dispose([ramp, r.grad]);
+    // A random image against tvLoss() and tf.grad of it on the whole image.
+    const s = await tiledValueAndGrad(net, image, tvOnly);
+    const { value, grad } = tf.tidy(() => tf.valueAndGrad((x) => tvLoss(x as tf.Tensor4D))(image));
+    const whole = (await value.data())[0];
+    assert.ok(Math.abs(s.total - whole) / whole < 1e-5, `${s.total} vs ${whole}`);
+    const err = relL2(await s.grad.data(), await grad.data());
+    assert.ok(err < 1e-5, `gradient relative L2 ${err}`);
+    tf.dispose([s.grad, value, grad]);
+  });
+});
+
+Deno.test("tileTargets() leaves no tensors and gives tiledValueAndGrad() tiledFeatures()'s result bit for bit", async () => {
+  await withNet(async (net, image) => {
+    const style = tf.randomUniform([1, 48, 48, 3], 0, 1, "float32", 8) as tf.Tensor4D;
+    const content = tf.randomUniform([1, 100, 70, 3], 0, 1, "float32", 9) as tf.Tensor4D;
+    const sf = net.forward(style, ["block", "deep"]);
+    const styleGrams = styleTargets([sf]);
+    const fields = receptiveFields(net.manifest, layers);
+    const grid = tileGrid(100, 70, { tile: 32, halo: haloFor(fields) });
+    const pass = { grid, layers: ["pool"], jumps: fields };
+    const before = tf.memory().numTensors;
+    const held = await tileTargets(net, content, pass);
+    assert.equal(tf.memory().numTensors, before, "tileTargets() keeps nothing in tfjs");
+    assert.equal(held.length, grid.tiles.length);
+    const whole = tiledFeatures(net, content, pass);
+    const options = {
+      styleGrams,
+      contentLayers: [{ layer: "pool", weight: 1 }],
+      styleLayers: [{ layer: "block", weight: 1 }, { layer: "deep", weight: 0.5 }],
+      weights: { content: 2, style: 100, tv: 3 },
+      grid,
+    };
+    const a = await tiledValueAndGrad(net, image, { ...options, contentTargets: held });
+    const b = await tiledValueAndGrad(net, image, { ...options, contentTargets: whole });
+    // The same core features (one crop's arithmetic), sliced or concatenated and sliced back.
+    assert.ok(a.terms.content > 0);
+    assert.deepEqual(a.terms, b.terms);
+    assert.deepEqual(await a.grad.data(), await b.grad.data());
+    await assert.rejects(
+      () => tiledValueAndGrad(net, image, { ...options, contentTargets: held.slice(1) }),
+      /Content targets are for 11 tiles but the grid has 12/,
+    );
+    tf.dispose([a.grad, b.grad, style, content, Object.values(sf), Object.values(styleGrams)]);
+    tf.dispose(Object.values(whole));
   });
 });
