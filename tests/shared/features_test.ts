@@ -9,7 +9,8 @@ import { setupTf, tf } from "../_tf.ts";
 import { loadImage, ROOT, sharedImage } from "../_images.ts";
 import { loadNet } from "../../src/shared/nets/loader.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
-import { createRunObjective } from "../../src/shared/features.ts";
+import { createRunObjective, reduceOctaves } from "../../src/shared/features.ts";
+import { atLeastMinSize } from "../../src/shared/image.ts";
 import { defaultRecipe } from "../../src/shared/recipe.ts";
 import {
   buildStyleObjective,
@@ -248,5 +249,56 @@ Deno.test("createRunObjective() pools as the recipe says, whatever pooling the n
     } finally {
       avg.dispose();
     }
+  });
+});
+
+Deno.test("reduceOctaves() halves an image per octave by 2x2 means and drops odd edges", () => {
+  const before = tf.memory().numTensors;
+  // A 1x5x4x1 ramp 0..19 (row-major). One octave: 2x2 blocks of rows 0-1 and 2-3 (row 4
+  // dropped): (0+1+4+5)/4 = 2.5, (2+3+6+7)/4 = 4.5, (8+9+12+13)/4 = 10.5, 12.5. Two octaves:
+  // the mean of those four, 7.5.
+  const x = tf.tidy(() => tf.reshape(tf.range(0, 20), [1, 5, 4, 1]) as tf.Tensor4D);
+  assert.equal(reduceOctaves(x, 0), x);
+  const one = reduceOctaves(x, 1), two = reduceOctaves(x, 2);
+  assert.deepEqual([...one.dataSync()], [2.5, 4.5, 10.5, 12.5]);
+  assert.deepEqual(two.shape, [1, 1, 1, 1]);
+  assert.deepEqual([...two.dataSync()], [7.5]);
+  tf.dispose([x, one, two]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("createRunObjective() with style octaves scores the mean of the style loss over octaves", async () => {
+  await withNet(async ({ net, content, style, other }) => {
+    const images = { content, styles: [style] };
+    const base = recipeOf(net);
+    const two = recipeOf(net, { style: { loss: "gram", octaves: 2 } });
+    const one = await terms(net, images, base, other);
+    const got = await terms(net, images, two, other);
+    // Octave 1 by hand: the image and the painting average-pooled 2x2 (a 32x24 image, enlarged
+    // to the network's 32 px minimum as every run input is), their Gram loss.
+    const layers = base.layers.style.map((l) => l.layer);
+    const coarse = tf.tidy(() => {
+      const stat = createStyleStatistic(base.style, { seed: base.seed });
+      const half = (x: tf.Tensor4D) => atLeastMinSize(tf.avgPool(x, 2, 2, "valid") as tf.Tensor4D);
+      const targets = statisticTargets(stat, [net.forward(half(style), layers)], { weights: [1] });
+      return tf.mul(
+        layeredStatisticLoss(stat, net.forward(half(other), layers), {
+          targets,
+          layers: base.layers.style,
+        }),
+        base.weights.style,
+      );
+    });
+    const c = (await coarse.data())[0];
+    coarse.dispose();
+    // Mean over the two octaves; content and TV as with one octave.
+    const want = (one.style + c) / 2;
+    assert.ok(
+      c > 0 && Math.abs(c - one.style) > 1e-3 * c,
+      `octave 1 differs: ${c} vs ${one.style}`,
+    );
+    assert.ok(Math.abs(got.style - want) <= 1e-5 * want, `style ${got.style}, expected ${want}`);
+    assert.equal(got.content, one.content);
+    assert.ok(Math.abs(got.total - (got.content + got.style + got.tv)) <= 1e-5 * got.total);
   });
 });
