@@ -21,7 +21,9 @@ import { tf, useBackend } from "./lib/tf_node.ts";
 import { encodePng, readImage } from "./lib/image_io.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
-import { defaultRecipe } from "../src/shared/recipe.ts";
+import { defaultRecipe, parseRecipe } from "../src/shared/recipe.ts";
+import { eventEta } from "../src/shared/eta.ts";
+import { planScales } from "../src/shared/pyramid.ts";
 import { stylize } from "../src/shared/render.ts";
 import { runToEnd } from "../src/shared/run.ts";
 import { scoreOutput } from "../src/shared/metrics/score.ts";
@@ -190,7 +192,11 @@ interface Run {
   evaluations: number;
   loss: number;
   seconds: number;
+  /** The ETA shown at a share `at` of the run, and the seconds the run then took. */
+  eta?: { at: number; predicted: number; actual: number }[];
 }
+/** Shares of a run at which the experiment checks the ETA a user saw. */
+const ETA_CHECKS = [0.1, 0.25, 0.5];
 const runs: Run[] = [];
 const reuse = a.reuse!;
 const previousRuns: Run[] = reuse
@@ -255,9 +261,27 @@ for (const netId of nets) {
       record = previous;
     } else {
       let evaluations = 0;
+      // The ETA a user saw (eventEta(), as the CLI and the studio show it) at 10%, 25% and 50%
+      // of the run, checked against the time the run then really took.
+      const [, h, w] = photo.input.shape;
+      const plan = planScales(h, w, {
+        iterations: recipe.iterations ?? iters,
+        pyramid: parseRecipe(recipe).pyramid,
+      });
+      const checks = ETA_CHECKS.map((at) => ({ at, elapsed: NaN, eta: NaN }));
       const { result: r, summary } = await runToEnd(
         stylize(net, { content: photo.input, styles: [painting] }, recipe, { previewEvery: 0 }),
-        { onEvent: (e) => void (evaluations = e.evaluations) },
+        {
+          onEvent: (e) => {
+            evaluations = e.evaluations;
+            for (const c of checks) {
+              if (Number.isNaN(c.eta) && e.iteration >= c.at * e.iterations) {
+                c.elapsed = e.elapsedMs;
+                c.eta = eventEta(plan, e).seconds;
+              }
+            }
+          },
+        },
       );
       result = r;
       record = {
@@ -265,13 +289,18 @@ for (const netId of nets) {
         evaluations,
         loss: r.loss,
         seconds: summary.elapsedMs / 1000,
+        eta: checks.map(({ at, elapsed, eta }) => ({
+          at,
+          predicted: eta,
+          actual: (r.elapsedMs - elapsed) / 1000,
+        })),
       };
       await Deno.writeFile(join(out, "images", name), await encodePng(result.image));
     }
     const s = await score(result.image, p, netId);
     s.artifacts = await nativeArtifacts(result.image, p);
     scored.push({ row: netId, pair: p.id, score: s });
-    const { iterations, evaluations, loss, seconds } = record;
+    const { iterations, evaluations, loss, seconds, eta } = record;
     runs.push({
       net: netId,
       pair: p.id,
@@ -281,6 +310,7 @@ for (const netId of nets) {
       evaluations,
       loss,
       seconds,
+      ...(eta ? { eta } : {}),
     });
     console.log(
       `${netId} ${p.id}: ${iterations} iterations, ${evaluations} evaluations, ${
@@ -325,10 +355,15 @@ const md = [
   "The optimised network never judges itself. Photo and article outputs: R. Nakano, " +
   '"Adversarially Robust Neural Style Transfer", Distill 2019, CC-BY 4.0.',
   "",
-  "| net | pair | iterations | evaluations | seconds |",
-  "|---|---|---|---|---|",
+  "ETA: the time left that the CLI and the studio showed at 10% / 25% / 50% of the run, over the " +
+  "time the run then took (1.00 = exact).",
+  "",
+  "| net | pair | iterations | evaluations | seconds | ETA / actual at 10%, 25%, 50% |",
+  "|---|---|---|---|---|---|",
   ...runs.map((r) =>
-    `| ${r.net} | ${r.pair} | ${r.iterations} | ${r.evaluations} | ${r.seconds.toFixed(0)} |`
+    `| ${r.net} | ${r.pair} | ${r.iterations} | ${r.evaluations} | ${r.seconds.toFixed(0)} | ${
+      r.eta?.map((c) => (c.predicted / c.actual).toFixed(2)).join(", ") ?? ""
+    } |`
   ),
   "",
   relativeMarkdown(table, judgeIds),

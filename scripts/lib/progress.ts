@@ -1,4 +1,5 @@
 /** A terminal progress bar with iterations per second, ETA and the current loss (stderr). */
+import { eventEta } from "../../src/shared/eta.ts";
 
 /** Options of progressBar(). */
 export interface ProgressOptions {
@@ -26,14 +27,11 @@ export interface ProgressUpdate {
   evaluations?: number;
   /** A short note after the loss (a coarse-to-fine run's scale). */
   note?: string;
-}
-
-/**
- * The ETA after `done` of `total` steps: the measured mean time per step times the steps left
- * (not the evaluation count: steps whose line search takes many evaluations are in the mean).
- */
-export function etaSeconds(done: number, total: number, elapsedMs: number): number {
-  return done > 0 ? ((total - done) * elapsedMs) / done / 1000 : NaN;
+  /**
+   * Seconds left, when the caller knows better than the steps left at the mean time per step
+   * (a stylize run: src/shared/eta.ts eventEta(), which weighs a pyramid's scales by pixels).
+   */
+  etaSeconds?: number;
 }
 
 /** A bar over `total` steps; on a terminal it redraws one line, elsewhere it logs every 10%. */
@@ -47,7 +45,10 @@ export function progressBar(total: number, opts: ProgressOptions = {}) {
       if (opts.quiet) return;
       const ms = u.elapsedMs ?? performance.now() - started;
       const rate = (done * 1000) / Math.max(ms, 1e-9);
-      const eta = etaSeconds(done, total, ms);
+      // Without the caller's figure: steps left at the mean time per step (not per evaluation:
+      // steps whose line search takes many evaluations are in the mean).
+      const eta = u.etaSeconds ??
+        eventEta(undefined, { iteration: done, iterations: total, elapsedMs: ms }).seconds;
       const width = 24;
       const fill = Math.round((done / total) * width);
       const line =

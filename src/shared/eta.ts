@@ -48,3 +48,35 @@ export function etaSeconds(
   if (!(done > 0 && elapsedMs > 0)) return { seconds: NaN, approximate };
   return { seconds: (elapsedMs / 1000) * (total - done) / done, approximate };
 }
+
+/** What eventEta() reads of a run's progress event (a StylizeEvent has all of it). */
+export interface EtaEvent {
+  /** Iterations done in the whole run, and its budget. */
+  iteration: number;
+  iterations: number;
+  elapsedMs: number;
+  /** A coarse-to-fine run's scale: its index, the scale count, iterations done there. */
+  scale?: { index: number; count: number; iteration: number };
+}
+
+/**
+ * Time left at a progress event, as every face shows it: with the run's plan (planScales()),
+ * the remaining pixel-iterations at the measured time per pixel-iteration (etaSeconds());
+ * without one, or when the event disagrees with the plan, the remaining iterations at the
+ * measured rate.
+ */
+export function eventEta(
+  plan: Pick<PlannedScale, "height" | "width" | "iterations">[] | undefined,
+  event: EtaEvent,
+): Eta {
+  const count = event.scale?.count ?? 1;
+  if (plan?.length === count) {
+    const at = event.scale
+      ? { index: event.scale.index, iteration: event.scale.iteration }
+      : { index: 0, iteration: event.iteration };
+    return etaSeconds(plan, at, event.elapsedMs);
+  }
+  const rate = event.elapsedMs > 0 ? event.iteration / (event.elapsedMs / 1000) : 0;
+  const seconds = rate > 0 ? (event.iterations - event.iteration) / rate : NaN;
+  return { seconds, approximate: count > 1 };
+}

@@ -3,6 +3,7 @@
  * studio) and named recipes from the literature. Pure data, validated by PresetSchema in tests.
  */
 import type {
+  ColourSpec,
   Layers,
   LossWeights,
   Preset,
@@ -44,6 +45,8 @@ export interface ArchDefaults {
   pyramid?: { minSize?: number; step?: number; coarseShare?: number };
   /** The painting's long side relative to the output's (jcjohnson's -style_scale). */
   styleScale?: number;
+  /** Colour control (RecipeSchema's `colour`; absent: the images as given). */
+  colour?: ColourSpec;
 }
 
 const equal = (names: string[]) => names.map((layer) => ({ layer, weight: 1 }));

@@ -126,6 +126,7 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
     ...(d?.swag ? { swag: d.swag } : {}),
     ...(d?.pyramid ? { pyramid: d.pyramid } : {}),
     ...(d?.styleScale !== undefined ? { styleScale: d.styleScale } : {}),
+    ...(d?.colour ? { colour: { ...d.colour } } : {}),
     init: RECIPE_DEFAULTS.init,
     iterations: RECIPE_DEFAULTS.iterations,
     optimizer: { ...RECIPE_DEFAULTS.optimizer },

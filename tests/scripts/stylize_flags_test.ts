@@ -75,7 +75,7 @@ Deno.test("parseStylizeArgs() refuses contradictory old and new spellings with a
     [["--style-blend-weights", "1"], /1 blend weights for 2 --style images/],
     [["--pyramid", "128", "--no-pyramid"], /contradict/],
     [["--colour", "luminance", "--original-colors"], /contradict/],
-    [["--colour", "luminance:pca"], /only match takes a method/],
+    [["--colour", "luminance:pca"], /only match and palette take a method/],
     [["--colour", "sepia"], /--colour must be none, luminance, match, original/],
     [["--swag", "rows"], /--swag must be map, channels/],
     [["--style-loss", "l1"], /--style-loss must be gram, meancov, sliced/],
@@ -101,6 +101,7 @@ Deno.test("parseStylizeArgs() reads the new run flags: pyramid, style loss, colo
   assert.deepEqual(f("--style-loss", "sliced").style, { loss: "sliced" });
   assert.deepEqual(f("--colour", "match:mk").colour, { mode: "match", match: "mk" });
   assert.deepEqual(f("--colour", "luminance").colour, { mode: "luminance", match: "pca" });
+  assert.deepEqual(f("--colour", "palette:mk").colour, { mode: "palette", match: "mk" });
   assert.equal(f("--antialias").net?.antialias, true);
   // A bare --swag (the old boolean flag) and --swag map are the paper's softmax with T = 1.
   assert.equal(f("--swag").swag, true);

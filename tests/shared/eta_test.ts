@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { etaSeconds } from "../../src/shared/eta.ts";
+import { etaSeconds, eventEta } from "../../src/shared/eta.ts";
 import { planScales } from "../../src/shared/pyramid.ts";
 
 Deno.test("etaSeconds() of a one-scale run is the remaining iterations at the measured rate", () => {
@@ -50,4 +50,37 @@ Deno.test("etaSeconds() is NaN before any time is measured and refuses a scale o
     () => etaSeconds(plan, { index: 1, iteration: 1 }, 100),
     /Scale 1 is outside the plan's 1 scales/,
   );
+});
+
+Deno.test("eventEta() without a plan is the iterations left at the measured rate", () => {
+  // 10 of 100 iterations in 5 s: 0.5 s each, 90 left: 45 s, however many evaluations each took.
+  // 2 of 100 in 8 s (early L-BFGS line searches): 4 s each, 98 left: 392 s.
+  const at = (iteration: number, elapsedMs: number) =>
+    eventEta(undefined, { iteration, iterations: 100, elapsedMs });
+  assert.deepEqual(at(10, 5000), { seconds: 45, approximate: false });
+  assert.deepEqual(at(2, 8000), { seconds: 392, approximate: false });
+  assert.ok(Number.isNaN(at(0, 1000).seconds));
+});
+
+Deno.test("eventEta() with the run's plan weighs the scales by their pixels", () => {
+  // Plan: 20 iterations at 10x10 (2,000 pixel-iterations), then 10 at 20x20 (4,000). At scale
+  // 0 iteration 10 after 1 s: 1,000 done, 5,000 left at 1 ms per pixel-iteration: 5 s.
+  const plan = [{ height: 10, width: 10, iterations: 20 }, {
+    height: 20,
+    width: 20,
+    iterations: 10,
+  }];
+  const event = {
+    iteration: 10,
+    iterations: 30,
+    elapsedMs: 1000,
+    scale: { index: 0, count: 2, iteration: 10 },
+  };
+  assert.deepEqual(eventEta(plan, event), { seconds: 5, approximate: true });
+  // An event that disagrees with the plan (three scales) falls back to iterations: 20 left at
+  // 10 per second.
+  assert.deepEqual(eventEta(plan, { ...event, scale: { ...event.scale, count: 3 } }), {
+    seconds: 2,
+    approximate: true,
+  });
 });

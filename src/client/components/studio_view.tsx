@@ -5,7 +5,7 @@
  * reload (IndexedDB).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { etaSeconds } from "../../shared/eta.ts";
+import { eventEta } from "../../shared/eta.ts";
 import type { LayerInfo } from "../../shared/nets/manifest.ts";
 import { type PlannedScale, planScales, sizeAt } from "../../shared/pyramid.ts";
 import type { StylizeEvent } from "../../shared/render.ts";
@@ -71,27 +71,6 @@ export function backendLabel(b: BackendInfo): string {
   if (b.adapter) parts.push(b.adapter);
   if (b.threads) parts.push(`${b.threads} thread${b.threads === 1 ? "" : "s"}`);
   return parts.join(", ");
-}
-
-/**
- * Time left: with the run's plan, the remaining pixel-iterations at the measured time per
- * pixel-iteration (etaSeconds(); later scales are larger and slower); otherwise, or when the
- * events disagree with the plan, the remaining iterations at the measured rate.
- */
-function estimate(
-  event: ScaledEvent,
-  rate: number,
-  plan: PlannedScale[] | undefined,
-): { seconds: number; approximate: boolean } {
-  const count = event.scale?.count ?? 1;
-  if (plan?.length === count) {
-    const at = event.scale
-      ? { index: event.scale.index, iteration: event.scale.iteration }
-      : { index: 0, iteration: event.iteration };
-    return etaSeconds(plan, at, event.elapsedMs);
-  }
-  const seconds = rate > 0 ? (event.iterations - event.iteration) / rate : NaN;
-  return { seconds, approximate: count > 1 };
 }
 
 export function StudioView(props: StudioProps) {
@@ -187,7 +166,7 @@ export function StudioView(props: StudioProps) {
 
   const ready = !!model && !!inputs.content && inputs.styles.length > 0 && !!props.backend;
   const rate = event && event.elapsedMs > 0 ? event.iteration / (event.elapsedMs / 1000) : 0;
-  const eta = event ? estimate(event, rate, plan.current) : { seconds: NaN, approximate: false };
+  const eta = event ? eventEta(plan.current, event) : { seconds: NaN, approximate: false };
   const busy = status !== "idle";
   return (
     <div class="studio">

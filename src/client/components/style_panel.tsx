@@ -81,6 +81,7 @@ export function StylePanel(
             <option value="luminance">Keep the photo's colours (luminance-only transfer)</option>
             <option value="match">Recolour the painting to the photo first</option>
             <option value="original">The photo's colours, after the run</option>
+            <option value="palette">The painting's palette (recolour the photo to it first)</option>
           </select>
         </label>
         <label>
@@ -88,7 +89,7 @@ export function StylePanel(
           <select
             aria-label="Colour matching"
             value={colour.match}
-            disabled={colour.mode !== "match"}
+            disabled={colour.mode !== "match" && colour.mode !== "palette"}
             onChange={(e) =>
               props.onChange({
                 ...s,
