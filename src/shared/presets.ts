@@ -58,6 +58,13 @@ const equal = (names: string[]) => names.map((layer) => ({ layer, weight: 1 }));
 const PYRAMID = { minSize: 128, step: Math.SQRT2, coarseShare: 1.5 };
 
 /**
+ * Paint in the painting's palette (colour/control.ts "palette"): the photo recoloured to the
+ * painting's colour statistics before the run and the output mapped to them after, with the
+ * Monge-Kantorovich map (the linear map that moves colours least).
+ */
+const PALETTE: ColourSpec = { mode: "palette", match: "mk" };
+
+/**
  * Defaults per architecture, keyed by ModelManifest.architecture. Darknet-tiny, MobileNet-v1 and
  * ResNet-50 are chosen by measurement (issue 12 part 6; experiments/grid/ and
  * experiments/reference_defaults/, README "Defaults that paint"): each figure is a geometric mean
@@ -102,20 +109,24 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // Darknet-tiny: the leaky ReLUs at strides 2, 4, 8 and 16 (the last conv of each resolution);
   // content at conv8, mid-depth at stride 8.
   //
-  // Measured: average pooling, one scale. `deno task experiment:reference --nets darknet-tiny
-  // --size 256 --iters 100` (MobileNet judge): style 3.78, colour 1.49, content 1.04, Nyquist
-  // 0.21, 31-107 s per pair; the old default (max pooling) 4.90 / 4.60 / 1.01 / 0.55. Screened at
-  // 192 px / 60 iterations over 10 pairs (4 article + 6 tuning): against max pooling style 0.80x,
-  // colour 0.32x, content 0.96x, Nyquist 0.64x, and no saturated noise blotch; the pyramid cost
-  // 11% style there for a Nyquist energy already low; relative Gram ("target") at 1e1..1e3 and
-  // a stem layer scored worse; anti-aliasing ran ~5x slower per pair and was stopped.
+  // Measured (issue 12; README "Defaults that paint"): average pooling, one scale, the painting's
+  // palette (colour "palette", Monge-Kantorovich map) and style weight 1e5. Screened at 192 px /
+  // 60 iterations over 10 pairs (4 article + 6 tuning), against average pooling alone: style
+  // 0.85x, colour 0.76x, content 0.91x (1e6: 0.83x / 0.76x / 0.96x, and the astronaut's face
+  // lost under the shipwreck's waves, so 1e5). Before that, against max pooling: style 0.80x,
+  // colour 0.32x, no saturated noise blotch. Tried and not taken (256 px / 100 iterations, the
+  // article's pairs, MobileNet judge, palette + 1e5 = 3.05 style): style octaves 2 (3.32), seven
+  // style layers (3.03), TV 1 (3.24), 1e7 (2.94, content 1.10), noise start (3.81), Fourier +
+  // transforms + Adam (3.13), styleScale 1.3; relative Gram ("target"), a stem layer, the
+  // pyramid and anti-aliasing earlier (grid/darknet-tiny/report.md).
   "darknet-tiny": {
     layers: {
       content: equal(["conv8"]),
       style: equal(["conv2", "conv6", "conv10", "conv14"]),
     },
-    weights: DEFAULT_LOSS_WEIGHTS,
+    weights: { content: 1, style: 1e5, tv: 0 },
     pooling: "avg",
+    colour: PALETTE,
   },
   // MobileNet-v1: pointwise ReLU6 outputs spread over the depth (strides 2, 4, 8, 16); content
   // at conv_pw_4_relu (stride 8). It has no max pooling to average.

@@ -15,6 +15,8 @@ import { initialFlat } from "../../src/shared/init.ts";
 import { defaultRecipe } from "../../src/shared/recipe.ts";
 import { optimizeImage, stylize } from "../../src/shared/render.ts";
 import { toLuminanceChroma } from "../../src/shared/colour/spaces.ts";
+import { colourStats } from "../../src/shared/colour/match.ts";
+import { close } from "../_assert.ts";
 import type { RecipeInput } from "../../src/shared/types.ts";
 import { collect as runAll } from "../_run.ts";
 
@@ -117,7 +119,13 @@ Deno.test("stylize() computes each scale's targets from the content and painting
 
 Deno.test("stylize() replays a recipe without a pyramid bit-identically to a one-scale loop", async () => {
   await withRun([64, 48], [64, 48], async (net, images) => {
-    const recipe = defaultRecipe(net, { size: 64, iterations: 6, seed: 3 });
+    // The images as given (Darknet-tiny's default palette recolours the photo first).
+    const recipe = defaultRecipe(net, {
+      size: 64,
+      iterations: 6,
+      seed: 3,
+      colour: { mode: "none", match: "pca" },
+    });
     assert.equal(recipe.pyramid, undefined);
     const { events, result } = await runAll(stylize(net, images, recipe, { previewEvery: 0 }));
     assert.equal(events[0].scale, undefined);
@@ -189,6 +197,30 @@ Deno.test("stylize() in luminance mode keeps the photo's chroma (YIQ's I and Q) 
     assert.ok(worst < 1e-5, `chroma moved by ${worst}`);
     // And the run did change the picture: its luminance.
     assert.ok(changedY > 0.02, `luminance moved by at most ${changedY}`);
+    tf.dispose(result.image);
+  });
+});
+
+Deno.test("stylize() in palette mode returns a picture in the painting's colour mean and covariance", async () => {
+  await withRun([64, 48], [64, 48], async (net, images) => {
+    const recipe = defaultRecipe(net, {
+      size: 64,
+      iterations: 3,
+      colour: { mode: "palette", match: "mk" },
+    });
+    const { result } = await runAll(stylize(net, images, recipe, { previewEvery: 0 }));
+    const [out, painting, photo] = await Promise.all(
+      [result.image, images.styles[0], images.content].map(colourStats),
+    );
+    // The output is mapped to the painting's statistics after the run; only the final clip to
+    // [0, 1] moves them, by little on these images.
+    close(out.mean, painting.mean, 0.01);
+    close(out.cov.flat(), painting.cov.flat(), 0.01);
+    // The photo's own colours are far from the painting's: the match did something.
+    assert.ok(
+      Math.hypot(...photo.mean.map((m, c) => m - painting.mean[c])) > 0.05,
+      `photo mean ${photo.mean} vs painting ${painting.mean}`,
+    );
     tf.dispose(result.image);
   });
 });

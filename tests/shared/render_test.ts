@@ -287,8 +287,10 @@ Deno.test("stylize() frees the gradient when reading the loss back fails", async
 Deno.test("stylize() under Adam returns the image whose loss it reports", async () => {
   await withRun(async (net, images) => {
     // Decorrelated pixels go through a sigmoid, so the returned image is not clipped and its
-    // loss can be recomputed exactly from it.
+    // loss can be recomputed exactly from it. The images as given (no colour control), so that
+    // the returned image is the optimised one and the objective sees the run's images.
     const r = parseRecipe(recipe(net, {
+      colour: { mode: "none", match: "pca" },
       iterations: 5,
       optimizer: { kind: "adam", learningRate: 0.2 },
       param: { kind: "pixel", decorrelate: true },
