@@ -88,23 +88,25 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // res3d, the end of stage 2: like VGG's relu4_2 it sits at stride 8, so the content loss keeps
   // the same spatial detail; deeper stages (stride 16/32) let the layout drift at small sizes.
   //
-  // Measured: plus the stem (conv1, before max pooling, as SWAG's code uses it) as a style layer,
-  // average pooling, style weight 1e5, coarse to fine. `deno task experiment:reference --nets
-  // resnet50 --size 256 --iters 100`: style 4.78 (MobileNet judge) / 2.45 (Darknet judge),
-  // colour 1.75, content 1.23 / 1.26, Nyquist 1.21, 54-189 s per pair. The old default (max
-  // pooling, 1e4, four stages, one scale) left the photo unchanged: at 160 px / 40 iterations
-  // 7.39 / 10.69 / 0.54 (MobileNet). At 256 px without the stem: 1e5 on the Picasso pair style
-  // 13.2, colour 33 (with the stem 8.9 / 6.3); 1e6 on three pairs style 6.6, colour 5.2,
-  // content 1.3, and a fine speckle (Nyquist 3.8 on the Scream). At --size 512 (coarse to fine
-  // from 128): 2.97 / 1.75 style, colour 1.49, content 0.95 / 0.91, Nyquist 0.35, 106-131 s.
+  // Measured (issue 12; README "Defaults that paint"): plus the stem (conv1, before max
+  // pooling, as SWAG's code uses it) as a style layer, average pooling, coarse to fine, the
+  // painting's palette (colour "palette", Monge-Kantorovich map), style weight 3e5. At 256 px /
+  // 100 iterations on the article's pairs (MobileNet / Darknet judges): 1e5 without the palette
+  // 4.78 / 2.45 style, colour 1.75; with it 4.28 / 2.32, colour 1.11, content 1.21; 3e5 3.90 /
+  // 2.13, content 1.29; 1e6 3.74 / 2.01 but content 1.39 and the houses dissolve. On the six
+  // tuning pairs at 192 px / 60 iterations 3e5 ties 1e5 (style 0.98x, content 1.03x). The old
+  // default (max pooling, 1e4, four stages, one scale) left the photo unchanged: at 160 px / 40
+  // iterations 7.39 / 10.69 / 0.54 (MobileNet); without the stem 1e5 on the Picasso pair scored
+  // style 13.2, colour 33 (with it 8.9 / 6.3).
   resnet50: {
     layers: {
       content: equal(["res3d"]),
       style: equal(["conv1", "res2c", "res3d", "res4f", "res5c"]),
     },
-    weights: { content: 1, style: 1e5, tv: 0 },
+    weights: { content: 1, style: 3e5, tv: 0 },
     pooling: "avg",
     pyramid: PYRAMID,
+    colour: PALETTE,
   },
   // Darknet-tiny: the leaky ReLUs at strides 2, 4, 8 and 16 (the last conv of each resolution);
   // content at conv8, mid-depth at stride 8.
@@ -134,7 +136,9 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // Measured: coarse to fine. `deno task experiment:reference --nets mobilenet-v1 --size 256
   // --iters 100` (Darknet judge): style 2.12, colour 1.82, content 0.87, Nyquist 0.21, 14-29 s per
   // pair; one scale (the old default) 2.03 / 1.87 / 0.76 / 3.06, 48-74 s per pair: the pyramid
-  // removes the strided-conv Nyquist artifacts (3.06 -> 0.21) for 4% style distance.
+  // removes the strided-conv Nyquist artifacts (3.06 -> 0.21) for 4% style distance. With the
+  // painting's palette (colour "palette", Monge-Kantorovich map): 2.17 / 1.07 / 0.79 / 0.17, the
+  // same style distance at 0.59x the colour distance.
   "mobilenet-v1": {
     layers: {
       content: equal(["conv_pw_4_relu"]),
@@ -143,6 +147,7 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
     weights: DEFAULT_LOSS_WEIGHTS,
     pooling: "max",
     pyramid: PYRAMID,
+    colour: PALETTE,
   },
 };
 
