@@ -4,8 +4,9 @@
  * CLI's default memory budget) and prints, at each stage: the process's RSS and its kernel-kept
  * high-water mark (VmHWM, which sees peaks inside a synchronous kernel that no sample can), V8's
  * heap and external bytes, tfjs's live tensor bytes with their high-water mark (tracked on every
- * tensor allocation), and on WASM the linear memory's size (it grows to the live tensors' peak
- * plus fragmentation and is never returned to the system).
+ * buffer the backend allocates or frees), and on WASM the linear memory's size: it grows to the
+ * live tensors' peak plus what tfjs-wasm's C++ side holds (XNNPACK's packed copy of every conv
+ * kernel it has run) and is never returned to the system. Figures in MiB (2^20 bytes).
  *
  *   deno run -A scripts/bench_rss.ts [--net resnet50] [--size 512] [--iterations 3]
  *        [--backend wasm] [--memory-mb 2048] [--no-pyramid] [--json out.json]
@@ -16,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
 import { readImage } from "./lib/image_io.ts";
 import { DEFAULT_MEMORY_MB } from "./lib/stylize_flags.ts";
+import { residentBytes } from "./lib/peak_rss.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
 import { stylize } from "../src/shared/render.ts";
 import { runToEnd } from "../src/shared/run.ts";
@@ -35,18 +37,7 @@ const { values: a } = parseArgs({
   },
 });
 
-const MB = 2 ** 20;
-/** VmRSS and VmHWM of this process, bytes (Linux; 0 elsewhere). */
-function procStatus(): { rss: number; hwm: number } {
-  try {
-    const s = Deno.readTextFileSync("/proc/self/status");
-    const kb = (k: string) => Number(s.match(new RegExp(`${k}:\\s+(\\d+) kB`))?.[1] ?? 0) * 1024;
-    return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
-  } catch {
-    return { rss: 0, hwm: 0 };
-  }
-}
-
+const MiB = 2 ** 20;
 // tfjs's live bytes change only when the backend allocates or frees: count them there (the
 // engine's own count is updated after the backend call, so it would lag by one tensor).
 let tfLive = 0;
@@ -80,39 +71,39 @@ const wasmHeap = () =>
 
 interface Row {
   stage: string;
-  rssMB: number;
-  hwmMB: number;
-  heapTotalMB: number;
-  externalMB: number;
-  tfMB: number;
-  tfPeakMB: number;
-  wasmMB: number;
+  rssMiB: number;
+  hwmMiB: number;
+  heapTotalMiB: number;
+  externalMiB: number;
+  tfMiB: number;
+  tfPeakMiB: number;
+  wasmMiB: number;
   tensors: number;
 }
 const rows: Row[] = [];
 let started = false;
 function mark(stage: string) {
-  const { rss, hwm } = procStatus();
+  const { rss, peak: hwm } = residentBytes();
   const m = Deno.memoryUsage();
   // Before a backend is chosen tf.memory() would start the highest-priority one.
   const t = started ? tf.memory() : { numBytes: 0, numTensors: 0 };
   const r: Row = {
     stage,
-    rssMB: rss / MB,
-    hwmMB: hwm / MB,
-    heapTotalMB: m.heapTotal / MB,
-    externalMB: m.external / MB,
-    tfMB: t.numBytes / MB,
-    tfPeakMB: tfPeak / MB,
-    wasmMB: started ? wasmHeap() / MB : 0,
+    rssMiB: rss / MiB,
+    hwmMiB: hwm / MiB,
+    heapTotalMiB: m.heapTotal / MiB,
+    externalMiB: m.external / MiB,
+    tfMiB: t.numBytes / MiB,
+    tfPeakMiB: tfPeak / MiB,
+    wasmMiB: started ? wasmHeap() / MiB : 0,
     tensors: t.numTensors,
   };
   rows.push(r);
   const f = (x: number) => x.toFixed(0).padStart(6);
   console.log(
-    `${stage.padEnd(28)} rss ${f(r.rssMB)} hwm ${f(r.hwmMB)} heap ${f(r.heapTotalMB)} ext ${
-      f(r.externalMB)
-    } tf ${f(r.tfMB)} tfPeak ${f(r.tfPeakMB)} wasm ${f(r.wasmMB)} MB, ${r.tensors} tensors`,
+    `${stage.padEnd(28)} rss ${f(r.rssMiB)} hwm ${f(r.hwmMiB)} heap ${f(r.heapTotalMiB)} ext ${
+      f(r.externalMiB)
+    } tf ${f(r.tfMiB)} tfPeak ${f(r.tfPeakMiB)} wasm ${f(r.wasmMiB)} MiB, ${r.tensors} tensors`,
   );
 }
 
@@ -139,7 +130,7 @@ let evaluations = 0;
 const { result } = await runToEnd(
   stylize(net, { content, styles: [style] }, recipe, {
     previewEvery: 0,
-    memory: { bytes: Number(a["memory-mb"]) * MB, backend: a.backend },
+    memory: { bytes: Number(a["memory-mb"]) * MiB, backend: a.backend },
     onTile: (t) => mark(`tile ${t.index + 1}/${t.count} pass ${t.pass}`),
   }),
   {
