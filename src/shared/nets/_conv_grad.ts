@@ -219,8 +219,8 @@ export interface ConvGradOptions {
   /**
    * Added to the output inside the op ([cout], no gradient taken for it). A surrounding tf.grad
    * keeps every tensor made in the forward pass until it ends, so a separate tf.add would keep
-   * the bias-free output too: one activation-sized tensor per convolution (issue 13: ResNet-50
-   * at 512 px kept 1.2 GB of them).
+   * the bias-free output too: one activation-sized tensor per convolution (issue 13: part of the
+   * 1.2 GB one ResNet-50 pass at 512 px held).
    */
   bias?: tf.Tensor;
   /**
