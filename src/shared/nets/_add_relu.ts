@@ -1,9 +1,10 @@
 /**
  * relu(a + b + ...) as one differentiable op, for a residual block's sum and the ReLU after it.
- * Inside tf.grad every tensor of the forward pass lives until the gradient is done; as two ops
- * the sum before the ReLU and the ReLU's masked gradient would be kept too, each the size of
- * the activation (issue 13: ResNet-50's 16 residual sums at 512 px). Here they are freed when
- * the op returns. The gradient is tfjs's own: dy·step(y) for every input, y > 0 exactly where
+ * Under tf.grad every tensor of the forward pass lives until the forward pass ends, and every
+ * gradient until the backward pass ends; as two ops the sum before the ReLU (and the ReLU's saved
+ * input) and the ReLU's masked gradient would be held too, each the size of the activation
+ * (issue 13: ResNet-50's 16 residual sums at 512 px). Here they are freed when the op or its
+ * gradient returns. The gradient is tfjs's own: dy·step(y) for every input, y > 0 exactly where
  * the sum is.
  */
 import * as tf from "@tensorflow/tfjs-core";

@@ -217,16 +217,19 @@ export interface ConvGradOptions {
    */
   flipped?: () => tf.Tensor4D;
   /**
-   * Added to the output inside the op ([cout], no gradient taken for it). A surrounding tf.grad
-   * keeps every tensor made in the forward pass until it ends, so a separate tf.add would keep
-   * the bias-free output too: one activation-sized tensor per convolution (issue 13: part of the
-   * 1.2 GB one ResNet-50 pass at 512 px held).
+   * Added to the output inside the op ([cout], no gradient taken for it). Under tf.grad every
+   * tensor of the forward pass lives until the forward pass ends (then those saved for the
+   * gradient, and every gradient, until the backward pass ends), so a separate tf.add would hold
+   * the bias-free output too: one activation-sized tensor per convolution at the forward pass's
+   * peak (issue 13: part of the 1.2 GB one ResNet-50 pass at 512 px held).
    */
   bias?: tf.Tensor;
   /**
-   * ReLU on the output inside the op, for the same reason (the pre-ReLU tensor and the ReLU
-   * gradient's masked dy are not kept); the gradient is masked by the output, y > 0 exactly
-   * where the pre-ReLU value is, as tfjs's own Relu gradient (step(x)) does.
+   * ReLU on the output inside the op, for the same reason: the pre-ReLU tensor is not held in the
+   * forward pass, the gradient saves the output (which the next op holds anyway) instead of the
+   * ReLU's input, and the masked dy is freed here instead of held to the end of the backward
+   * pass. The mask is y > 0, exactly where the pre-ReLU value is > 0, as in tfjs's own Relu
+   * gradient (step(x)).
    */
   relu?: boolean;
 }

@@ -166,9 +166,9 @@ export class Net {
   /**
    * ReLU nodes that run inside the convolution or sum before them (conv2dForwardGrad's `relu`,
    * addRelu()), by ReLU name, with that node's name: those whose input nothing else reads (not
-   * another node, not a requested layer). Inside tf.grad every tensor of the forward pass lives
-   * until the gradient is done, so each fusion frees one activation-sized tensor and its masked
-   * gradient (issue 13: ResNet-50's 33 conv-ReLU and 16 sum-ReLU pairs). Not for strided
+   * another node, not a requested layer). Under tf.grad each fusion frees an activation-sized
+   * tensor of the forward pass and the masked gradient of the backward pass, which tfjs holds to
+   * the end of each (issue 13: ResNet-50's 33 conv-ReLU and 16 sum-ReLU pairs). Not for strided
    * convolutions of an anti-aliased pass, whose ReLU follows the blur.
    */
   #fusedRelus(needed: Set<string>, targets: string[], antialias: boolean): Map<string, string> {
