@@ -3,8 +3,9 @@
  * For each case it runs stylize() for a few warm-up and measured L-BFGS iterations and
  * records the median ms per iteration, forward+backward FLOPs per evaluation (from the layer
  * shapes), achieved GFLOP/s, tensors and bytes after the first and the last iteration (flat
- * memory means no growth), and peak tfjs bytes and process RSS. Writes bench/engine.json and
- * bench/engine.md.
+ * memory means no growth), and peak tfjs bytes and process RSS (the kernel's high-water mark,
+ * VmHWM, so for the whole process so far: run a large case in its own process). Writes
+ * bench/engine.json and bench/engine.md.
  *
  * Usage: deno task bench [--nets a,b] [--sizes 128,256] [--backends cpu,wasm,webgpu]
  *                        [--iters N] [--budget-s S]
@@ -16,6 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
 import { readImage } from "./lib/image_io.ts";
+import { residentBytes } from "./lib/peak_rss.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
 import { forwardFlops } from "../src/shared/nets/flops.ts";
 import { defaultRecipe } from "../src/shared/recipe.ts";
@@ -126,7 +128,8 @@ for (const backend of a.backends!.split(",")) {
               t = now;
               const m = tf.memory();
               peak = Math.max(peak, m.numBytes);
-              rss = Math.max(rss, Deno.memoryUsage().rss);
+              // The kernel's high-water mark: a sample here would miss the peak inside the pass.
+              rss = Math.max(rss, residentBytes().peak);
               if (e.iteration === 1) {
                 c.tensorsAfterFirst = m.numTensors - before;
                 c.bytesAfterFirst = m.numBytes;

@@ -216,11 +216,27 @@ export interface ConvGradOptions {
    * first backward pass, instead of on every one). Without it the kernel is flipped each time.
    */
   flipped?: () => tf.Tensor4D;
+  /**
+   * Added to the output inside the op ([cout], no gradient taken for it). Under tf.grad every
+   * tensor of the forward pass lives until the forward pass ends (then those saved for the
+   * gradient, and every gradient, until the backward pass ends), so a separate tf.add would hold
+   * the bias-free output too: one activation-sized tensor per convolution at the forward pass's
+   * peak (issue 13: part of the 1.2 GB one ResNet-50 pass at 512 px held).
+   */
+  bias?: tf.Tensor;
+  /**
+   * ReLU on the output inside the op, for the same reason: the pre-ReLU tensor is not held in the
+   * forward pass, the gradient saves the output (which the next op holds anyway) instead of the
+   * ReLU's input, and the masked dy is freed here instead of held to the end of the backward
+   * pass. The mask is y > 0, exactly where the pre-ReLU value is > 0, as in tfjs's own Relu
+   * gradient (step(x)).
+   */
+  relu?: boolean;
 }
 
 /**
  * tf.conv2d(x, kernel, strides, padding), or tf.depthwiseConv2d, with the input gradient of
- * conv2dInputGrad(). Caller disposes.
+ * conv2dInputGrad(), then `bias` and `relu` if given. Caller disposes.
  */
 export function conv2dForwardGrad(
   x: tf.Tensor4D,
@@ -236,18 +252,34 @@ export function conv2dForwardGrad(
     );
   }
   const tfPadding = toTfPadding(padding);
-  // customGrad passes the inputs, then a save function this gradient does not need.
+  const { bias, relu } = options;
+  // customGrad passes the inputs, then a save function; the forward's intermediates (the
+  // output before bias and ReLU) are freed when it returns, only `value` is kept.
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xi = args[0] as tf.Tensor4D;
+    const save = args[1] as tf.GradSaveFunc;
+    let y: tf.Tensor4D = kind === "conv2d"
+      ? tf.conv2d(xi, kernel, strides, tfPadding)
+      : tf.depthwiseConv2d(xi, kernel, strides, tfPadding);
+    if (bias) y = tf.add(y, bias);
+    if (relu) {
+      y = tf.relu(y);
+      save([y]);
+    }
     return {
-      value: kind === "conv2d"
-        ? tf.conv2d(xi, kernel, strides, tfPadding)
-        : tf.depthwiseConv2d(xi, kernel, strides, tfPadding),
-      gradFunc: (dy: tf.Tensor) =>
-        conv2dInputGrad(dy as tf.Tensor4D, kernel, xi.shape, strides, padding, {
-          kind,
-          flipped: options.flipped?.(),
-        }),
+      value: y,
+      // tfjs runs a custom gradient outside any tidy of its own: the masked dy is freed here.
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() =>
+          conv2dInputGrad(
+            (relu ? tf.mul(dy, tf.step(saved[0])) : dy) as tf.Tensor4D,
+            kernel,
+            xi.shape,
+            strides,
+            padding,
+            { kind, flipped: options.flipped?.() },
+          )
+        ),
     };
   });
   return f(x) as tf.Tensor4D;

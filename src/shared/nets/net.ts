@@ -14,6 +14,7 @@ import {
   toTfPadding,
 } from "./_conv_grad.ts";
 import { blurSubsample, stride2Plan } from "./_antialias.ts";
+import { addRelu } from "./_add_relu.ts";
 
 export { type ConvGradMode, setConvGradMode } from "./_conv_grad.ts";
 
@@ -129,13 +130,20 @@ export class Net {
     const needed = this.#needed(targets.map((t) => t.node));
     const antialias = opts.antialias ?? this.antialias;
     const pooling = opts.pooling ?? this.pooling;
+    const fused = this.#fusedRelus(needed, targets.map((t) => t.node), antialias);
+    const fusedConvs = new Set(fused.values());
     return tf.tidy(() => {
       const values = new Map<string, tf.Tensor4D>();
       values.set("input", this.preprocess(image));
       for (const node of this.manifest.graph) {
         if (!needed.has(node.name)) continue;
+        const conv = fused.get(node.name);
+        if (conv) {
+          values.set(node.name, values.get(conv)!);
+          continue;
+        }
         const y = antialias ? this.#antialiased(node, values, pooling) : undefined;
-        values.set(node.name, y ?? this.#run(node, values, pooling));
+        values.set(node.name, y ?? this.#run(node, values, pooling, fusedConvs.has(node.name)));
       }
       const out: Features = {};
       for (const t of targets) out[t.name] = values.get(t.node)!;
@@ -153,6 +161,35 @@ export class Net {
     this.#flips.clear();
     this.#mean.dispose();
     this.#std.dispose();
+  }
+
+  /**
+   * ReLU nodes that run inside the convolution or sum before them (conv2dForwardGrad's `relu`,
+   * addRelu()), by ReLU name, with that node's name: those whose input nothing else reads (not
+   * another node, not a requested layer). Under tf.grad each fusion frees an activation-sized
+   * tensor of the forward pass and the masked gradient of the backward pass, which tfjs holds to
+   * the end of each (issue 13: ResNet-50's 33 conv-ReLU and 16 sum-ReLU pairs). Not for strided
+   * convolutions of an anti-aliased pass, whose ReLU follows the blur.
+   */
+  #fusedRelus(needed: Set<string>, targets: string[], antialias: boolean): Map<string, string> {
+    const readers = new Map<string, number>(targets.map((t) => [t, 1]));
+    for (const name of needed) {
+      const node = this.#nodes.get(name)!;
+      for (const input of node.op === "add" ? node.inputs : [node.input]) {
+        readers.set(input, (readers.get(input) ?? 0) + 1);
+      }
+    }
+    const fused = new Map<string, string>();
+    for (const name of needed) {
+      const node = this.#nodes.get(name)!;
+      if (node.op !== "relu" || readers.get(node.input) !== 1) continue;
+      const before = this.#nodes.get(node.input);
+      if (before?.op === "add") fused.set(name, before.name);
+      if (before?.op !== "conv2d" && before?.op !== "depthwiseConv2d") continue;
+      if (antialias && before.strides.some((s) => s !== 1)) continue;
+      fused.set(name, before.name);
+    }
+    return fused;
   }
 
   #needed(outputs: string[]): Set<string> {
@@ -207,10 +244,12 @@ export class Net {
     return t as tf.Tensor<R>;
   }
 
+  /** One node's output; `relu`: the ReLU node after a conv or sum runs here too (#fusedRelus). */
   #run(
     node: GraphNode,
     values: Map<string, tf.Tensor4D>,
     pooling: "max" | "avg",
+    relu = false,
   ): tf.Tensor4D {
     const x = node.op === "add" ? values.get(node.inputs[0])! : values.get(node.input)!;
     switch (node.op) {
@@ -219,16 +258,20 @@ export class Net {
         const padding = toTfPadding(node.padding);
         const k = this.#weight<tf.Rank.R4>(node.kernel);
         const kind = node.op === "conv2d" ? "conv2d" : "depthwise";
-        let y = preferForwardConvGrad(kind) && (kind === "conv2d" || k.shape[3] === 1)
-          ? conv2dForwardGrad(x, k, node.strides, node.padding, {
+        const bias = node.bias ? this.#weight(node.bias) : undefined;
+        if (preferForwardConvGrad(kind) && (kind === "conv2d" || k.shape[3] === 1)) {
+          return conv2dForwardGrad(x, k, node.strides, node.padding, {
             kind,
             flipped: () => this.#flipped(node.kernel, k, kind),
-          })
-          : kind === "conv2d"
+            bias,
+            relu,
+          });
+        }
+        let y = kind === "conv2d"
           ? tf.conv2d(x, k, node.strides, padding)
           : tf.depthwiseConv2d(x, k, node.strides, padding);
-        if (node.bias) y = tf.add(y, this.#weight(node.bias));
-        return y;
+        if (bias) y = tf.add(y, bias);
+        return relu ? tf.relu(y) : y;
       }
       case "relu":
         return tf.relu(x);
@@ -238,8 +281,12 @@ export class Net {
         return tf.leakyRelu(x, node.alpha ?? 0.2);
       case "softmax":
         return tf.softmax(x);
-      case "add":
-        return node.inputs.slice(1).reduce((a, n) => tf.add(a, values.get(n)!), x);
+      case "add": {
+        const xs = node.inputs.map((n) => values.get(n)!);
+        if (relu && xs.every((t) => tf.util.arraysEqual(t.shape, x.shape))) return addRelu(xs);
+        const y = xs.slice(1).reduce((a, b) => tf.add(a, b), x);
+        return relu ? tf.relu(y) : y;
+      }
       case "pad":
         return tf.pad(x, [[0, 0], node.padding[0], node.padding[1], [0, 0]]);
       case "maxPool":
