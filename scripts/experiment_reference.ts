@@ -22,7 +22,7 @@ import { encodePng, readImage } from "./lib/image_io.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
 import { defaultRecipe, parseRecipe } from "../src/shared/recipe.ts";
-import { eventEta } from "../src/shared/eta.ts";
+import { createEta } from "../src/shared/eta.ts";
 import { planScales } from "../src/shared/pyramid.ts";
 import { stylize } from "../src/shared/render.ts";
 import { runToEnd } from "../src/shared/run.ts";
@@ -261,23 +261,24 @@ for (const netId of nets) {
       record = previous;
     } else {
       let evaluations = 0;
-      // The ETA a user saw (eventEta(), as the CLI and the studio show it) at 10%, 25% and 50%
+      // The ETA a user saw (createEta(), as the CLI and the studio show it) at 10%, 25% and 50%
       // of the run, checked against the time the run then really took.
       const [, h, w] = photo.input.shape;
-      const plan = planScales(h, w, {
+      const eta = createEta(planScales(h, w, {
         iterations: recipe.iterations ?? iters,
         pyramid: parseRecipe(recipe).pyramid,
-      });
+      }));
       const checks = ETA_CHECKS.map((at) => ({ at, elapsed: NaN, eta: NaN }));
       const { result: r, summary } = await runToEnd(
         stylize(net, { content: photo.input, styles: [painting] }, recipe, { previewEvery: 0 }),
         {
           onEvent: (e) => {
             evaluations = e.evaluations;
+            const left = eta.update(e).seconds;
             for (const c of checks) {
               if (Number.isNaN(c.eta) && e.iteration >= c.at * e.iterations) {
                 c.elapsed = e.elapsedMs;
-                c.eta = eventEta(plan, e).seconds;
+                c.eta = left;
               }
             }
           },

@@ -18,7 +18,7 @@ import { runToEnd } from "../src/shared/run.ts";
 import { PRESETS } from "../src/shared/presets.ts";
 import type { Recipe } from "../src/shared/types.ts";
 import { progressBar } from "./lib/progress.ts";
-import { eventEta } from "../src/shared/eta.ts";
+import { createEta } from "../src/shared/eta.ts";
 import { planScales } from "../src/shared/pyramid.ts";
 import { parseStylizeArgs, type StylizeArgs, USAGE } from "./lib/stylize_flags.ts";
 
@@ -135,10 +135,10 @@ async function main(): Promise<number> {
     };
     const bar = progressBar(recipe.iterations, { quiet: a.quiet! });
     // The ETA weighs a coarse-to-fine run's scales by their pixels, as the studio's does.
-    const plan = planScales(content.shape[1], content.shape[2], {
+    const eta = createEta(planScales(content.shape[1], content.shape[2], {
       iterations: recipe.iterations,
       pyramid: recipe.pyramid,
-    });
+    }));
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     Deno.addSignalListener("SIGINT", onSigint);
@@ -171,13 +171,13 @@ async function main(): Promise<number> {
               elapsedMs: e.elapsedMs,
               evaluations: e.evaluations,
             };
-            const eta = eventEta(plan, e).seconds;
+            const etaSeconds = eta.update(e).seconds;
             scaleNote = e.scale
               ? `scale ${e.scale.index + 1}/${e.scale.count} ${e.scale.size}px `
               : "";
             bar.update(e.iteration, {
               ...last,
-              etaSeconds: eta,
+              etaSeconds,
               note: (scaleNote + (e.tiles ? `${e.tiles} tiles` : "")).trim() || undefined,
             });
           },

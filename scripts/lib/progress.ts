@@ -1,5 +1,4 @@
 /** A terminal progress bar with iterations per second, ETA and the current loss (stderr). */
-import { eventEta } from "../../src/shared/eta.ts";
 
 /** Options of progressBar(). */
 export interface ProgressOptions {
@@ -29,7 +28,7 @@ export interface ProgressUpdate {
   note?: string;
   /**
    * Seconds left, when the caller knows better than the steps left at the mean time per step
-   * (a stylize run: src/shared/eta.ts eventEta(), which weighs a pyramid's scales by pixels).
+   * (a stylize run: src/shared/eta.ts createEta(), which learns the cost of a pyramid's scales).
    */
   etaSeconds?: number;
 }
@@ -47,8 +46,7 @@ export function progressBar(total: number, opts: ProgressOptions = {}) {
       const rate = (done * 1000) / Math.max(ms, 1e-9);
       // Without the caller's figure: steps left at the mean time per step (not per evaluation:
       // steps whose line search takes many evaluations are in the mean).
-      const eta = u.etaSeconds ??
-        eventEta(undefined, { iteration: done, iterations: total, elapsedMs: ms }).seconds;
+      const eta = u.etaSeconds ?? (done > 0 ? ((total - done) * ms) / done / 1000 : NaN);
       const width = 24;
       const fill = Math.round((done / total) * width);
       const line =

@@ -1,55 +1,24 @@
 /**
- * Time left in a run from its measured speed. A coarse-to-fine run's scales cost in proportion
- * to their pixels (the network's work per iteration is linear in them), so the remaining time
- * is the remaining pixel-iterations at the measured seconds per pixel-iteration, not the
- * remaining iterations at the measured iterations per second (which would promise the 256 px
- * scale at the 128 px scale's pace, four times too soon). Pure arithmetic over planScales().
+ * Time left in a run from its measured speed. A coarse-to-fine run's later scales are larger and
+ * slower, so the remaining iterations at the measured rate would promise the 256 px scale at
+ * the 128 px scale's pace; but the time of an iteration is not proportional to the pixels
+ * either (a fixed per-kernel cost does not shrink with the image). createEta() learns the
+ * growth from the scales it has seen. Pure arithmetic over planScales() and progress events.
  */
 import type { PlannedScale } from "./pyramid.ts";
 
-/** Where a run is: scale `index` (from 0) of the plan, `iteration` done there (from 1). */
-export interface RunPosition {
-  index: number;
-  iteration: number;
-}
-
-/** Result of etaSeconds(). */
+/** An estimate of the time left. */
 export interface Eta {
   /** Seconds left; NaN before any work is measured. */
   seconds: number;
   /**
    * True while a larger scale is still to come: its speed is extrapolated from smaller images,
-   * where fixed per-iteration costs weigh more, so the estimate is rough.
+   * so the estimate is rough.
    */
   approximate: boolean;
 }
 
-/** Pixel-iterations of scale k's first `its` iterations. */
-function work(s: Pick<PlannedScale, "height" | "width">, its: number): number {
-  return s.height * s.width * its;
-}
-
-/** Seconds left after `elapsedMs` at `at` in a run planned as `plan` (coarse to fine). */
-export function etaSeconds(
-  plan: Pick<PlannedScale, "height" | "width" | "iterations">[],
-  at: RunPosition,
-  elapsedMs: number,
-): Eta {
-  if (at.index < 0 || at.index >= plan.length) {
-    throw new RangeError(`Scale ${at.index} is outside the plan's ${plan.length} scales`);
-  }
-  let done = work(plan[at.index], Math.min(at.iteration, plan[at.index].iterations));
-  let total = 0;
-  for (const [k, s] of plan.entries()) {
-    total += work(s, s.iterations);
-    if (k < at.index) done += work(s, s.iterations);
-  }
-  const approximate = at.index < plan.length - 1;
-  if (!(done > 0 && elapsedMs > 0)) return { seconds: NaN, approximate };
-  return { seconds: (elapsedMs / 1000) * (total - done) / done, approximate };
-}
-
-/** What eventEta() reads of a run's progress event (a StylizeEvent has all of it). */
+/** What createEta() reads of a run's progress event (a StylizeEvent has all of it). */
 export interface EtaEvent {
   /** Iterations done in the whole run, and its budget. */
   iteration: number;
@@ -60,23 +29,73 @@ export interface EtaEvent {
 }
 
 /**
- * Time left at a progress event, as every face shows it: with the run's plan (planScales()),
- * the remaining pixel-iterations at the measured time per pixel-iteration (etaSeconds());
- * without one, or when the event disagrees with the plan, the remaining iterations at the
- * measured rate.
+ * How the time of one iteration grows with a scale's pixels before two scales are measured:
+ * t ∝ pixels^γ. Measured on WASM, one thread (README "Benchmark", ms per L-BFGS iteration at
+ * 128 / 256 / 512 px): ResNet-50 774 / 1,776 / 4,439 (γ = 0.60 and 0.66), MobileNet-v1 118 / 333
+ * (0.75): small images leave a fixed per-kernel cost that does not shrink with them, so a
+ * pixel-proportional estimate (γ = 1) promised ResNet-50 runs up to 2-7x too long.
  */
-export function eventEta(
+export const PIXEL_EXPONENT_PRIOR = 0.7;
+
+/** The exponent fitted between two measured scales is kept within these bounds. */
+const EXPONENT_RANGE = [0.3, 1.5] as const;
+
+/** An ETA that learns a run's cost per scale from its progress events; see createEta(). */
+export interface EtaTracker {
+  /** The time left after `event` (events in order, from one run). */
+  update(event: EtaEvent): Eta;
+}
+
+/**
+ * Time left in a run, as every face shows it (the CLI's bar, the studio's status line, the
+ * reference experiment's check). With the run's plan (planScales()): the current scale's
+ * iterations left at its measured time per iteration, and each scale to come at a time per
+ * iteration grown from the measured ones as pixels^γ, γ fitted between the last two measured
+ * scales (PIXEL_EXPONENT_PRIOR before there are two). Without a plan, or when the events
+ * disagree with it: the iterations left at the mean time per iteration.
+ */
+export function createEta(
   plan: Pick<PlannedScale, "height" | "width" | "iterations">[] | undefined,
-  event: EtaEvent,
-): Eta {
-  const count = event.scale?.count ?? 1;
-  if (plan?.length === count) {
-    const at = event.scale
-      ? { index: event.scale.index, iteration: event.scale.iteration }
-      : { index: 0, iteration: event.iteration };
-    return etaSeconds(plan, at, event.elapsedMs);
-  }
-  const rate = event.elapsedMs > 0 ? event.iteration / (event.elapsedMs / 1000) : 0;
-  const seconds = rate > 0 ? (event.iterations - event.iteration) / rate : NaN;
-  return { seconds, approximate: count > 1 };
+): EtaTracker {
+  // Per scale: the run time at its last event and the iterations done there.
+  const endMs: number[] = [];
+  const done: number[] = [];
+  const pixels = (k: number) => plan![k].height * plan![k].width;
+  return {
+    update(event) {
+      const count = event.scale?.count ?? 1;
+      if (!plan || plan.length !== count) {
+        const rate = event.elapsedMs > 0 ? event.iteration / event.elapsedMs : 0;
+        const seconds = rate > 0 ? (event.iterations - event.iteration) / rate / 1000 : NaN;
+        return { seconds, approximate: count > 1 };
+      }
+      const k = event.scale?.index ?? 0;
+      if (k < 0 || k >= plan.length) {
+        throw new RangeError(`Scale ${k} is outside the plan's ${plan.length} scales`);
+      }
+      endMs[k] = event.elapsedMs;
+      done[k] = event.scale?.iteration ?? event.iteration;
+      // Milliseconds per iteration of each scale measured so far (a scale's time runs from the
+      // previous scale's last event to its own last one).
+      const measured: { k: number; ms: number }[] = [];
+      let before = 0;
+      for (let j = 0; j <= k; j++) {
+        if (endMs[j] === undefined) continue;
+        if (done[j] > 0) measured.push({ k: j, ms: (endMs[j] - before) / done[j] });
+        before = endMs[j];
+      }
+      const last = measured.at(-1);
+      if (!last || !(last.ms > 0)) return { seconds: NaN, approximate: k < plan.length - 1 };
+      let gamma = PIXEL_EXPONENT_PRIOR;
+      const prev = measured.at(-2);
+      if (prev && prev.ms > 0 && pixels(prev.k) !== pixels(last.k)) {
+        const fitted = Math.log(last.ms / prev.ms) / Math.log(pixels(last.k) / pixels(prev.k));
+        gamma = Math.min(EXPONENT_RANGE[1], Math.max(EXPONENT_RANGE[0], fitted));
+      }
+      const msAt = (j: number) => last.ms * (pixels(j) / pixels(last.k)) ** gamma;
+      let ms = Math.max(0, plan[k].iterations - done[k]) * (last.k === k ? last.ms : msAt(k));
+      for (let j = k + 1; j < plan.length; j++) ms += plan[j].iterations * msAt(j);
+      return { seconds: ms / 1000, approximate: k < plan.length - 1 };
+    },
+  };
 }

@@ -1,86 +1,101 @@
 import assert from "node:assert/strict";
-import { etaSeconds, eventEta } from "../../src/shared/eta.ts";
+import { createEta, PIXEL_EXPONENT_PRIOR } from "../../src/shared/eta.ts";
 import { planScales } from "../../src/shared/pyramid.ts";
 
-Deno.test("etaSeconds() of a one-scale run is the remaining iterations at the measured rate", () => {
+const close = (a: number, b: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+
+Deno.test("createEta() of a one-scale run is the iterations left at the measured rate", () => {
   // 100x100, 40 iterations; 10 done in 5 s: 0.5 s each, 30 left -> 15 s.
-  const eta = etaSeconds([{ height: 100, width: 100, iterations: 40 }], {
-    index: 0,
-    iteration: 10,
-  }, 5000);
-  assert.deepEqual(eta, { seconds: 15, approximate: false });
+  const eta = createEta([{ height: 100, width: 100, iterations: 40 }]);
+  assert.deepEqual(eta.update({ iteration: 10, iterations: 40, elapsedMs: 5000 }), {
+    seconds: 15,
+    approximate: false,
+  });
 });
 
-Deno.test("etaSeconds() weights the scales still to come by their pixels", () => {
-  // Scales 64x64 x 30 its and 128x128 x 10 its. After the first scale (30 its in 6 s):
-  // done = 4096*30 = 122880 pixel-its in 6 s; left = 16384*10 = 163840 pixel-its
-  // -> 6 * 163840 / 122880 = 8 s. Counting iterations alone would say 10 its at 5 its/s = 2 s.
+Deno.test("createEta() without a plan is the iterations left at the mean rate", () => {
+  // 10 of 100 iterations in 5 s: 0.5 s each, 90 left: 45 s, however many evaluations each took.
+  // 2 of 100 in 8 s (early L-BFGS line searches): 4 s each, 98 left: 392 s.
+  const eta = createEta(undefined);
+  assert.deepEqual(eta.update({ iteration: 10, iterations: 100, elapsedMs: 5000 }), {
+    seconds: 45,
+    approximate: false,
+  });
+  assert.equal(
+    createEta(undefined).update({ iteration: 2, iterations: 100, elapsedMs: 8000 })
+      .seconds,
+    392,
+  );
+  assert.ok(
+    Number.isNaN(
+      createEta(undefined).update({ iteration: 0, iterations: 9, elapsedMs: 1 }).seconds,
+    ),
+  );
+});
+
+Deno.test("createEta() grows the first scale's time per iteration to later scales by the prior exponent", () => {
+  // Scales 64x64 x 30 iterations and 128x128 x 10 (4x the pixels). 15 iterations of the first
+  // in 3 s: 200 ms each; 15 left there = 3 s; the second at 200 · 4^γ ms each, 10 of them.
   const plan = [
     { height: 64, width: 64, iterations: 30 },
     { height: 128, width: 128, iterations: 10 },
   ];
-  const eta = etaSeconds(plan, { index: 0, iteration: 30 }, 6000);
-  assert.equal(eta.seconds, 8);
-  assert.equal(eta.approximate, true, "a larger scale is still to come");
-  // Halfway through the last scale: done 122880 + 16384*5 = 204800 in 10 s, left 81920
-  // -> 10 * 81920 / 204800 = 4 s, no longer extrapolated.
-  assert.deepEqual(etaSeconds(plan, { index: 1, iteration: 5 }, 10_000), {
-    seconds: 4,
-    approximate: false,
+  const eta = createEta(plan);
+  const e = eta.update({
+    iteration: 15,
+    iterations: 40,
+    elapsedMs: 3000,
+    scale: { index: 0, count: 2, iteration: 15 },
   });
-  // At the end nothing is left.
-  assert.equal(etaSeconds(plan, { index: 1, iteration: 10 }, 12_000).seconds, 0);
+  close(e.seconds, 3 + 10 * 0.2 * 4 ** PIXEL_EXPONENT_PRIOR, "seconds");
+  assert.equal(e.approximate, true, "a larger scale is still to come");
 });
 
-Deno.test("etaSeconds() follows planScales(): 256 px from 128 runs 128, 181 and 256", () => {
-  // 256x256, 100 iterations, default sqrt(2) steps and 1.5x share: sizes 128, 181, 256 with
-  // iterations splitIterations(100, 3, 1.5) = [47, 32, 21] (derived in pyramid_test.ts).
-  // After the first scale in t s, the rest costs
-  // (181^2*32 + 256^2*21) / (128^2*47) * t = (1048352 + 1376256) / 770048 * t = 3.1486 t.
+Deno.test("createEta() fits the exponent between the last two measured scales", () => {
+  // planScales(256, 256): 128, 181, 256 px with 47, 32, 21 iterations (pyramid_test.ts). The
+  // first scale: 47 iterations by 4.7 s (100 ms each). The second: 16 of 32 by 4.7 + 3.2 s
+  // (200 ms each). γ = ln(200/100) / ln(181²/128²) = ln 2 / (2 ln(181/128)) = 0.99939...;
+  // left: 16 · 200 ms at 181 px and 21 · 200 · (256²/181²)^γ ms at 256 px.
   const plan = planScales(256, 256, { iterations: 100, pyramid: { minSize: 128 } });
   assert.deepEqual(plan.map((s) => [s.size, s.iterations]), [[128, 47], [181, 32], [256, 21]]);
-  const eta = etaSeconds(plan, { index: 0, iteration: 47 }, 10_000);
-  assert.ok(Math.abs(eta.seconds - 31.486) < 0.001, `${eta.seconds}`);
+  const eta = createEta(plan);
+  const at = (index: number, iteration: number, total: number, elapsedMs: number) =>
+    eta.update({
+      iteration: total,
+      iterations: 100,
+      elapsedMs,
+      scale: { index, count: 3, iteration },
+    });
+  at(0, 47, 47, 4700);
+  const e = at(1, 16, 63, 7900);
+  const gamma = Math.log(2) / Math.log((181 * 181) / (128 * 128));
+  close(e.seconds, (16 * 200 + 21 * 200 * ((256 * 256) / (181 * 181)) ** gamma) / 1000, "seconds");
+  // In the last scale only its own rate counts: 10 of 21 by 7900 + 3200 + 2000 ms (200 ms each
+  // at 256 px after the 181 px scale's 16 more iterations at 200 ms): 11 left, 2.2 s.
+  at(1, 32, 79, 11_100);
+  const last = at(2, 10, 89, 13_100);
+  close(last.seconds, 11 * 0.2, "last scale");
+  assert.equal(last.approximate, false);
 });
 
-Deno.test("etaSeconds() is NaN before any time is measured and refuses a scale outside the plan", () => {
-  const plan = [{ height: 10, width: 10, iterations: 5 }];
-  assert.ok(Number.isNaN(etaSeconds(plan, { index: 0, iteration: 1 }, 0).seconds));
-  assert.throws(
-    () => etaSeconds(plan, { index: 1, iteration: 1 }, 100),
-    /Scale 1 is outside the plan's 1 scales/,
-  );
-});
-
-Deno.test("eventEta() without a plan is the iterations left at the measured rate", () => {
-  // 10 of 100 iterations in 5 s: 0.5 s each, 90 left: 45 s, however many evaluations each took.
-  // 2 of 100 in 8 s (early L-BFGS line searches): 4 s each, 98 left: 392 s.
-  const at = (iteration: number, elapsedMs: number) =>
-    eventEta(undefined, { iteration, iterations: 100, elapsedMs });
-  assert.deepEqual(at(10, 5000), { seconds: 45, approximate: false });
-  assert.deepEqual(at(2, 8000), { seconds: 392, approximate: false });
-  assert.ok(Number.isNaN(at(0, 1000).seconds));
-});
-
-Deno.test("eventEta() with the run's plan weighs the scales by their pixels", () => {
-  // Plan: 20 iterations at 10x10 (2,000 pixel-iterations), then 10 at 20x20 (4,000). At scale
-  // 0 iteration 10 after 1 s: 1,000 done, 5,000 left at 1 ms per pixel-iteration: 5 s.
-  const plan = [{ height: 10, width: 10, iterations: 20 }, {
-    height: 20,
-    width: 20,
-    iterations: 10,
-  }];
-  const event = {
-    iteration: 10,
-    iterations: 30,
-    elapsedMs: 1000,
-    scale: { index: 0, count: 2, iteration: 10 },
-  };
-  assert.deepEqual(eventEta(plan, event), { seconds: 5, approximate: true });
-  // An event that disagrees with the plan (three scales) falls back to iterations: 20 left at
-  // 10 per second.
-  assert.deepEqual(eventEta(plan, { ...event, scale: { ...event.scale, count: 3 } }), {
-    seconds: 2,
-    approximate: true,
-  });
+Deno.test("createEta() keeps a fitted exponent within its bounds and refuses a scale outside the plan", () => {
+  // Second scale 100x slower for 4x the pixels: γ would be 3.3; kept at 1.5.
+  const plan = [
+    { height: 10, width: 10, iterations: 2 },
+    { height: 20, width: 20, iterations: 2 },
+    { height: 40, width: 40, iterations: 2 },
+  ];
+  const eta = createEta(plan);
+  const at = (index: number, iteration: number, elapsedMs: number) =>
+    eta.update({
+      iteration: index * 2 + iteration,
+      iterations: 6,
+      elapsedMs,
+      scale: { index, count: 3, iteration },
+    });
+  at(0, 2, 20); // 10 ms per iteration
+  const e = at(1, 1, 1020); // 1,000 ms per iteration
+  close(e.seconds, (1 * 1000 + 2 * 1000 * 4 ** 1.5) / 1000, "seconds");
+  assert.throws(() => at(3, 1, 2000), /Scale 3 is outside the plan's 3 scales/);
 });

@@ -5,9 +5,9 @@
  * reload (IndexedDB).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { eventEta } from "../../shared/eta.ts";
+import { createEta, type Eta, type EtaTracker } from "../../shared/eta.ts";
 import type { LayerInfo } from "../../shared/nets/manifest.ts";
-import { type PlannedScale, planScales, sizeAt } from "../../shared/pyramid.ts";
+import { planScales, sizeAt } from "../../shared/pyramid.ts";
 import type { StylizeEvent } from "../../shared/render.ts";
 import type { ModelSummary, Preset } from "../../shared/types.ts";
 import type { BackendInfo, FromWorker, RawImage } from "../protocol.ts";
@@ -86,7 +86,9 @@ export function StudioView(props: StudioProps) {
   const [result, setResult] = useState<RunOutput>();
   const firstLoss = useRef<number>();
   // The run's scales as the engine plans them, for an ETA weighted by each scale's pixels.
-  const plan = useRef<PlannedScale[]>();
+  // The run's ETA, learning the cost of each scale from the progress events (createEta()).
+  const etaTracker = useRef<EtaTracker>();
+  const [eta, setEta] = useState<Eta>({ seconds: NaN, approximate: false });
 
   useEffect(() => {
     // The input PNGs are kept with the result, so Share after a reload still sends them.
@@ -120,6 +122,8 @@ export function StudioView(props: StudioProps) {
         firstLoss.current ??= m.event.losses.total;
         const ev: ScaledEvent = m.event;
         setEvent(ev);
+        etaTracker.current ??= createEta(undefined);
+        setEta(etaTracker.current.update(ev));
         if (!ev.tiles) setTile(undefined);
         setHistory((h) => [...h, { losses: ev.losses, scale: ev.scale }]);
         if (m.event.preview) setPreview(m.event.preview);
@@ -133,7 +137,8 @@ export function StudioView(props: StudioProps) {
     setEvent(undefined);
     setTile(undefined);
     firstLoss.current = undefined;
-    plan.current = undefined;
+    etaTracker.current = undefined;
+    setEta({ seconds: NaN, approximate: false });
     setPreview(await toRaw(inputs.content, settings.size));
     try {
       const out = await runRecipe(engine, {
@@ -145,10 +150,10 @@ export function StudioView(props: StudioProps) {
         backend: props.backend.name,
         onStart: (r) => {
           const at = sizeAt(inputs.content!.height, inputs.content!.width, r.size ?? 0);
-          plan.current = planScales(at.height, at.width, {
+          etaTracker.current = createEta(planScales(at.height, at.width, {
             iterations: r.iterations ?? 0,
             pyramid: r.pyramid ?? undefined,
-          });
+          }));
         },
       });
       if (out) {
@@ -166,7 +171,6 @@ export function StudioView(props: StudioProps) {
 
   const ready = !!model && !!inputs.content && inputs.styles.length > 0 && !!props.backend;
   const rate = event && event.elapsedMs > 0 ? event.iteration / (event.elapsedMs / 1000) : 0;
-  const eta = event ? eventEta(plan.current, event) : { seconds: NaN, approximate: false };
   const busy = status !== "idle";
   return (
     <div class="studio">
