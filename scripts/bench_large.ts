@@ -13,8 +13,21 @@
  * a noisy content image): relative loss error and relative L2 gradient error, written to
  * bench/large_halo.json and bench/large_halo.md.
  *
+ * With --costs it measures instead the per-pixel costs the memory planner uses
+ * (MEASURED_COSTS in src/shared/tiling/plan.ts): tf.profile's peak bytes above the loaded net of
+ * one tf.grad(Σ features²) over the default layers at two square sizes (--cost-sizes 128,256),
+ * the input included, in a fresh net (no warm-up: the flipped kernels the first backward pass
+ * makes and keeps belong to the fixed cost), fitted as fixed + perPixel·pixels. Writes
+ * bench/large_costs.json and bench/large_costs.md.
+ *
+ * --tile takes a list (e.g. 384,128): every size is measured in each tile size, so the sizes
+ * can be compared at equal crops.
+ *
  * Usage: deno task bench:large [--nets darknet-tiny,resnet50] [--sizes 512,1024,2048]
- *        [--resnet-sizes 512] [--resnet-compare 512] [--tile 384] [--compare 1024] [--compare-tile 512] [--backend wasm]
+ *        [--resnet-sizes 512] [--resnet-compare 512] [--tile 384[,128]] [--compare 1024]
+ *        [--compare-tile 512] [--backend wasm] [--costs [--cost-sizes 128,256]] [--render]
+ *
+ * --render only rewrites bench/large.md from bench/large.json.
  */
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
@@ -51,6 +64,9 @@ const { values: a } = parseArgs({
     "halo-net": { type: "string", default: "resnet50" },
     "halo-size": { type: "string", default: "256" },
     "halo-tile": { type: "string", default: "128" },
+    costs: { type: "boolean", default: false },
+    render: { type: "boolean", default: false },
+    "cost-sizes": { type: "string", default: "128,256" },
   },
 });
 
@@ -62,8 +78,17 @@ interface Row {
   tiles: number;
   largestCrop: number;
   ms: number;
+  /** Image height and width (px). */
+  height?: number;
+  width?: number;
   peakTfBytes: number;
-  /** Peak minus the whole-image RGB float32 buffers (image + gradient: 2·12 B/px). */
+  /**
+   * The peak beyond the image and gradient buffers. The image is in the baseline; a tiled
+   * evaluation adds its gradient up in a Float32Array outside tfjs and makes the tensor only
+   * after the last tile, so a tiled peak is already beyond both; an untiled one
+   * (tf.valueAndGrad) holds the gradient tensor at its peak: minus 12 B/px. (Rows without
+   * height/width are from an earlier run, which subtracted 2·12 B/px from every peak.)
+   */
   peakBeyondImageBytes: number;
   loss: number;
   /** Untiled rows: the tile size of the tiled row they are compared with. */
@@ -143,8 +168,10 @@ async function evaluate(
     tiles: grid.tiles.length,
     largestCrop: Math.max(...crops),
     ms: Math.round(ms),
+    height: h,
+    width: w,
     peakTfBytes: peak,
-    peakBeyondImageBytes: peak - 2 * 12 * h * w,
+    peakBeyondImageBytes: tile === "untiled" ? peak - 12 * h * w : peak,
     loss,
   };
   console.log(JSON.stringify(row));
@@ -233,20 +260,85 @@ async function haloSweep(id: string, size: number, tile: number, halos: number[]
   console.log(md);
 }
 
+/** Peak bytes of tf.grad(Σ features²) at two square sizes, fitted as fixed + perPixel·pixels. */
+async function pixelCosts(ids: string[], sizes: number[]) {
+  const out = [];
+  for (const id of ids) {
+    const net = await loadNet(pathToFileURL(join(ROOT, "static/models", id, "manifest.json")));
+    const d = ARCH_DEFAULTS[net.manifest.architecture];
+    const layers = [...new Set([...d.layers.content, ...d.layers.style].map((l) => l.layer))];
+    const start = tf.memory().numBytes;
+    const peaks: number[] = [];
+    for (const s of sizes) {
+      const info = await tf.profile(async () => {
+        const x = tf.randomUniform([1, s, s, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+        const g = tf.tidy(() =>
+          tf.grad((v) => {
+            const f = net.forward(v as tf.Tensor4D, layers);
+            return tf.addN(Object.values(f).map((t) => tf.sum(tf.square(t))));
+          })(x)
+        );
+        await g.data();
+        tf.dispose([x, g]);
+        return [];
+      });
+      peaks.push(info.peakBytes - start);
+      console.log(JSON.stringify({ net: id, size: s, peakBytes: info.peakBytes - start }));
+    }
+    const [s0, s1] = sizes.map((s) => s * s);
+    const bytesPerPixel = Math.round((peaks[1] - peaks[0]) / (s1 - s0));
+    const fixedBytes = peaks[0] - bytesPerPixel * s0;
+    out.push({ net: id, backend: a.backend, sizes, peaks, bytesPerPixel, fixedBytes });
+    net.dispose();
+  }
+  const MB = (n: number) => (n / 1e6).toFixed(2);
+  const md = [
+    `# Per-pixel costs for the memory planner (${a.backend}, ${
+      new Date().toISOString().slice(0, 10)
+    })`,
+    "",
+    "tf.profile peak bytes above the loaded net of one tf.grad(Σ features²) over the default",
+    "layers (input included, fresh net: the flipped kernels count as fixed), at two square",
+    "sizes; fixed + perPixel·pixels through both (MB = 10^6 B). The planner's MEASURED_COSTS.",
+    "",
+    "| net | sizes (px) | peaks (MB) | B/px | fixed (MB) |",
+    "| --- | --- | --- | ---: | ---: |",
+    ...out.map((r) =>
+      `| ${r.net} | ${r.sizes.join(", ")} | ${r.peaks.map(MB).join(", ")} | ${r.bytesPerPixel} | ${
+        MB(r.fixedBytes)
+      } |`
+    ),
+    "",
+  ].join("\n");
+  await Deno.mkdir(a.out!, { recursive: true });
+  const path = join(a.out!, "large_costs.json");
+  await Deno.writeTextFile(path, JSON.stringify(out, null, 2) + "\n");
+  await Deno.writeTextFile(join(a.out!, "large_costs.md"), md);
+  console.log(md);
+}
+
+if (a.costs) {
+  await pixelCosts(a.nets!.split(","), a["cost-sizes"]!.split(",").map(Number));
+  Deno.exit(0);
+}
+
 if (a.halos) {
   const halos = a.halos.split(",").map(Number);
   await haloSweep(a["halo-net"]!, Number(a["halo-size"]), Number(a["halo-tile"]), halos);
   Deno.exit(0);
 }
 
-for (const id of a.nets!.split(",")) {
+for (const id of a.render ? [] : a.nets!.split(",")) {
   const net = await loadNet(pathToFileURL(join(ROOT, "static/models", id, "manifest.json")));
   // Warm-up: the first backward pass makes and keeps the flipped kernels (a fixed cost).
   await evaluate(net, 64, "untiled");
   const sizes = (id === "resnet50" ? a["resnet-sizes"]! : a.sizes!).split(",").filter(Boolean);
-  for (const size of sizes.map(Number)) rows.push(await evaluate(net, size, Number(a.tile)));
+  const tiles = a.tile!.split(",").map(Number);
+  for (const tile of tiles) {
+    for (const size of sizes.map(Number)) rows.push(await evaluate(net, size, tile));
+  }
   const compare = Number(id === "resnet50" ? a["resnet-compare"] : a.compare);
-  const compareTile = id === "resnet50" ? Number(a.tile) : Number(a["compare-tile"]);
+  const compareTile = id === "resnet50" ? tiles[0] : Number(a["compare-tile"]);
   if (compare > 0) {
     rows.push({ ...await evaluate(net, compare, "untiled"), comparedWithTile: compareTile });
     const done = rows.find((r) =>
@@ -259,10 +351,12 @@ for (const id of a.nets!.split(",")) {
 
 // Re-running some nets keeps the other nets' rows from the last run.
 const jsonPath = join(a.out!, "large.json");
-const ran = new Set(a.nets!.split(","));
+let ran = new Set(a.nets!.split(","));
 try {
   const old = JSON.parse(await Deno.readTextFile(jsonPath)) as Row[];
-  rows.unshift(...old.filter((r) => !ran.has(r.net)));
+  // --render: the rows with a size (this code's) count as ran, the others as kept.
+  if (a.render) ran = new Set(old.filter((r) => r.height !== undefined).map((r) => r.net));
+  rows.unshift(...old.filter((r) => !ran.has(r.net) || a.render));
 } catch (e) {
   if (!(e instanceof Deno.errors.NotFound)) throw e;
 }
@@ -273,8 +367,12 @@ const lines = [
   "One evaluation (loss + image gradient) of the Gatys objective with the default layers, exact",
   "halo. Peak = tf.profile peak tfjs bytes above the loaded net, the image and the style Grams,",
   "content targets included (untiled: full-size tensors; tiled: held per tile outside tfjs, so",
-  "only one tile's are in tfjs); 'beyond image' subtracts the image and gradient buffers",
-  "(2 x 12 B/px). Time on a shared, loaded 2-core machine.",
+  "only one tile's are in tfjs). 'Beyond image' is the peak beyond the image and gradient",
+  "buffers: the image is in the baseline, and a tiled evaluation adds its gradient up in a",
+  "Float32Array outside tfjs until the last tile (so tiled rows: the peak itself; untiled rows:",
+  "minus the 12 B/px gradient tensor). Not in any peak: what a tiled evaluation keeps outside",
+  "tfjs and what grows with the image, the gradient's Float32Array (12 B/px) and the per-tile",
+  "content targets (Darknet-tiny: conv8, 16 B/px). Time on a shared, loaded 2-core machine.",
   "",
   "| net | size | mode | tile | tiles | largest crop | time (s) | peak (MB) | beyond image (MB) | loss |",
   "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -301,11 +399,23 @@ if (kept.length) {
     "",
     `Rows of ${
       kept.join(", ")
-    } are kept from an earlier run (with that run's code and peak baseline).`,
+    } are kept from an earlier run (with that run's code and peak baseline; its "beyond" column subtracted 2 x 12 B/px).`,
   );
 }
+// The curve: each tiled size's peak beyond the image against the same net and tile at the
+// smallest size.
+const curve = rows.filter((r) => r.mode === "tiled" && ran.has(r.net)).map((r) => {
+  const base = rows.filter((b) => b.mode === "tiled" && b.net === r.net && b.tile === r.tile)
+    .sort((x, y) => x.size - y.size)[0];
+  return base === r
+    ? ""
+    : `- ${r.net}, ${r.tile} px tiles: ${r.size} px / ${base.size} px = ${
+      (r.peakBeyondImageBytes / base.peakBeyondImageBytes).toFixed(2)
+    }x (largest crops ${r.largestCrop} / ${base.largestCrop} px)`;
+});
+lines.push("", "Curve:", "", ...curve.filter(Boolean));
 lines.push("", "Overhead:", "", ...pairs.filter(Boolean), "");
 await Deno.mkdir(a.out!, { recursive: true });
-await Deno.writeTextFile(jsonPath, JSON.stringify(rows, null, 2) + "\n");
+if (!a.render) await Deno.writeTextFile(jsonPath, JSON.stringify(rows, null, 2) + "\n");
 await Deno.writeTextFile(join(a.out!, "large.md"), lines.join("\n"));
 console.log(lines.join("\n"));

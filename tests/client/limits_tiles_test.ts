@@ -48,38 +48,37 @@ async function darknet() {
 
 Deno.test("planRunTiles() under memoryBudgetFor() runs Darknet-tiny at 512 px untiled on WASM", async () => {
   // L-BFGS m = 10 keeps 4 + 2·10 = 24 whole-image vectors of 12 B/px: 288·512² = 75,497,472.
-  // 4.5e6 + 1993·512² + 75,497,472 = 4,500,000 + 522,452,992 + 75,497,472 = 602,450,464 B
+  // 3.4e6 + 1694·512² + 75,497,472 = 3,400,000 + 444,071,936 + 75,497,472 = 522,969,408 B
   // <= 1.5 GiB: untiled, with the recipe's history.
-  assert.deepEqual(MEASURED_COSTS["darknet-tiny"].wasm, { fixedBytes: 4.5e6, bytesPerPixel: 1993 });
+  assert.deepEqual(MEASURED_COSTS["darknet-tiny"].wasm, { fixedBytes: 3.4e6, bytesPerPixel: 1694 });
   const p = studioPlan(await darknet(), { width: 512, height: 512 }, WASM);
-  assert.deepEqual([p.tiled, p.tiles, p.peakBytes, p.history], [false, 1, 602_450_464, undefined]);
+  assert.deepEqual([p.tiled, p.tiles, p.peakBytes, p.history], [false, 1, 522_969_408, undefined]);
 });
 
 Deno.test("planRunTiles() under memoryBudgetFor() tiles Darknet-tiny at 2048 px on WASM with a shorter L-BFGS history", async () => {
   // Whole-image bytes: 96 B/px of evaluation buffers + conv8's targets 4·256/8² = 16 B/px +
   // 12·(4 + 2m) B/px of L-BFGS vectors = (160 + 24m)·2048², 2048² = 4,194,304.
   // m = 10: 400·4,194,304 = 1,677,721,600 > 1.5 GiB (1,610,612,736): nothing fits.
-  // m = 9: 376·4,194,304 = 1,577,058,304; 1,610,612,736 - 4.5e6 - that = 29,054,432
-  //   -> crop² <= 14,578 -> crop <= 120 < the 133 px of halo and alignment: nothing fits.
-  // m = 8: 352·4,194,304 = 1,476,395,008; left 129,717,728 / 1993 = 65,087 -> crop <= 255
-  //   -> t <= 255 - 133 = 122 -> t = 112: fits, but a core under the 59 + 59 px halo.
-  // m = 7: 328·4,194,304 = 1,375,731,712; left 230,381,024 / 1993 = 115,595 -> crop <= 339
-  //   -> t <= 206 -> t = 192 (16·12) >= 118: taken. crop 325, ceil(2048/192)² = 11² = 121
-  //   tiles, peak 4.5e6 + 1993·325² + 1,375,731,712 = 4,500,000 + 210,510,625 + 1,375,731,712
-  //   = 1,590,742,337.
+  // m = 9: 376·4,194,304 = 1,577,058,304; 1,610,612,736 - 3.4e6 - that = 30,154,432
+  //   -> crop² <= 30,154,432 / 1694 = 17,800 -> crop <= 133 < the 149 px of the smallest
+  //   tile (16 + 59 + 15 + 59): nothing fits.
+  // m = 8: 352·4,194,304 = 1,476,395,008; left 130,817,728 / 1694 = 77,224 -> crop <= 277
+  //   (278² = 77,284) -> t <= 277 - 133 = 144 -> t = 144 (16·9) >= the 59 + 59 = 118 px
+  //   halo: taken. crop 277, ceil(2048/144)² = 15² = 225 tiles, peak 3.4e6 + 1694·277² +
+  //   1,476,395,008 = 3,400,000 + 129,978,926 + 1,476,395,008 = 1,609,773,934.
   const p = studioPlan(await darknet(), { width: 2048, height: 2048 }, WASM);
   assert.deepEqual([p.tiled, p.tile, p.crop, p.tiles, p.peakBytes, p.history], [
     true,
-    192,
-    325,
-    121,
-    1_590_742_337,
-    7,
+    144,
+    277,
+    225,
+    1_609_773_934,
+    8,
   ]);
   // WebGL with 512 px textures and 4 GiB: misfit() wants the largest activation, conv1's 16
   // channels at stride 1, in one texture of 4 channels per texel: side²·16/4 <= 512² -> crop
   // <= 256 -> t <= 256 - 133 = 123 -> t = 112 (16·7), crop 245, ceil(2048/112)² = 19² = 361
-  // tiles; m = 10 fits 4 GiB (1,677,721,600 + 4.5e6 + 1993·245² = 1.80e9), but 112 < 118,
+  // tiles; m = 10 fits 4 GiB (1,677,721,600 + 3.4e6 + 1694·245² = 1.78e9), but 112 < 118,
   // and every smaller m hits the same texture limit: the first plan found, m = 10, is kept.
   const gl = studioPlan(await darknet(), { width: 2048, height: 2048 }, {
     maxTensorBytes: Infinity,
@@ -100,9 +99,9 @@ Deno.test("planRunTiles() under memoryBudgetFor() refuses Darknet-tiny at 4096 p
 });
 
 Deno.test("largestTiledFit() offers Darknet-tiny's WASM maximum at 3:2: 3568 px", async () => {
-  // At m = 1 and the smallest tile (16 px, crop 149): 184·w·h + 4.5e6 + 1993·149² (44,246,593)
-  // <= 1,610,612,736 -> w·h <= 1,561,866,143 / 184 = 8,488,403. At 3:2, h = round(w / 1.5):
-  // 3584 x 2389 = 8,562,176 does not fit; 3568 x 2379 = 8,488,272 does (by 131 px).
+  // At m = 1 and the smallest tile (16 px, crop 149): 184·w·h + 3.4e6 + 1694·149² (37,608,494)
+  // <= 1,610,612,736 -> w·h <= 1,569,604,242 / 184 = 8,530,457. At 3:2, h = round(w / 1.5):
+  // 3584 x 2389 = 8,562,176 does not fit; 3568 x 2379 = 8,488,272 does (by 42,185 px).
   // 4096 x 2731 would need 184·11,186,176 = 2.06 GB of whole-image buffers alone.
   const manifest = await darknet();
   const memory = memoryBudgetFor(manifest, { limits: WASM, backend: "wasm", used });

@@ -154,20 +154,20 @@ Deno.test("planRunTiles() tiles the issue's 2048 px Darknet-tiny run in a 2 GB b
   await withNet(64, (net) => {
     const recipe = defaultRecipe(net, { size: 2048 });
     const bytes = 2048 * 2 ** 20;
-    // Untiled: 4.5e6 + 1993 B/px · 2048² = 8.36e9 B > 2.15e9 B: it must tile (the crash).
+    // Untiled: 3.4e6 + 1694 B/px · 2048² = 7.11e9 B > 2.15e9 B: it must tile (the crash).
     const p = planRunTiles(net, recipe, { height: 2048, width: 2048 }, { bytes })!;
     assert.equal(p.tiled, true);
     // Halo 59 px each side, align 16; whole-image buffers (96 + conv8's 4·256/8² = 16) B/px
     // plus L-BFGS's 4 + 2·10 = 24 vectors of 12 B/px: 400 B/px · 2048² = 1,677,721,600 B.
-    // crop² <= (2,147,483,648 - 4.5e6 - 1,677,721,600) / 1993 = 233,448 -> crop <= 483 ->
-    // core <= 483 - 59 - 15 - 59 = 350 -> 336 (16·21), crop 469; 2048 / 336 -> 7 per axis,
-    // 49 tiles. The core is wider than the 118 px halo: the recipe's history is kept.
-    assert.deepEqual([p.tile, p.crop, p.tiles, p.history], [336, 469, 49, undefined]);
+    // crop² <= (2,147,483,648 - 3.4e6 - 1,677,721,600) / 1694 = 275,302 -> crop <= 524 ->
+    // core <= 524 - 59 - 15 - 59 = 391 -> 384 (16·24), crop 517; 2048 / 384 -> 6 per axis,
+    // 36 tiles. The core is wider than the 118 px halo: the recipe's history is kept.
+    assert.deepEqual([p.tile, p.crop, p.tiles, p.history], [384, 517, 36, undefined]);
     assert.ok(p.peakBytes <= bytes);
-    // 1024 px no longer fits one pass once the history counts: 4.5e6 + 1993·1024² +
-    // 288·1024² = 2.396e9 > 2.147e9. 768 px does: 4.5e6 + 2281·768² = 1.350e9.
-    assert.equal(planRunTiles(net, recipe, { height: 1024, width: 1024 }, { bytes })!.tiled, true);
-    assert.equal(planRunTiles(net, recipe, { height: 768, width: 768 }, { bytes })!.tiled, false);
+    // One pass with the history costs 3.4e6 + (1694 + 288)·px: 1056 px needs
+    // 3.4e6 + 1982·1056² = 2.214e9 > 2.147e9 and tiles; 1024 px fits (2.082e9).
+    assert.equal(planRunTiles(net, recipe, { height: 1056, width: 1056 }, { bytes })!.tiled, true);
+    assert.equal(planRunTiles(net, recipe, { height: 1024, width: 1024 }, { bytes })!.tiled, false);
     return Promise.resolve();
   });
 });

@@ -2,7 +2,7 @@
  * The memory planner: whether one pass over the whole image fits the device, and if not, the
  * largest tile that does. Peak memory is modelled as linear in the pixels a pass reads,
  * `fixed + perPixel·pixels`, with both constants measured per network and backend (tf.profile's
- * peak bytes of a forward + backward pass at two sizes, `deno task bench:large`). A tiled run
+ * peak bytes of a forward + backward pass at two sizes, `deno task bench:large --costs`). A tiled run
  * also keeps whole-image buffers (WHOLE_IMAGE_BYTES_PER_PIXEL, the content targets' share, the
  * optimiser's vectors).
  */
@@ -18,14 +18,18 @@ export interface PixelCost {
 
 /**
  * Measured on the 2-core reference machine (2026-12-02, tfjs 4.22, default layers, float16
- * storage), tf.profile peak bytes above the loaded net of tf.grad(Σ features²) at 128 and 256 px:
- * darknet-tiny 37.16 MB and 135.11 MB, so (135.11 - 37.16) MB / (65536 - 16384) px = 1993 B/px
- * and 37.16 MB - 1993·16384 = 4.5 MB fixed; resnet50 229.42 MB and 538.40 MB: 6287 B/px and
- * 126.4 MB fixed (mostly the flipped kernels that the first backward pass makes and keeps).
+ * storage, after ReLU fusion and WASM Identity sharing buffers), tf.profile peak bytes above the
+ * loaded net of tf.grad(Σ features²) at 128 and 256 px (`deno task bench:large --costs`,
+ * bench/large_costs.md): darknet-tiny 31,117,404 B and 114,358,044 B, so
+ * 83,240,640 B / (65536 - 16384) px = 1694 B/px and 31,117,404 - 1694·16384 = 3.4 MB fixed;
+ * resnet50 167,322,672 B and 384,113,712 B: 216,791,040 / 49152 = 4411 B/px and 95.1 MB fixed
+ * (mostly the flipped kernels that the first backward pass makes and keeps). At 256 and 384 px
+ * the same fit gives 1694 and 4397 B/px: linear. (Before: 1993 B/px + 4.5 MB and 6287 B/px +
+ * 126.4 MB.)
  */
 export const MEASURED_COSTS: Record<string, Record<string, PixelCost>> = {
-  "darknet-tiny": { wasm: { fixedBytes: 4.5e6, bytesPerPixel: 1993 } },
-  resnet50: { wasm: { fixedBytes: 126.4e6, bytesPerPixel: 6287 } },
+  "darknet-tiny": { wasm: { fixedBytes: 3.4e6, bytesPerPixel: 1694 } },
+  resnet50: { wasm: { fixedBytes: 95.1e6, bytesPerPixel: 4411 } },
 };
 
 /**

@@ -101,10 +101,10 @@ Deno.test("planTiles() for ResNet-50 at 4096 px on a 4 GB budget tiles with the 
     cost: c,
   });
   // Default layers: halo 241 before, 210 after, align 32; content res3d (512 ch at stride 8) =
-  // 32 B/px. whole = (96 + 32)·4096² = 2,147,483,648; crop² <= (4,294,967,296 - 126.4e6 -
-  // 2,147,483,648) / 6287 = 321,471 -> crop <= 566.9; crop = t + 241 + 31 + 210 = t + 482
-  // -> t <= 84.9 -> t = 64, crop 546, ceil(4096/64)² = 4096 tiles.
-  assert.deepEqual([p.tiled, p.tile, p.crop, p.tiles], [true, 64, 546, 4096]);
+  // 32 B/px. whole = (96 + 32)·4096² = 2,147,483,648; crop² <= (4,294,967,296 - 95.1e6 -
+  // 2,147,483,648) / 4411 = 465,287 -> crop <= 682.1; crop = t + 241 + 31 + 210 = t + 482
+  // -> t <= 200.1 -> t = 192 (32·6), crop 674, ceil(4096/192)² = 22² = 484 tiles.
+  assert.deepEqual([p.tiled, p.tile, p.crop, p.tiles], [true, 192, 674, 484]);
 });
 
 Deno.test("planTiles() with a narrower, approximate halo fits larger tiles", async () => {
@@ -115,7 +115,7 @@ Deno.test("planTiles() with a narrower, approximate halo fits larger tiles", asy
     cost: MEASURED_COSTS.resnet50.wasm,
     halo: { before: 96, after: 96 },
   });
-  // As above, crop <= 566.9, now crop = t + 96 + 31 + 96 = t + 223 -> t <= 343.9 -> t = 320
-  // (32·10), crop 543, ceil(4096/320)² = 13² = 169 tiles.
-  assert.deepEqual([p.tile, p.crop, p.tiles, p.halo], [320, 543, 169, { before: 96, after: 96 }]);
+  // As above, crop <= 682.1, now crop = t + 96 + 31 + 96 = t + 223 -> t <= 459.1 -> t = 448
+  // (32·14), crop 671, ceil(4096/448)² = 10² = 100 tiles.
+  assert.deepEqual([p.tile, p.crop, p.tiles, p.halo], [448, 671, 100, { before: 96, after: 96 }]);
 });

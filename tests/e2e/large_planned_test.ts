@@ -1,0 +1,183 @@
+/**
+ * Issue 14's studio target, in real headless Chromium against the real server on WASM, with
+ * the memory planner's own choice (no ?tile=N): a 1024 px Darknet-tiny run, which fits one pass
+ * on WASM (1.5 GiB), runs untiled (no tile line shows); a 2048 px one runs in the planner's 24
+ * tiles of 400 px (the tile lines count 24). Both download the full-size PNG. (The by-hand
+ * `deno task studio:large` records the same runs with memory and timing; bench/studio_large.md.)
+ */
+import assert from "node:assert/strict";
+import sharp from "sharp";
+import { openStudio, shot, tinySetup, withStudio } from "./_harness.ts";
+import { estimateRun, memoryBudgetFor, misfit } from "../../src/client/limits.ts";
+import { parseManifest } from "../../src/shared/nets/loader.ts";
+import { parseRecipe } from "../../src/shared/recipe.ts";
+import { planRunTiles } from "../../src/shared/tiled_run.ts";
+import type { RecipeInput } from "../../src/shared/types.ts";
+import type { Page } from "playwright-core";
+
+// playwright keeps sockets and timers of its own between calls.
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const GiB = 2 ** 30;
+// device_limits.ts's WASM limits.
+const WASM = { maxTensorBytes: GiB, maxTextureSize: Infinity, memoryBytes: 1.5 * GiB };
+
+Deno.test(
+  "studio paints 1024 px with Darknet-tiny on WASM in the planner's choice (one pass) and downloads the full-size PNG",
+  opts,
+  async () => {
+    await withStudio({ webgpu: false }, async (server, b) => {
+      const { page } = b;
+      assert.equal(await openStudio(page, server.url, "?backend=wasm"), "wasm");
+      // chelsea.png is 451x300: at 1024 px 1024 x round(300·1024/451 = 681.2) = 1024x681.
+      await tinySetup(page, { size: 1024, iterations: 2 });
+      // Any tile line the page shows during the run (a tiled run shows one per ~100 ms).
+      await page.evaluate(() => {
+        const g = globalThis as unknown as { tileSeen: number };
+        g.tileSeen = 0;
+        new MutationObserver(() => {
+          if (document.querySelector("[data-testid=tile]")) g.tileSeen++;
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
+      await page.getByRole("button", { name: "Paint", exact: true }).click();
+      await page.locator("[data-testid=status][data-status=running]").waitFor({ timeout: 30_000 });
+      await page.locator("[data-testid=status][data-status=idle]").waitFor({ timeout: 600_000 });
+      await shot(page, "41-large-1024-done");
+      assert.match((await page.getByTestId("status").textContent())!, /Iteration 2 of 2/);
+      assert.equal(
+        await page.evaluate(() => (globalThis as unknown as { tileSeen: number }).tileSeen),
+        0,
+      );
+      const [png] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Download PNG" }).click(),
+      ]);
+      const meta = await sharp(await Deno.readFile((await png.path())!)).metadata();
+      assert.deepEqual([meta.width, meta.height], [1024, 681]);
+      const [json] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Download recipe JSON" }).click(),
+      ]);
+      const recipe = parseRecipe(
+        JSON.parse(await Deno.readTextFile((await json.path())!)) as RecipeInput,
+      );
+      // One scale at 1024 px (no coarse to fine: the run record then keeps no `scales`, so the
+      // tile lines above are the studio's own account of tiling).
+      assert.deepEqual([recipe.size, recipe.pyramid, recipe.run?.scales], [
+        1024,
+        undefined,
+        undefined,
+      ]);
+
+      // The planner's choice for this recipe, as the worker makes it. misfit(): the activation
+      // model says one pass fits WASM, so the studio gives the run no memory budget. Had it
+      // planned, planRunTiles() would also run it untiled: with L-BFGS m = 10 (4 + 2·10 = 24
+      // vectors of 12 B/px) a pass costs 3.4e6 + (1694 + 288)·1024·681 = 3,400,000 +
+      // 1982·697,344 = 1,385,535,808 B <= 1.5 GiB (1,610,612,736).
+      const path = new URL("../../static/models/darknet-tiny/manifest.json", import.meta.url);
+      const manifest = parseManifest(JSON.parse(await Deno.readTextFile(path)), path.pathname);
+      const used = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
+      const size = { width: 1024, height: 681 };
+      assert.equal(misfit(estimateRun(manifest.layers, size, { used }), 1024, WASM), undefined);
+      assert.equal(recipe.optimizer.kind === "lbfgs" && recipe.optimizer.history, 10);
+      const plan = planRunTiles(
+        { manifest },
+        recipe,
+        size,
+        memoryBudgetFor(manifest, { limits: WASM, backend: "wasm", used }),
+      )!;
+      assert.deepEqual([plan.tiled, plan.tiles, plan.peakBytes, plan.history], [
+        false,
+        1,
+        1_385_535_808,
+        undefined,
+      ]);
+    });
+  },
+);
+
+/** Records every distinct tile line the page shows from now on (globalThis.tileLines). */
+function watchTiles(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const g = globalThis as unknown as { tileLines: string[] };
+    g.tileLines = [];
+    new MutationObserver(() => {
+      const t = document.querySelector("[data-testid=tile]")?.textContent ?? "";
+      if (t && t !== g.tileLines.at(-1)) g.tileLines.push(t);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+Deno.test(
+  "studio paints 2048 px with Darknet-tiny on WASM in the planner's 24 tiles of 400 px and downloads the full-size PNG",
+  opts,
+  async () => {
+    await withStudio({ webgpu: false }, async (server, b) => {
+      const { page } = b;
+      assert.equal(await openStudio(page, server.url, "?backend=wasm"), "wasm");
+      // chelsea.png 451x300 at 2048 px: 2048 x round(300·2048/451 = 1362.3) = 2048x1362.
+      await tinySetup(page, { size: 2048, iterations: 1 });
+      await watchTiles(page);
+      await page.getByRole("button", { name: "Paint", exact: true }).click();
+      await page.locator("[data-testid=status][data-status=running]").waitFor({ timeout: 30_000 });
+      await page.locator("[data-testid=status][data-status=idle]").waitFor({ timeout: 600_000 });
+      await shot(page, "42-large-2048-done");
+      const lines = await page.evaluate(() =>
+        (globalThis as unknown as { tileLines: string[] }).tileLines
+      );
+      // Both passes of every evaluation go over the same 24 tiles; the last tile of each pass
+      // is always posted (worker.ts), so the final line is pass 2's tile 24.
+      assert.ok(lines.length >= 2, `tile lines: ${lines.length}`);
+      for (const l of lines) {
+        assert.match(l, /^scale 1\/1 · tile ([1-9]|1\d|2[0-4])\/24 \(pass [12]\/2\)$/);
+      }
+      assert.equal(lines.at(-1), "scale 1/1 · tile 24/24 (pass 2/2)");
+      const [png] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Download PNG" }).click(),
+      ]);
+      const meta = await sharp(await Deno.readFile((await png.path())!)).metadata();
+      assert.deepEqual([meta.width, meta.height], [2048, 1362]);
+      const [json] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Download recipe JSON" }).click(),
+      ]);
+      const recipe = parseRecipe(
+        JSON.parse(await Deno.readTextFile((await json.path())!)) as RecipeInput,
+      );
+
+      // The planner's choice as the worker makes it. misfit() refuses one pass (its activation
+      // model wants more than 1.5 GiB), so the run gets memoryBudgetFor()'s budget, and
+      // planRunTiles() with L-BFGS m = 10: whole-image bytes (96 + conv8's 16 + 12·24) = 400 B/px
+      // · 2048·1362 (2,789,376 px) = 1,115,750,400; left 1,610,612,736 - 3.4e6 - that =
+      // 491,462,336; / 1694 = 290,119 -> crop <= 538 (539² = 290,521) -> core <= 538 - 59 - 15
+      // - 59 = 405 -> 400 (16·25) >= the 118 px halo, m kept; crop 533; ceil(1362/400) ·
+      // ceil(2048/400) = 4·6 = 24 tiles; peak 3.4e6 + 1694·533² + 1,115,750,400 = 3,400,000 +
+      // 481,246,766 + 1,115,750,400 = 1,600,397,166.
+      const path = new URL("../../static/models/darknet-tiny/manifest.json", import.meta.url);
+      const manifest = parseManifest(JSON.parse(await Deno.readTextFile(path)), path.pathname);
+      const used = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
+      const size = { width: 2048, height: 1362 };
+      assert.match(
+        misfit(estimateRun(manifest.layers, size, { used }), 2048, WASM) ?? "",
+        /more than the 1536 MB this backend can use/,
+      );
+      const plan = planRunTiles(
+        { manifest },
+        recipe,
+        size,
+        memoryBudgetFor(manifest, { limits: WASM, backend: "wasm", used }),
+      )!;
+      assert.deepEqual(
+        [plan.tiled, plan.tile, plan.crop, plan.tiles, plan.peakBytes, plan.history],
+        [
+          true,
+          400,
+          533,
+          24,
+          1_600_397_166,
+          undefined,
+        ],
+      );
+    });
+  },
+);
