@@ -117,3 +117,31 @@ Deno.test("normaliseWeights() makes weights sum 1", () => {
   assert.deepEqual(normaliseWeights(3, [1, 1, 2]), [0.25, 0.25, 0.5]);
   assert.deepEqual(normaliseWeights(2), [0.5, 0.5]);
 });
+
+Deno.test("gram()'s gradient is tfjs's matMul gradient, with more pixels than channels and fewer", () =>
+  noLeak(() => {
+    // L = Σ W ⊙ G with a non-symmetric W, so both halves of dF = F (W + Wᵀ) / (h·w·c) count.
+    // Hand value for F = [[1,2],[3,4]] (1x1x2x2), W = [[1,0],[2,0]]: W + Wᵀ = [[2,2],[2,0]],
+    // F (W + Wᵀ) = [[1·2+2·2, 1·2+2·0], [3·2+4·2, 3·2+4·0]] = [[6,2],[14,6]], / 4 =
+    // [[1.5,0.5],[3.5,1.5]].
+    const f = tf.tensor4d([1, 2, 3, 4], [1, 1, 2, 2]);
+    const w = tf.tensor2d([[1, 0], [2, 0]]);
+    const g = tf.grad((x) => tf.sum(tf.mul(gram(x as tf.Tensor4D), w)))(f);
+    close(g.dataSync(), [1.5, 0.5, 3.5, 1.5]);
+    tf.dispose([f, w, g]);
+    // Against tfjs's own gradient of FᵀF / (h·w·c), at 6 pixels x 4 channels and 2 x 9.
+    for (const [h, wd, c] of [[2, 3, 4], [1, 2, 9]]) {
+      const x = tf.randomNormal([1, h, wd, c], 0, 1, "float32", 7) as tf.Tensor4D;
+      const m = tf.randomNormal([c, c], 0, 1, "float32", 8) as tf.Tensor2D;
+      const reference = (t: tf.Tensor4D) => {
+        const r = tf.reshape(t, [h * wd, c]);
+        return tf.div(tf.matMul(r, r, true, false), h * wd * c) as tf.Tensor2D;
+      };
+      const ours = tf.grad((t) => tf.sum(tf.mul(gram(t as tf.Tensor4D), m)))(x);
+      const theirs = tf.grad((t) => tf.sum(tf.mul(reference(t as tf.Tensor4D), m)))(x);
+      close(ours.dataSync(), theirs.dataSync(), 1e-5);
+      const value = tf.tidy(() => tf.sub(gram(x), reference(x)));
+      close(value.dataSync(), new Float32Array(c * c), 1e-6);
+      tf.dispose([x, m, ours, theirs, value]);
+    }
+  }));
