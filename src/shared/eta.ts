@@ -48,54 +48,66 @@ export interface EtaTracker {
 
 /**
  * Time left in a run, as every face shows it (the CLI's bar, the studio's status line, the
- * reference experiment's check). With the run's plan (planScales()): the current scale's
- * iterations left at its measured time per iteration, and each scale to come at a time per
- * iteration grown from the measured ones as pixels^γ, γ fitted between the last two measured
- * scales (PIXEL_EXPONENT_PRIOR before there are two). Without a plan, or when the events
- * disagree with it: the iterations left at the mean time per iteration.
+ * reference experiment's check). With the run's plan (planScales()): the iterations left at
+ * the latest measured scale's time per iteration (from a scale's second event on, so that its
+ * set-up does not count as iterations), grown to larger scales as pixels^γ, γ fitted between
+ * the last two measured scales (PIXEL_EXPONENT_PRIOR before there are two). Without a plan, or
+ * when the events disagree with it: the iterations left at the mean time per iteration.
  */
 export function createEta(
   plan: Pick<PlannedScale, "height" | "width" | "iterations">[] | undefined,
 ): EtaTracker {
-  // Per scale: the run time at its last event and the iterations done there.
-  const endMs: number[] = [];
-  const done: number[] = [];
+  // Per scale: run time and iterations done at its first and at its last event so far.
+  const first: { ms: number; done: number }[] = [];
+  const last: { ms: number; done: number }[] = [];
   const pixels = (k: number) => plan![k].height * plan![k].width;
+  /**
+   * Milliseconds per iteration of scale j, from its second event on: a scale's first iteration
+   * also pays for its set-up (the paintings' targets at that size, the first evaluation of a
+   * fresh optimiser), which would make a short sample look slow. Undefined until then.
+   */
+  const rate = (j: number) => {
+    const n = last[j] && last[j].done - first[j].done;
+    return n >= 2 ? (last[j].ms - first[j].ms) / n : undefined;
+  };
   return {
     update(event) {
       const count = event.scale?.count ?? 1;
       if (!plan || plan.length !== count) {
-        const rate = event.elapsedMs > 0 ? event.iteration / event.elapsedMs : 0;
-        const seconds = rate > 0 ? (event.iterations - event.iteration) / rate / 1000 : NaN;
+        const r = event.elapsedMs > 0 ? event.iteration / event.elapsedMs : 0;
+        const seconds = r > 0 ? (event.iterations - event.iteration) / r / 1000 : NaN;
         return { seconds, approximate: count > 1 };
       }
       const k = event.scale?.index ?? 0;
       if (k < 0 || k >= plan.length) {
         throw new RangeError(`Scale ${k} is outside the plan's ${plan.length} scales`);
       }
-      endMs[k] = event.elapsedMs;
-      done[k] = event.scale?.iteration ?? event.iteration;
-      // Milliseconds per iteration of each scale measured so far (a scale's time runs from the
-      // previous scale's last event to its own last one).
-      const measured: { k: number; ms: number }[] = [];
-      let before = 0;
-      for (let j = 0; j <= k; j++) {
-        if (endMs[j] === undefined) continue;
-        if (done[j] > 0) measured.push({ k: j, ms: (endMs[j] - before) / done[j] });
-        before = endMs[j];
+      const done = event.scale?.iteration ?? event.iteration;
+      first[k] ??= { ms: event.elapsedMs, done };
+      last[k] = { ms: event.elapsedMs, done };
+      const approximate = k < plan.length - 1;
+      const measured = plan.map((_, j) => j).filter((j) => j <= k && rate(j) !== undefined);
+      const b = measured.at(-1);
+      if (b === undefined) {
+        // One event of the first scale so far: its time per iteration, set-up and all.
+        const perIteration = done > 0 ? event.elapsedMs / done : NaN;
+        if (!(perIteration > 0)) return { seconds: NaN, approximate };
+        let ms = Math.max(0, plan[k].iterations - done) * perIteration;
+        for (let j = k + 1; j < plan.length; j++) {
+          ms += plan[j].iterations * perIteration * (pixels(j) / pixels(k)) ** PIXEL_EXPONENT_PRIOR;
+        }
+        return { seconds: ms / 1000, approximate };
       }
-      const last = measured.at(-1);
-      if (!last || !(last.ms > 0)) return { seconds: NaN, approximate: k < plan.length - 1 };
       let gamma = PIXEL_EXPONENT_PRIOR;
-      const prev = measured.at(-2);
-      if (prev && prev.ms > 0 && pixels(prev.k) !== pixels(last.k)) {
-        const fitted = Math.log(last.ms / prev.ms) / Math.log(pixels(last.k) / pixels(prev.k));
+      const a = measured.at(-2);
+      if (a !== undefined && pixels(a) !== pixels(b)) {
+        const fitted = Math.log(rate(b)! / rate(a)!) / Math.log(pixels(b) / pixels(a));
         gamma = Math.min(EXPONENT_RANGE[1], Math.max(EXPONENT_RANGE[0], fitted));
       }
-      const msAt = (j: number) => last.ms * (pixels(j) / pixels(last.k)) ** gamma;
-      let ms = Math.max(0, plan[k].iterations - done[k]) * (last.k === k ? last.ms : msAt(k));
+      const msAt = (j: number) => rate(b)! * (pixels(j) / pixels(b)) ** gamma;
+      let ms = Math.max(0, plan[k].iterations - done) * msAt(k);
       for (let j = k + 1; j < plan.length; j++) ms += plan[j].iterations * msAt(j);
-      return { seconds: ms / 1000, approximate: k < plan.length - 1 };
+      return { seconds: ms / 1000, approximate };
     },
   };
 }

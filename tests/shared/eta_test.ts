@@ -52,50 +52,58 @@ Deno.test("createEta() grows the first scale's time per iteration to later scale
   assert.equal(e.approximate, true, "a larger scale is still to come");
 });
 
-Deno.test("createEta() fits the exponent between the last two measured scales", () => {
-  // planScales(256, 256): 128, 181, 256 px with 47, 32, 21 iterations (pyramid_test.ts). The
-  // first scale: 47 iterations by 4.7 s (100 ms each). The second: 16 of 32 by 4.7 + 3.2 s
-  // (200 ms each). γ = ln(200/100) / ln(181²/128²) = ln 2 / (2 ln(181/128)) = 0.99939...;
-  // left: 16 · 200 ms at 181 px and 21 · 200 · (256²/181²)^γ ms at 256 px.
+Deno.test("createEta() fits the exponent between the last two measured scales, set-up left out", () => {
+  // planScales(256, 256): 128, 181, 256 px with 47, 32, 21 iterations (pyramid_test.ts).
   const plan = planScales(256, 256, { iterations: 100, pyramid: { minSize: 128 } });
   assert.deepEqual(plan.map((s) => [s.size, s.iterations]), [[128, 47], [181, 32], [256, 21]]);
   const eta = createEta(plan);
-  const at = (index: number, iteration: number, total: number, elapsedMs: number) =>
+  const at = (index: number, iteration: number, elapsedMs: number) =>
     eta.update({
-      iteration: total,
+      iteration: [0, 47, 79][index] + iteration,
       iterations: 100,
       elapsedMs,
       scale: { index, count: 3, iteration },
     });
-  at(0, 47, 47, 4700);
-  const e = at(1, 16, 63, 7900);
+  // Scale 0: its first iteration done at 500 ms (400 ms of set-up), the 47th at 500 + 46·100:
+  // 100 ms per iteration from the second event on.
+  at(0, 1, 500);
+  at(0, 47, 5100);
+  // Scale 1: set-up and first iteration by 5,800 ms, then 15 more at 200 ms each. γ = ln(200 /
+  // 100) / ln(181² / 128²); left: 16 at 200 ms and 21 at 200·(256² / 181²)^γ ms.
+  at(1, 1, 5800);
+  const e = at(1, 16, 8800);
   const gamma = Math.log(2) / Math.log((181 * 181) / (128 * 128));
   close(e.seconds, (16 * 200 + 21 * 200 * ((256 * 256) / (181 * 181)) ** gamma) / 1000, "seconds");
-  // In the last scale only its own rate counts: 10 of 21 by 7900 + 3200 + 2000 ms (200 ms each
-  // at 256 px after the 181 px scale's 16 more iterations at 200 ms): 11 left, 2.2 s.
-  at(1, 32, 79, 11_100);
-  const last = at(2, 10, 89, 13_100);
-  close(last.seconds, 11 * 0.2, "last scale");
-  assert.equal(last.approximate, false);
+  // The last scale's first event: not yet a rate of its own, so still the fit (20 left).
+  at(1, 32, 12_000);
+  const early = at(2, 1, 12_500);
+  close(early.seconds, (20 * 200 * ((256 * 256) / (181 * 181)) ** gamma) / 1000, "first event");
+  // Ten iterations later at 300 ms each: its own rate, 10 left, 3 s; nothing extrapolated.
+  const late = at(2, 11, 15_500);
+  close(late.seconds, 3, "last scale");
+  assert.equal(late.approximate, false);
 });
 
 Deno.test("createEta() keeps a fitted exponent within its bounds and refuses a scale outside the plan", () => {
-  // Second scale 100x slower for 4x the pixels: γ would be 3.3; kept at 1.5.
+  // Second scale 100x slower per iteration for 4x the pixels: γ would be ln 100 / ln 4 = 3.3;
+  // kept at 1.5. Left: 1 iteration at 1,000 ms and 4 at 1,000·4^1.5 = 8,000 ms: 33 s.
   const plan = [
-    { height: 10, width: 10, iterations: 2 },
-    { height: 20, width: 20, iterations: 2 },
-    { height: 40, width: 40, iterations: 2 },
+    { height: 10, width: 10, iterations: 4 },
+    { height: 20, width: 20, iterations: 4 },
+    { height: 40, width: 40, iterations: 4 },
   ];
   const eta = createEta(plan);
   const at = (index: number, iteration: number, elapsedMs: number) =>
     eta.update({
-      iteration: index * 2 + iteration,
-      iterations: 6,
+      iteration: index * 4 + iteration,
+      iterations: 12,
       elapsedMs,
       scale: { index, count: 3, iteration },
     });
-  at(0, 2, 20); // 10 ms per iteration
-  const e = at(1, 1, 1020); // 1,000 ms per iteration
-  close(e.seconds, (1 * 1000 + 2 * 1000 * 4 ** 1.5) / 1000, "seconds");
-  assert.throws(() => at(3, 1, 2000), /Scale 3 is outside the plan's 3 scales/);
+  at(0, 1, 10);
+  at(0, 3, 30); // 10 ms per iteration
+  at(1, 1, 1030);
+  const e = at(1, 3, 3030); // 1,000 ms per iteration
+  close(e.seconds, 33, "seconds");
+  assert.throws(() => at(3, 1, 4000), /Scale 3 is outside the plan's 3 scales/);
 });
