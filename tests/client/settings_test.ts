@@ -76,12 +76,17 @@ Deno.test("buildRecipe() carries every issue-12 field and fromRecipe() gives it 
     assert.deepEqual(back[k], s[k], k);
   }
   // A remix of an old recipe turns them all off again; a recipe without a pyramid ran at one
-  // scale, so its remix says off (null), not "the architecture's default".
-  const old = fromRecipe(back, makeRecipe({ id: "darknet-tiny", architecture: "darknet-tiny" }));
+  // scale, so its remix says off (null), and one without colour control ran on the images as
+  // given (none), not "the architecture's default" (Darknet-tiny's is the painting's palette).
+  const { colour: _c, ...old0 } = makeRecipe({ id: "darknet-tiny", architecture: "darknet-tiny" });
+  const old = fromRecipe(back, old0);
   assert.deepEqual(
     [old.swag, old.antialias, old.style, old.colour, old.pyramid, old.styleScale],
-    [false, undefined, undefined, undefined, null, undefined],
+    [false, undefined, undefined, { mode: "none", match: "pca" }, null, undefined],
   );
+  // Today's default recipe remixes to its palette.
+  const today = fromRecipe(back, makeRecipe({ id: "darknet-tiny", architecture: "darknet-tiny" }));
+  assert.deepEqual(today.colour, { mode: "palette", match: "mk" });
 });
 
 Deno.test("swagSetting() keeps the whole-map T = 1 variant as true, as old recipes wrote it", () => {

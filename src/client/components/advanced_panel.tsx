@@ -45,6 +45,7 @@ export function AdvancedPanel(props: {
           settings={s}
           defaultPyramid={ARCH_DEFAULTS[props.architecture]?.pyramid &&
             { ...PYRAMID_ON, ...ARCH_DEFAULTS[props.architecture].pyramid }}
+          defaultColour={ARCH_DEFAULTS[props.architecture]?.colour}
           onChange={props.onChange}
         />
         {features.length === 0 && <p class="hint">Loading the network's layers…</p>}

@@ -23,6 +23,8 @@ export function StylePanel(
     settings: Settings;
     /** The architecture's default pyramid (undefined: one scale), shown while the user has none. */
     defaultPyramid?: PyramidSetting;
+    /** The architecture's default colour control (undefined: none), shown while the user has none. */
+    defaultColour?: ColourSpec;
     onChange: (s: Settings) => void;
   },
 ) {
@@ -30,7 +32,8 @@ export function StylePanel(
   // Undefined takes the architecture's default; null is off.
   const pyramid = s.pyramid === undefined ? props.defaultPyramid : s.pyramid ?? undefined;
   const style: StyleSetting = s.style ?? { loss: "gram" };
-  const colour: ColourSpec = s.colour ?? { mode: "none", match: "pca" };
+  // Undefined takes the architecture's default (the painting's palette for the shipped nets).
+  const colour: ColourSpec = s.colour ?? props.defaultColour ?? { mode: "none", match: "pca" };
   const setStyle = (patch: Partial<StyleSetting>) => {
     const next = { ...style, ...patch };
     // The "target" normalisation is the Gram's only (losses/statistic.ts).

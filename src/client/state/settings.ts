@@ -235,7 +235,9 @@ export function fromRecipe(s: Settings, r: Partial<RecipeInput>): Settings {
   out.pooling = r.net?.pooling;
   out.antialias = r.net?.antialias;
   out.style = r.style && { loss: "gram", ...r.style };
-  out.colour = r.colour && { mode: r.colour.mode ?? "none", match: r.colour.match ?? "pca" };
+  // A recipe without colour control ran on the images as given: none, not "the architecture's
+  // default" (which is the painting's palette since issue 12).
+  out.colour = { mode: r.colour?.mode ?? "none", match: r.colour?.match ?? "pca" };
   // A recipe without a pyramid ran at one scale: off, not "the architecture's default".
   out.pyramid = r.pyramid ? { ...PYRAMID_ON, ...r.pyramid } : null;
   out.styleScale = r.styleScale;
