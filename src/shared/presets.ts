@@ -176,6 +176,8 @@ const NAKANO_RESNET50 = {
   weights: DEFAULT_LOSS_WEIGHTS,
   style: GATYS_GRAM,
   pyramid: null,
+  // The article ran no colour control: the images as given (the ResNet default is the palette).
+  colour: { mode: "none", match: "pca" } as ColourSpec,
 };
 
 /** Named presets: recipes from the literature. */
@@ -208,6 +210,7 @@ export const PRESETS: Preset[] = [
       weights: NAKANO_RESNET50.weights,
       style: NAKANO_RESNET50.style,
       pyramid: NAKANO_RESNET50.pyramid,
+      colour: NAKANO_RESNET50.colour,
       init: "content",
       optimizer: { kind: "lbfgs", history: 10 },
       iterations: 300,
@@ -226,6 +229,7 @@ export const PRESETS: Preset[] = [
       weights: NAKANO_RESNET50.weights,
       style: NAKANO_RESNET50.style,
       pyramid: NAKANO_RESNET50.pyramid,
+      colour: NAKANO_RESNET50.colour,
       init: "content",
       optimizer: { kind: "lbfgs", history: 10 },
       iterations: 300,
@@ -243,6 +247,7 @@ export const PRESETS: Preset[] = [
       weights: NAKANO_RESNET50.weights,
       style: NAKANO_RESNET50.style,
       pyramid: NAKANO_RESNET50.pyramid,
+      colour: NAKANO_RESNET50.colour,
       init: "noise",
       optimizer: { kind: "adam", learningRate: 0.05 },
       iterations: 300,

@@ -107,8 +107,9 @@ Deno.test("makeRecipe() takes the style statistic, anti-aliasing and SWAG from a
 
 Deno.test("the literature presets keep the article's recipe whatever the tuned defaults are", () => {
   // Nakano 2019 ran Gatys's Gram loss (channel scale), beta 1e4, four stage outputs at equal
-  // weight, max pooling, one scale: a preset on top of our tuned ResNet-50 default must give
-  // exactly that back, not the default's statistic, weights, pooling or pyramid.
+  // weight, max pooling, one scale, no colour control: a preset on top of our tuned ResNet-50
+  // default must give exactly that back, not the default's statistic, weights, pooling, pyramid
+  // or palette.
   for (const id of ["nakano2019-resnet50", "nakano2019-robust-resnet50"]) {
     const preset = PRESETS.find((p) => p.id === id)!;
     const r = makeRecipe({ id: "resnet50", architecture: "resnet50" }, { base: preset.recipe });
@@ -118,6 +119,7 @@ Deno.test("the literature presets keep the article's recipe whatever the tuned d
     assert.equal(r.net.pooling, "max");
     assert.equal(r.net.antialias ?? false, false);
     assert.equal(r.pyramid, undefined);
+    assert.deepEqual(r.colour, { mode: "none", match: "pca" });
     assert.deepEqual(r.layers.style.map((l) => [l.layer, l.weight]), [
       ["res2c", 1],
       ["res3d", 1],
