@@ -177,6 +177,18 @@ export async function runToEnd(page: Page, timeout = 120_000) {
   };
 }
 
+/** The bytes a download button of the result saves ("Download PNG", "Download recipe JSON"). */
+export async function download(
+  page: Page,
+  button: "Download PNG" | "Download recipe JSON",
+): Promise<Uint8Array> {
+  const [dl] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: button }).click(),
+  ]);
+  return await Deno.readFile((await dl.path())!);
+}
+
 /** The preview canvas as a data URL. */
 export function previewData(page: Page): Promise<string> {
   return page.getByTestId("preview").evaluate((c) => (c as HTMLCanvasElement).toDataURL());

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { openStudio, shot, tinySetup, withStudio } from "./_harness.ts";
+import { download, openStudio, shot, tinySetup, withStudio } from "./_harness.ts";
 import { estimateRun, memoryBudgetFor, misfit } from "../../src/client/limits.ts";
 import { parseManifest } from "../../src/shared/nets/loader.ts";
 import { parseRecipe } from "../../src/shared/recipe.ts";
@@ -47,18 +47,12 @@ Deno.test(
         await page.evaluate(() => (globalThis as unknown as { tileSeen: number }).tileSeen),
         0,
       );
-      const [png] = await Promise.all([
-        page.waitForEvent("download"),
-        page.getByRole("button", { name: "Download PNG" }).click(),
-      ]);
-      const meta = await sharp(await Deno.readFile((await png.path())!)).metadata();
+      const meta = await sharp(await download(page, "Download PNG")).metadata();
       assert.deepEqual([meta.width, meta.height], [1024, 681]);
-      const [json] = await Promise.all([
-        page.waitForEvent("download"),
-        page.getByRole("button", { name: "Download recipe JSON" }).click(),
-      ]);
       const recipe = parseRecipe(
-        JSON.parse(await Deno.readTextFile((await json.path())!)) as RecipeInput,
+        JSON.parse(
+          new TextDecoder().decode(await download(page, "Download recipe JSON")),
+        ) as RecipeInput,
       );
       // One scale at 1024 px (no coarse to fine: the run record then keeps no `scales`, so the
       // tile lines above are the studio's own account of tiling).
@@ -131,18 +125,12 @@ Deno.test(
         assert.match(l, /^scale 1\/1 · tile ([1-9]|1\d|2[0-4])\/24 \(pass [12]\/2\)$/);
       }
       assert.equal(lines.at(-1), "scale 1/1 · tile 24/24 (pass 2/2)");
-      const [png] = await Promise.all([
-        page.waitForEvent("download"),
-        page.getByRole("button", { name: "Download PNG" }).click(),
-      ]);
-      const meta = await sharp(await Deno.readFile((await png.path())!)).metadata();
+      const meta = await sharp(await download(page, "Download PNG")).metadata();
       assert.deepEqual([meta.width, meta.height], [2048, 1362]);
-      const [json] = await Promise.all([
-        page.waitForEvent("download"),
-        page.getByRole("button", { name: "Download recipe JSON" }).click(),
-      ]);
       const recipe = parseRecipe(
-        JSON.parse(await Deno.readTextFile((await json.path())!)) as RecipeInput,
+        JSON.parse(
+          new TextDecoder().decode(await download(page, "Download recipe JSON")),
+        ) as RecipeInput,
       );
 
       // The planner's choice as the worker makes it. misfit() refuses one pass (its activation

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { openStudio, shot, tinySetup, withStudio } from "./_harness.ts";
+import { download, openStudio, shot, tinySetup, withStudio } from "./_harness.ts";
 
 // playwright keeps sockets and timers of its own between calls.
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -32,11 +32,7 @@ Deno.test(
       await page.locator("[data-testid=status][data-status=idle]").waitFor({ timeout: 300_000 });
       // The tile line belongs to a running evaluation: gone when the run is done.
       assert.equal(await page.getByTestId("tile").count(), 0);
-      const [dl] = await Promise.all([
-        page.waitForEvent("download"),
-        page.getByRole("button", { name: "Download PNG" }).click(),
-      ]);
-      const meta = await sharp(await Deno.readFile((await dl.path())!)).metadata();
+      const meta = await sharp(await download(page, "Download PNG")).metadata();
       assert.deepEqual([meta.width, meta.height], [128, 85]);
     });
   },

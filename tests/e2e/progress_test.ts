@@ -12,6 +12,7 @@ import sharp from "sharp";
 import type { Page } from "playwright-core";
 import {
   axeCheck,
+  download,
   moreOptions,
   openStudio,
   runToEnd,
@@ -159,11 +160,7 @@ Deno.test(
       // 60 iterations split 36/24: stopped within the first (coarse) scale, the kept image
       // is nevertheless the content's full 96x64 (render.ts enlarges it).
       assert.match(before, /\(scale 1 of 2, 68 px\)/);
-      const [dl] = await Promise.all([
-        page.waitForEvent("download"),
-        page.getByRole("button", { name: "Download PNG" }).click(),
-      ]);
-      const meta = await sharp(await Deno.readFile((await dl.path())!)).metadata();
+      const meta = await sharp(await download(page, "Download PNG")).metadata();
       assert.deepEqual([meta.width, meta.height], [96, 64]);
       await shot(page, "31-progress-stopped");
     });

@@ -9,19 +9,18 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import type { Page } from "playwright-core";
-import { launch, openStudio, runToEnd, shot, startServer, tinySetup } from "./_harness.ts";
+import {
+  download,
+  launch,
+  openStudio,
+  runToEnd,
+  shot,
+  startServer,
+  tinySetup,
+} from "./_harness.ts";
 
 // playwright keeps sockets and timers of its own between calls.
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-/** The result PNG as the "Download PNG" button saves it. */
-async function downloadResult(page: Page): Promise<Uint8Array> {
-  const [dl] = await Promise.all([
-    page.waitForEvent("download"),
-    page.getByRole("button", { name: "Download PNG" }).click(),
-  ]);
-  return await Deno.readFile((await dl.path())!);
-}
 
 /** RGBA pixels of a PNG, with its size. */
 async function pixels(png: Uint8Array) {
@@ -109,7 +108,7 @@ Deno.test(
       await page.getByLabel("Iterations", { exact: true }).fill("5");
       await page.getByLabel("Iterations", { exact: true }).dispatchEvent("change");
       await runToEnd(page);
-      const png = await downloadResult(page);
+      const png = await download(page, "Download PNG");
       const pub = await shareResult(page, "e2e with photo", true);
       assert.deepEqual(pub.fields.sort(), ["content", "image", "recipe", "style", "title"]);
       const pubEntry = await api(pub.id);
@@ -173,7 +172,7 @@ Deno.test(
       assert.equal(await page.getByLabel("Iterations", { exact: true }).inputValue(), "5");
       assert.equal(await page.getByLabel("Output size (px, long side)").inputValue(), "64");
       await runToEnd(page);
-      const again = await downloadResult(page);
+      const again = await download(page, "Download PNG");
       const [a, b] = await Promise.all([pixels(shared.png), pixels(again)]);
       assert.deepEqual([b.width, b.height], [a.width, a.height]);
       let differ = 0;
