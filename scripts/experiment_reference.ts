@@ -264,7 +264,7 @@ for (const netId of nets) {
       // The ETA a user saw (createEta(), as the CLI and the studio show it) at 10%, 25% and 50%
       // of the run, checked against the time the run then really took.
       const [, h, w] = photo.input.shape;
-      const eta = createEta(planScales(h, w, {
+      const etaTracker = createEta(planScales(h, w, {
         iterations: recipe.iterations ?? iters,
         pyramid: parseRecipe(recipe).pyramid,
       }));
@@ -274,7 +274,7 @@ for (const netId of nets) {
         {
           onEvent: (e) => {
             evaluations = e.evaluations;
-            const left = eta.update(e).seconds;
+            const left = etaTracker.update(e).seconds;
             for (const c of checks) {
               if (Number.isNaN(c.eta) && e.iteration >= c.at * e.iterations) {
                 c.elapsed = e.elapsedMs;

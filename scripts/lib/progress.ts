@@ -1,4 +1,5 @@
 /** A terminal progress bar with iterations per second, ETA and the current loss (stderr). */
+import { createEta } from "../../src/shared/eta.ts";
 
 /** Options of progressBar(). */
 export interface ProgressOptions {
@@ -46,7 +47,8 @@ export function progressBar(total: number, opts: ProgressOptions = {}) {
       const rate = (done * 1000) / Math.max(ms, 1e-9);
       // Without the caller's figure: steps left at the mean time per step (not per evaluation:
       // steps whose line search takes many evaluations are in the mean).
-      const eta = u.etaSeconds ?? (done > 0 ? ((total - done) * ms) / done / 1000 : NaN);
+      const eta = u.etaSeconds ??
+        createEta(undefined).update({ iteration: done, iterations: total, elapsedMs: ms }).seconds;
       const width = 24;
       const fill = Math.round((done / total) * width);
       const line =
