@@ -41,6 +41,16 @@ export interface PreparedColour {
   palette?: ColourStats;
 }
 
+/** `image` mapped to the colour statistics `palette`, clipped to [0, 1]. Caller disposes. */
+async function toPalette(
+  image: tf.Tensor4D,
+  palette: ColourStats,
+  method?: ColourMatch,
+): Promise<tf.Tensor4D> {
+  const own = await colourStats(image);
+  return tf.tidy(() => tf.clipByValue(recolour(image, own, palette, method), 0, 1));
+}
+
 /** Luminance Y of an RGB image, repeated in three channels (a grey RGB image). */
 function greyOf(image: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
@@ -72,11 +82,8 @@ export async function prepareColour(
     }
     case "palette": {
       const palette = pooledStats(await Promise.all(styles.map(colourStats)), weights);
-      const c = recolour(content, await colourStats(content), palette, spec?.match);
-      const clipped = tf.clipByValue(c, 0, 1) as tf.Tensor4D;
-      c.dispose();
       return {
-        content: clipped,
+        content: await toPalette(content, palette, spec?.match),
         styles: styles.map((s) => tf.clone(s)),
         palette,
       };
@@ -138,10 +145,7 @@ export async function finishColour(
     if (!prepared?.palette) {
       throw new RangeError("finishColour() palette needs the palette prepareColour() returned");
     }
-    const mapped = recolour(output, await colourStats(output), prepared.palette, spec?.match);
-    const clipped = tf.clipByValue(mapped, 0, 1) as tf.Tensor4D;
-    mapped.dispose();
-    return clipped;
+    return await toPalette(output, prepared.palette, spec?.match);
   }
   if (output.shape.some((d, i) => d !== content.shape[i])) {
     throw new RangeError(
