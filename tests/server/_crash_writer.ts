@@ -1,16 +1,27 @@
 /**
  * Child process for the durability test: starts a large GalleryStore.put() on the KV file given
- * as argument and prints "writing" once the pending marker is down, so the parent can SIGKILL
- * it while chunks are being committed.
+ * as argument and prints "writing" once the pending marker is committed and the first image
+ * chunks are, so the parent can SIGKILL it while chunks are being committed (checked in the
+ * store itself, not timed: under load a fixed delay raced the marker's commit).
  */
 import { GalleryStore } from "../../src/server/store/gallery_store.ts";
+import { chunkPrefix, pendingKey } from "../../src/server/store/keys.ts";
 
 const kv = await Deno.openKv(Deno.args[0]);
-let commits = 0;
-const store = new GalleryStore(kv, () => {
-  if (++commits === 1) setTimeout(() => console.log("writing"), 0);
-  return Date.now();
-});
+const store = new GalleryStore(kv, () => Date.now());
+const ID = "crashcrashcrashcrash00";
+/** Polls the store until the marker and three image chunks are down, then says "writing". */
+async function announce() {
+  for (;;) {
+    const marker = await kv.get(pendingKey(ID));
+    let chunks = 0;
+    for await (const _ of kv.list({ prefix: chunkPrefix(ID, "image") }, { limit: 3 })) chunks++;
+    if (marker.value && chunks >= 3) break;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  console.log("writing");
+}
+announce();
 // 40 MB of image bytes = 667 chunks in 67 commits: long enough to be killed in the middle.
 const image = new Uint8Array(40_000_000).fill(1);
 const blob = {
@@ -23,7 +34,7 @@ const blob = {
 };
 await store.put({
   record: {
-    id: "crashcrashcrashcrash00",
+    id: ID,
     title: "never finished",
     createdAt: Date.now(),
     backbone: "tiny-net",

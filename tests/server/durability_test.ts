@@ -106,7 +106,6 @@ Deno.test("SIGKILL mid-upload and mid-chunk-write leaves no partial entry, and t
   }).spawn();
   const reader = writer.stdout.pipeThrough(new TextDecoderStream()).getReader();
   assert.equal((await reader.read()).value?.trim(), "writing");
-  await new Promise((r) => setTimeout(r, 150));
   writer.kill("SIGKILL");
   await writer.status;
   while (!(await reader.read()).done) { /* drain */ }
