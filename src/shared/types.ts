@@ -57,6 +57,11 @@ export const OptimizerSchema = z.discriminatedUnion("kind", [
     kind: z.literal("lbfgs"),
     /** History size m. */
     history: z.number().int().min(1).max(100).default(D.optimizer.history),
+    /**
+     * Keep the history in JS memory instead of the backend's (lbfgs.ts): same iterates to float32
+     * rounding. The memory planner sets it on WASM where the device history does not fit.
+     */
+    hostHistory: z.boolean().optional(),
   }).strict(),
   z.object({
     kind: z.literal("adam"),
@@ -182,6 +187,8 @@ export const ScaleRunSchema = z.object({
   tile: z.number().int().min(1).optional(),
   /** The L-BFGS history the scale ran with, when the memory plan cut the recipe's (issue 14). */
   history: z.number().int().min(1).optional(),
+  /** true when the scale kept its L-BFGS history in JS memory (issue 14). */
+  hostHistory: z.boolean().optional(),
 }).strict();
 export type ScaleRun = z.infer<typeof ScaleRunSchema>;
 

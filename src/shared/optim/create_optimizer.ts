@@ -8,7 +8,7 @@ import type { Closure, Optimizer } from "./optimizer.ts";
 export function createOptimizer(spec: OptimizerSpec, closure: Closure): Optimizer {
   switch (spec.kind) {
     case "lbfgs":
-      return createLbfgs(closure, { history: spec.history });
+      return createLbfgs(closure, { history: spec.history, hostHistory: spec.hostHistory });
     case "adam":
       return createAdam(closure, { lr: spec.learningRate });
   }

@@ -8,6 +8,11 @@
  * scalar (loss, dot products, ρ, α, step lengths) is read back and kept as a float64 JS number.
  * The dot products themselves are float32 reductions, accurate to about 1e-7 relatively, which
  * is enough to reach a minimiser to the resolution of float32 x (about 6e-8 near 1).
+ *
+ * With `hostHistory` the pairs live in JS memory (Float32Arrays) and the two-loop recursion runs
+ * on the host (issue 14): 2m whole-image vectors leave the backend's memory (WASM's heap), for
+ * one gradient download and one direction upload per direction. Its dot products accumulate in
+ * float64, so the iterates agree with device history to float32 rounding, not bit for bit.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { strongWolfe, type TrialPoint } from "./_line_search.ts";
@@ -48,12 +53,32 @@ export interface LbfgsOptions {
    * inverse-Hessian estimate positive definite) clears the history instead. Default 1e-10.
    */
   curvatureEps?: number;
+  /**
+   * Keep the pairs s, y as Float32Arrays in JS memory and compute the direction on the host
+   * instead of as tensors (the memory planner's choice on WASM when 2m device vectors do not
+   * fit, planRunTiles()). Same algorithm. Default false.
+   */
+  hostHistory?: boolean;
 }
 
+/** A curvature pair: tensors (device history) or Float32Arrays (host history). */
 interface Pair {
-  s: tf.Tensor1D;
-  y: tf.Tensor1D;
+  s: tf.Tensor1D | Float32Array;
+  y: tf.Tensor1D | Float32Array;
   rho: number;
+}
+
+/** Σ a_i b_i accumulated in float64. */
+function hostDot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+/** Disposes a pair's tensors (host pairs have none). */
+function disposePair({ s, y }: Pair): void {
+  if (s instanceof tf.Tensor) s.dispose();
+  if (y instanceof tf.Tensor) y.dispose();
 }
 
 /** Creates an L-BFGS optimizer over `closure` (see {@link Optimizer}). */
@@ -82,6 +107,7 @@ class Lbfgs implements Optimizer {
       maxLineSearchEvals: options.maxLineSearchEvals ?? 25,
       maxEvals: options.maxEvals ?? 10,
       curvatureEps: options.curvatureEps ?? 1e-10,
+      hostHistory: options.hostHistory ?? false,
     };
     const { history, lr, c1, c2, maxLineSearchEvals, maxEvals } = this.#o;
     if (!Number.isInteger(history) || history < 1) {
@@ -213,11 +239,15 @@ class Lbfgs implements Optimizer {
       // point's whenever the curvature is positive; torch keeps it too. Dropping it after a
       // search that ran out of evaluations restarted steepest descent every step (issue 12).
       if (sy > this.#o.curvatureEps * Math.sqrt(ss * yy)) {
-        this.#history.push({ s, y, rho: 1 / sy });
-        if (this.#history.length > this.#o.history) {
-          const old = this.#history.shift()!;
-          tf.dispose([old.s, old.y]);
+        if (this.#o.hostHistory) {
+          // The same float32 s and y as device history, moved out of the backend's memory.
+          const [sh, yh] = [await s.data() as Float32Array, await y.data() as Float32Array];
+          tf.dispose([s, y]);
+          this.#history.push({ s: sh, y: yh, rho: 1 / sy });
+        } else {
+          this.#history.push({ s, y, rho: 1 / sy });
         }
+        if (this.#history.length > this.#o.history) disposePair(this.#history.shift()!);
         this.#gamma = sy / yy;
       } else {
         // Non-positive curvature: the pair would spoil H (not positive definite), so restart.
@@ -241,19 +271,22 @@ class Lbfgs implements Optimizer {
   async #direction(g: tf.Tensor1D): Promise<tf.Tensor1D> {
     const h = this.#history;
     if (h.length === 0) return tf.neg(g);
+    if (this.#o.hostHistory) return this.#hostDirection(g);
     const alpha: number[] = new Array(h.length);
     let q = tf.clone(g);
     for (let i = h.length - 1; i >= 0; i--) {
-      alpha[i] = h[i].rho * await dot(h[i].s, q);
-      const next = tf.tidy(() => tf.sub(q, tf.mul(h[i].y, alpha[i])) as tf.Tensor1D);
+      alpha[i] = h[i].rho * await dot(h[i].s as tf.Tensor1D, q);
+      const next = tf.tidy(() => tf.sub(q, tf.mul(h[i].y as tf.Tensor1D, alpha[i])) as tf.Tensor1D);
       q.dispose();
       q = next;
     }
     let r = tf.mul(q, this.#gamma) as tf.Tensor1D;
     q.dispose();
     for (let i = 0; i < h.length; i++) {
-      const beta = h[i].rho * await dot(h[i].y, r);
-      const next = tf.tidy(() => tf.add(r, tf.mul(h[i].s, alpha[i] - beta)) as tf.Tensor1D);
+      const beta = h[i].rho * await dot(h[i].y as tf.Tensor1D, r);
+      const next = tf.tidy(() =>
+        tf.add(r, tf.mul(h[i].s as tf.Tensor1D, alpha[i] - beta)) as tf.Tensor1D
+      );
       r.dispose();
       r = next;
     }
@@ -262,8 +295,31 @@ class Lbfgs implements Optimizer {
     return d;
   }
 
+  /**
+   * The same recursion over host pairs: g read once, the vector kept in float32 as on the
+   * device, -r uploaded once; caller disposes.
+   */
+  async #hostDirection(g: tf.Tensor1D): Promise<tf.Tensor1D> {
+    const h = this.#history;
+    const r = Float32Array.from(await g.data() as Float32Array);
+    const alpha: number[] = new Array(h.length);
+    for (let i = h.length - 1; i >= 0; i--) {
+      const s = h[i].s as Float32Array, y = h[i].y as Float32Array;
+      const a = alpha[i] = h[i].rho * hostDot(s, r);
+      for (let j = 0; j < r.length; j++) r[j] -= y[j] * a;
+    }
+    for (let j = 0; j < r.length; j++) r[j] *= this.#gamma;
+    for (let i = 0; i < h.length; i++) {
+      const s = h[i].s as Float32Array, y = h[i].y as Float32Array;
+      const c = alpha[i] - h[i].rho * hostDot(y, r);
+      for (let j = 0; j < r.length; j++) r[j] += s[j] * c;
+    }
+    for (let j = 0; j < r.length; j++) r[j] = -r[j];
+    return tf.tensor1d(r);
+  }
+
   #clear(): void {
-    for (const { s, y } of this.#history) tf.dispose([s, y]);
+    for (const pair of this.#history) disposePair(pair);
     this.#history = [];
     this.#gamma = 1;
   }

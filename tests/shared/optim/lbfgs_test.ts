@@ -129,6 +129,40 @@ Deno.test("createLbfgs() holds at most `history` pairs and frees them on dispose
   assert.equal(tf.memory().numTensors, before);
 });
 
+Deno.test("createLbfgs() with hostHistory takes the iterates of device history and holds no pair tensors", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  // The same pairs (computed on the device, then read back) and the same recursion; only the
+  // two-loop's dot products differ (float64 sums on the host, float32 reductions on WASM), so
+  // the iterates agree to float32 rounding. 30 steps on the κ = 1000 quadratic use 10 pairs.
+  const opts = { history: 10, changeTol: 0, gradTol: 0 };
+  const device = createLbfgs(closureOf(quadratic), opts);
+  const host = createLbfgs(closureOf(quadratic), { ...opts, hostHistory: true });
+  let xd = tf.zeros([QUAD_N]) as tf.Tensor1D;
+  let xh = tf.zeros([QUAD_N]) as tf.Tensor1D;
+  let worst = 0;
+  for (let i = 0; i < 30; i++) {
+    const d = await device.step(xd);
+    xd.dispose();
+    xd = d.x;
+    const h = await host.step(xh);
+    xh.dispose();
+    xh = h.x;
+    worst = Math.max(worst, maxDiff(xd.dataSync(), xh.dataSync()));
+  }
+  // After 30 steps both are ~1e-3 from the centre (|c| <= 1); float32 spacing near 1 is 1.2e-7.
+  assert.ok(worst < 1e-4, `largest difference of the iterates ${worst}`);
+  assert.ok(maxDiff(xh.dataSync(), quadCenter) < maxDiff(new Array(QUAD_N).fill(0), quadCenter));
+  tf.dispose(xd);
+  device.dispose();
+  // Left: x and the host optimizer's cached gradient. Device history would also hold 2·10 pair
+  // tensors here (the test above).
+  assert.equal(tf.memory().numTensors - before, 2);
+  xh.dispose();
+  host.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
 Deno.test("createLbfgs() ends a non-smooth problem without error or leak", async () => {
   await setupTf();
   const before = tf.memory().numTensors;
