@@ -200,7 +200,7 @@ export async function* stylize(
       let tiled: TiledRunObjective | undefined;
       let loop: AsyncGenerator<LoopEvent, LoopResult, void> | undefined;
       const tilePlan = tilePlans[index];
-      const history = memoryPlans[index]?.history;
+      const { history, hostHistory } = memoryPlans[index] ?? {};
       try {
         if (tilePlan) {
           tiled = await createTiledRunObjective(net, at, recipe, {
@@ -221,8 +221,12 @@ export async function* stylize(
           start: (param) =>
             initialFlat(param, index === 0 ? recipe : { ...recipe, init: "image" }, start),
           // A scale too large for the recipe's L-BFGS history runs with the plan's (issue 14).
-          optimizer: history && recipe.optimizer.kind === "lbfgs"
-            ? { ...recipe.optimizer, history }
+          optimizer: (history || hostHistory) && recipe.optimizer.kind === "lbfgs"
+            ? {
+              ...recipe.optimizer,
+              ...(history ? { history } : {}),
+              ...(hostHistory ? { hostHistory } : {}),
+            }
             : recipe.optimizer,
           iterations: scale.iterations,
           seed: recipe.seed,
@@ -246,6 +250,7 @@ export async function* stylize(
               iterations: res.iterations,
               ...(tiled ? { tiles: tiled.grid.tiles.length, tile: tiled.grid.tile[0] } : {}),
               ...(history ? { history } : {}),
+              ...(hostHistory ? { hostHistory } : {}),
             });
             break;
           }

@@ -136,6 +136,27 @@ export function planRunTiles(
   const optimizer = recipe.optimizer;
   if (layers || !optimizer) return plan(0);
   if (optimizer.kind !== "lbfgs") return plan(optimizerVectors(optimizer));
+  // A core narrower than its halo spends most of each crop on the halo (Darknet-tiny: a
+  // 112 px core reads a 245 px crop).
+  const roomy = (p: TilePlan) => !p.tiled || p.tile >= p.halo.before + p.halo.after;
+  if ((memory.backend ?? "wasm") === "wasm") {
+    // On WASM the 1.5 GiB heap is the limit, not the machine: when the recipe's history does
+    // not fit it roomily, keep the history in JS memory (lbfgs.ts hostHistory), the recipe's m
+    // and only the 4 working vectors on the device. If even that does not fit, the shorter
+    // histories below do not either, and the last of them throws.
+    let device: TilePlan | undefined;
+    try {
+      device = plan(optimizerVectors(optimizer));
+    } catch {
+      device = undefined;
+    }
+    if (device && roomy(device)) return device;
+    try {
+      return { ...plan(optimizerVectors({ ...optimizer, hostHistory: true })), hostHistory: true };
+    } catch {
+      // fall through to the shorter histories, which report the shortfall
+    }
+  }
   // L-BFGS's history is 2m whole-image vectors: 2.7 GB at 4096x2731 px with m = 10, more than
   // WASM holds. Keep the recipe's m while a tile at least as wide as its halo fits; else
   // the largest smaller m that does (fewer pairs, slower convergence, but a run); else the
@@ -150,9 +171,8 @@ export function planRunTiles(
       continue;
     }
     const withHistory = m < optimizer.history ? { ...p, history: m } : p;
-    // A core narrower than its halo spends most of each crop on the halo (Darknet-tiny: a
-    // 112 px core reads a 245 px crop): a shorter history costs less than such tiles.
-    if (!p.tiled || p.tile >= p.halo.before + p.halo.after) return withHistory;
+    // A shorter history costs less than tiles narrower than their halo.
+    if (roomy(p)) return withHistory;
     fallback ??= withHistory;
   }
   return fallback!;

@@ -55,25 +55,25 @@ Deno.test("planRunTiles() under memoryBudgetFor() runs Darknet-tiny at 512 px un
   assert.deepEqual([p.tiled, p.tiles, p.peakBytes, p.history], [false, 1, 522_969_408, undefined]);
 });
 
-Deno.test("planRunTiles() under memoryBudgetFor() tiles Darknet-tiny at 2048 px on WASM with a shorter L-BFGS history", async () => {
+Deno.test("planRunTiles() under memoryBudgetFor() tiles Darknet-tiny at 2048 px on WASM with the history in JS memory", async () => {
   // Whole-image bytes: 96 B/px of evaluation buffers + conv8's targets 4·256/8² = 16 B/px +
   // 12·(4 + 2m) B/px of L-BFGS vectors = (160 + 24m)·2048², 2048² = 4,194,304.
-  // m = 10: 400·4,194,304 = 1,677,721,600 > 1.5 GiB (1,610,612,736): nothing fits.
-  // m = 9: 376·4,194,304 = 1,577,058,304; 1,610,612,736 - 3.4e6 - that = 30,154,432
-  //   -> crop² <= 30,154,432 / 1694 = 17,800 -> crop <= 133 < the 149 px of the smallest
-  //   tile (16 + 59 + 15 + 59): nothing fits.
-  // m = 8: 352·4,194,304 = 1,476,395,008; left 130,817,728 / 1694 = 77,224 -> crop <= 277
-  //   (278² = 77,284) -> t <= 277 - 133 = 144 -> t = 144 (16·9) >= the 59 + 59 = 118 px
-  //   halo: taken. crop 277, ceil(2048/144)² = 15² = 225 tiles, peak 3.4e6 + 1694·277² +
-  //   1,476,395,008 = 3,400,000 + 129,978,926 + 1,476,395,008 = 1,609,773,934.
+  // m = 10 on the device: 400·4,194,304 = 1,677,721,600 > 1.5 GiB (1,610,612,736): no tile.
+  // Host history (lbfgs.ts hostHistory, m = 10 kept): 160·4,194,304 = 671,088,640;
+  //   1,610,612,736 - 3.4e6 - 671,088,640 = 936,124,096 -> crop² <= 936,124,096 / 1694 =
+  //   552,609 -> crop <= 743 (744² = 553,536) -> t <= 743 - 133 = 610 -> t = 608 (16·38),
+  //   crop 741, ceil(2048/608)² = 4² = 16 tiles, peak 3.4e6 + 1694·741² + 671,088,640 =
+  //   3,400,000 + 930,143,214 + 671,088,640 = 1,604,631,854. (Before: m cut to 8, 225 tiles
+  //   of 144 px.)
   const p = studioPlan(await darknet(), { width: 2048, height: 2048 }, WASM);
-  assert.deepEqual([p.tiled, p.tile, p.crop, p.tiles, p.peakBytes, p.history], [
+  assert.deepEqual([p.tiled, p.tile, p.crop, p.tiles, p.peakBytes, p.history, p.hostHistory], [
     true,
-    144,
-    277,
-    225,
-    1_609_773_934,
-    8,
+    608,
+    741,
+    16,
+    1_604_631_854,
+    undefined,
+    true,
   ]);
   // WebGL with 512 px textures and 4 GiB: misfit() wants the largest activation, conv1's 16
   // channels at stride 1, in one texture of 4 channels per texel: side²·16/4 <= 512² -> crop
@@ -85,11 +85,19 @@ Deno.test("planRunTiles() under memoryBudgetFor() tiles Darknet-tiny at 2048 px 
     maxTextureSize: 512,
     memoryBytes: 4 * GiB,
   }, "webgl");
-  assert.deepEqual([gl.tile, gl.crop, gl.tiles, gl.history], [112, 245, 361, undefined]);
+  // Host history is WASM's alone.
+  assert.deepEqual([gl.tile, gl.crop, gl.tiles, gl.history, gl.hostHistory], [
+    112,
+    245,
+    361,
+    undefined,
+    undefined,
+  ]);
 });
 
 Deno.test("planRunTiles() under memoryBudgetFor() refuses Darknet-tiny at 4096 px on WASM: the whole-image buffers alone exceed 1.5 GiB", async () => {
-  // Even with m = 1, (160 + 24)·4096² = 184·16,777,216 = 3,087,007,744 B > 1.5 GiB: no tile
+  // Even with the history in JS memory, 160·4096² = 160·16,777,216 = 2,684,354,560 B > 1.5 GiB
+  // (and with m = 1 on the device, 184·16,777,216 = 3,087,007,744 B): no tile
   // fits, and the studio refuses (largestTiledFit() then offers a smaller size).
   const manifest = await darknet();
   assert.throws(
@@ -98,11 +106,12 @@ Deno.test("planRunTiles() under memoryBudgetFor() refuses Darknet-tiny at 4096 p
   );
 });
 
-Deno.test("largestTiledFit() offers Darknet-tiny's WASM maximum at 3:2: 3568 px", async () => {
-  // At m = 1 and the smallest tile (16 px, crop 149): 184·w·h + 3.4e6 + 1694·149² (37,608,494)
-  // <= 1,610,612,736 -> w·h <= 1,569,604,242 / 184 = 8,530,457. At 3:2, h = round(w / 1.5):
-  // 3584 x 2389 = 8,562,176 does not fit; 3568 x 2379 = 8,488,272 does (by 42,185 px).
-  // 4096 x 2731 would need 184·11,186,176 = 2.06 GB of whole-image buffers alone.
+Deno.test("largestTiledFit() offers Darknet-tiny's WASM maximum at 3:2: 3824 px", async () => {
+  // History in JS memory (m = 10 kept), the smallest tile (16 px, crop 149): 160·w·h + 3.4e6 +
+  // 1694·149² (37,608,494) <= 1,610,612,736 -> w·h <= 1,569,604,242 / 160 = 9,810,026. At 3:2,
+  // h = round(w / 1.5): 3840 x 2560 = 9,830,400 does not fit; 3824 x 2549 = 9,747,376 does
+  // (by 62,650 px). 4096 x 2731 would need 160·11,186,176 = 1.79 GB of whole-image buffers
+  // alone. (With the history on the device, m = 1: 184 B/px, 3568 px.)
   const manifest = await darknet();
   const memory = memoryBudgetFor(manifest, { limits: WASM, backend: "wasm", used });
   const recipe = makeRecipe(manifest, { overrides: { optimizer: RECIPE.optimizer } });
@@ -110,5 +119,5 @@ Deno.test("largestTiledFit() offers Darknet-tiny's WASM maximum at 3:2: 3568 px"
     [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer).sort(),
     [...used].sort(),
   );
-  assert.equal(largestTiledFit(manifest, recipe, 1.5, 4096, { memory }), 3568);
+  assert.equal(largestTiledFit(manifest, recipe, 1.5, 4096, { memory }), 3824);
 });

@@ -80,14 +80,16 @@ export interface PlanTilesOptions {
 }
 
 /**
- * Whole-image vectors an optimiser keeps between evaluations (lbfgs.ts): L-BFGS the point, its
- * gradient, the search direction and the line search's trial point, plus s and y of each of its
- * `history` pairs; Adam the point and its two moments.
+ * Whole-image vectors an optimiser keeps in the backend's memory between evaluations
+ * (lbfgs.ts): L-BFGS the point, its gradient, the search direction and the line search's trial
+ * point, plus s and y of each of its `history` pairs unless `hostHistory` keeps those in JS
+ * memory; Adam the point and its two moments.
  */
 export function optimizerVectors(
-  optimizer: { kind: "lbfgs"; history: number } | { kind: "adam" },
+  optimizer: { kind: "lbfgs"; history: number; hostHistory?: boolean } | { kind: "adam" },
 ): number {
-  return optimizer.kind === "lbfgs" ? 4 + 2 * optimizer.history : 3;
+  if (optimizer.kind === "adam") return 3;
+  return 4 + (optimizer.hostHistory ? 0 : 2 * optimizer.history);
 }
 
 /** What planTiles() decided. */
@@ -110,6 +112,11 @@ export interface TilePlan {
    * so that the run fits (recorded in the run record's scales).
    */
   history?: number;
+  /**
+   * planRunTiles(): true when this scale keeps its L-BFGS history in JS memory (lbfgs.ts
+   * hostHistory) because the device history does not fit (recorded in the run record's scales).
+   */
+  hostHistory?: boolean;
 }
 
 /**
