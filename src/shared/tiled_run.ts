@@ -140,10 +140,10 @@ export function planRunTiles(
   // 112 px core reads a 245 px crop).
   const roomy = (p: TilePlan) => !p.tiled || p.tile >= p.halo.before + p.halo.after;
   if ((memory.backend ?? "wasm") === "wasm") {
-    // On WASM the 1.5 GiB heap is the limit, not the machine: when the recipe's history does
-    // not fit it roomily, keep the history in JS memory (lbfgs.ts hostHistory), the recipe's m
-    // and only the 4 working vectors on the device. If even that does not fit, the shorter
-    // histories below do not either, and the last of them throws.
+    // On WASM the heap (1.5 GiB in the studio) is the limit, not the machine: when the recipe's
+    // history does not fit roomily, keep it in JS memory (lbfgs.ts hostHistory) with the
+    // recipe's m and only the 4 working vectors on the device. When even that does not fit, no
+    // shorter device history does (4 + 2m > 4 vectors): its error names the least memory.
     let device: TilePlan | undefined;
     try {
       device = plan(optimizerVectors(optimizer));
@@ -151,11 +151,7 @@ export function planRunTiles(
       device = undefined;
     }
     if (device && roomy(device)) return device;
-    try {
-      return { ...plan(optimizerVectors({ ...optimizer, hostHistory: true })), hostHistory: true };
-    } catch {
-      // fall through to the shorter histories, which report the shortfall
-    }
+    return { ...plan(optimizerVectors({ ...optimizer, hostHistory: true })), hostHistory: true };
   }
   // L-BFGS's history is 2m whole-image vectors: 2.7 GB at 4096x2731 px with m = 10, more than
   // WASM holds. Keep the recipe's m while a tile at least as wide as its halo fits; else

@@ -97,7 +97,7 @@ Deno.test("stylize() tiles only the scales that need it, bit-identical for a see
   });
 });
 
-Deno.test("stylize() runs a scale with the shorter L-BFGS history its plan picks and records it in scales", async () => {
+Deno.test("stylize() runs a scale with the L-BFGS history its plan picks (shorter, or in JS memory on WASM) and records it in scales", async () => {
   await withNet(136, async (net, images) => {
     // The recipe's m = 10 (recipe_defaults.ts); Darknet-tiny's cost given here so that the
     // derivation does not move with MEASURED_COSTS: 4.5e6 B fixed + 1993 B/px.
@@ -111,13 +111,23 @@ Deno.test("stylize() runs a scale with the shorter L-BFGS history its plan picks
     //   m = 4 (12 vectors): 44,025,952 > 44e6; m = 3 (10 vectors): 43,582,048 <= 44e6.
     // Tiles cannot help at 136 px: every crop is the whole image (a 16 px core already reads
     // 16 + 59 + 15 + 59 = 149 > 136 px) and adds the whole-image buffers, so m = 10..4 plan
-    // nothing and m = 3 runs untiled.
-    const short = await run(net, images, recipe, { bytes: 44e6, cost });
+    // nothing and m = 3 runs untiled. (Off WASM: the cost is given, the backend only decides
+    // whether the history may move to JS memory.)
+    const short = await run(net, images, recipe, { bytes: 44e6, cost, backend: "webgl" });
     assert.deepEqual(short.result.scales, [
       { size: 96, iterations: 3 },
       { size: 136, iterations: 3, history: 3 },
     ]);
     assert.equal(short.result.iterations, 6);
+    // On WASM the history moves to JS memory instead, m = 10 kept: only the 4 working vectors
+    // stay, 41,362,528 + 4·221,952 = 42,250,336 <= 44e6, untiled.
+    const host = await run(net, images, recipe, { bytes: 44e6, cost });
+    assert.deepEqual(host.result.scales, [
+      { size: 96, iterations: 3 },
+      { size: 136, iterations: 3, hostHistory: true },
+    ]);
+    assert.equal(host.result.iterations, 6);
+    assert.ok(Number.isFinite(host.result.loss));
     // A budget where m = 10 fits at 136 px (41,362,528 + 24·221,952 = 46,689,376 <= 47e6)
     // records no history anywhere.
     const fits = await run(net, images, recipe, { bytes: 47e6, cost });
