@@ -180,6 +180,16 @@ const NAKANO_RESNET50 = {
   colour: { mode: "none", match: "pca" } as ColourSpec,
 };
 
+/** The article's ResNet-50 recipe fields for the network `id` (a preset adds the rest). */
+const nakano = (id: string) => ({
+  net: { id, ...NAKANO_RESNET50.net },
+  layers: NAKANO_RESNET50.layers,
+  weights: NAKANO_RESNET50.weights,
+  style: NAKANO_RESNET50.style,
+  pyramid: NAKANO_RESNET50.pyramid,
+  colour: NAKANO_RESNET50.colour,
+});
+
 /** Named presets: recipes from the literature. */
 export const PRESETS: Preset[] = [
   {
@@ -205,12 +215,7 @@ export const PRESETS: Preset[] = [
       "The article's baseline: a non-robust ResNet-50 with the four stage outputs as style layers. Expect fine noise and little change to the photo.",
     architecture: "resnet50",
     recipe: {
-      net: { id: "resnet50", ...NAKANO_RESNET50.net },
-      layers: NAKANO_RESNET50.layers,
-      weights: NAKANO_RESNET50.weights,
-      style: NAKANO_RESNET50.style,
-      pyramid: NAKANO_RESNET50.pyramid,
-      colour: NAKANO_RESNET50.colour,
+      ...nakano("resnet50"),
       init: "content",
       optimizer: { kind: "lbfgs", history: 10 },
       iterations: 300,
@@ -224,12 +229,7 @@ export const PRESETS: Preset[] = [
     architecture: "resnet50",
     net: "robust-resnet50-l2-3",
     recipe: {
-      net: { id: "robust-resnet50-l2-3", ...NAKANO_RESNET50.net },
-      layers: NAKANO_RESNET50.layers,
-      weights: NAKANO_RESNET50.weights,
-      style: NAKANO_RESNET50.style,
-      pyramid: NAKANO_RESNET50.pyramid,
-      colour: NAKANO_RESNET50.colour,
+      ...nakano("robust-resnet50-l2-3"),
       init: "content",
       optimizer: { kind: "lbfgs", history: 10 },
       iterations: 300,
@@ -242,12 +242,7 @@ export const PRESETS: Preset[] = [
       "Mordvintsev et al. 2018: decorrelated Fourier parameterisation with jitter, scale and rotation robustness, optimised with Adam on a standard ResNet-50.",
     architecture: "resnet50",
     recipe: {
-      net: { id: "resnet50", ...NAKANO_RESNET50.net },
-      layers: NAKANO_RESNET50.layers,
-      weights: NAKANO_RESNET50.weights,
-      style: NAKANO_RESNET50.style,
-      pyramid: NAKANO_RESNET50.pyramid,
-      colour: NAKANO_RESNET50.colour,
+      ...nakano("resnet50"),
       init: "noise",
       optimizer: { kind: "adam", learningRate: 0.05 },
       iterations: 300,
