@@ -169,11 +169,11 @@ export function createRunObjective(net: Net, images: RunImages, recipe: Recipe):
       if (!coarse.length) return fine;
       const style = [fine.terms.style];
       const total = [fine.total];
-      coarse.forEach((o, i) => {
-        const v = o(
-          features(net, atLeastMinSize(reduceOctaves(seen, i + 1)), styleLayers, opts),
-          image,
-        );
+      // Each octave halves the one before (not the full image again).
+      let reduced = seen;
+      coarse.forEach((o) => {
+        reduced = reduceOctaves(reduced, 1);
+        const v = o(features(net, atLeastMinSize(reduced), styleLayers, opts), image);
         style.push(v.terms.style);
         total.push(v.total);
       });

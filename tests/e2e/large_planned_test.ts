@@ -31,22 +31,11 @@ Deno.test(
       // chelsea.png is 451x300: at 1024 px 1024 x round(300·1024/451 = 681.2) = 1024x681.
       await tinySetup(page, { size: 1024, iterations: 2 });
       // Any tile line the page shows during the run (a tiled run shows one per ~100 ms).
-      await page.evaluate(() => {
-        const g = globalThis as unknown as { tileSeen: number };
-        g.tileSeen = 0;
-        new MutationObserver(() => {
-          if (document.querySelector("[data-testid=tile]")) g.tileSeen++;
-        }).observe(document.body, { subtree: true, childList: true, characterData: true });
-      });
-      await page.getByRole("button", { name: "Paint", exact: true }).click();
-      await page.locator("[data-testid=status][data-status=running]").waitFor({ timeout: 30_000 });
-      await page.locator("[data-testid=status][data-status=idle]").waitFor({ timeout: 600_000 });
+      await watchTiles(page);
+      await paint(page);
       await shot(page, "41-large-1024-done");
       assert.match((await page.getByTestId("status").textContent())!, /Iteration 2 of 2/);
-      assert.equal(
-        await page.evaluate(() => (globalThis as unknown as { tileSeen: number }).tileSeen),
-        0,
-      );
+      assert.deepEqual(await tileLines(page), []);
       const meta = await sharp(await download(page, "Download PNG")).metadata();
       assert.deepEqual([meta.width, meta.height], [1024, 681]);
       const recipe = parseRecipe(
@@ -89,6 +78,18 @@ Deno.test(
   },
 );
 
+/** Clicks Paint and waits, with a large run's patience, until the run is done. */
+async function paint(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Paint", exact: true }).click();
+  await page.locator("[data-testid=status][data-status=running]").waitFor({ timeout: 30_000 });
+  await page.locator("[data-testid=status][data-status=idle]").waitFor({ timeout: 600_000 });
+}
+
+/** The tile lines watchTiles() has recorded. */
+function tileLines(page: Page): Promise<string[]> {
+  return page.evaluate(() => (globalThis as unknown as { tileLines: string[] }).tileLines);
+}
+
 /** Records every distinct tile line the page shows from now on (globalThis.tileLines). */
 function watchTiles(page: Page): Promise<void> {
   return page.evaluate(() => {
@@ -111,13 +112,9 @@ Deno.test(
       // chelsea.png 451x300 at 2048 px: 2048 x round(300·2048/451 = 1362.3) = 2048x1362.
       await tinySetup(page, { size: 2048, iterations: 1 });
       await watchTiles(page);
-      await page.getByRole("button", { name: "Paint", exact: true }).click();
-      await page.locator("[data-testid=status][data-status=running]").waitFor({ timeout: 30_000 });
-      await page.locator("[data-testid=status][data-status=idle]").waitFor({ timeout: 600_000 });
+      await paint(page);
       await shot(page, "42-large-2048-done");
-      const lines = await page.evaluate(() =>
-        (globalThis as unknown as { tileLines: string[] }).tileLines
-      );
+      const lines = await tileLines(page);
       // Both passes of every evaluation go over the same 24 tiles; the last tile of each pass
       // is always posted (worker.ts), so the final line is pass 2's tile 24.
       assert.ok(lines.length >= 2, `tile lines: ${lines.length}`);
