@@ -17,9 +17,9 @@ import { slicedStatistic } from "./sliced.ts";
 import {
   type FeatureMap,
   gram,
+  gramLoss,
   type LayerWeightLike,
   normaliseWeights,
-  styleLoss,
 } from "./style.ts";
 
 /** A statistic's precomputed target for one layer; `tf.dispose(target)` frees it. */
@@ -57,7 +57,7 @@ export const gramStatistic: StyleStatistic = {
     });
   },
   loss(features, target) {
-    return tf.tidy(() => styleLoss(gram(features), target.gram as tf.Tensor2D));
+    return gramLoss(features, target.gram as tf.Tensor2D);
   },
 };
 

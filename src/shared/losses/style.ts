@@ -12,6 +12,16 @@ export type FeatureMap = Record<string, tf.Tensor4D>;
 /** Gram matrices by layer name, `[c, c]` each. */
 export type GramMap = Record<string, tf.Tensor2D>;
 
+/** Options of {@link gram}. */
+export interface GramOptions {
+  /**
+   * The caller promises that the gradient flowing into the Gram is symmetric (true of any loss
+   * that compares the Gram with a symmetric target through symmetric terms), so the backward
+   * pass uses dF = 2 F dG / (n·c) and does not transpose dG. Default false.
+   */
+  symmetricUpstream?: boolean;
+}
+
 /**
  * Normalised Gram matrix of one feature map: `G = Fᵀ F / (h·w·c)` where `F` is the
  * `[h·w, c]` matrix of the map (one row per pixel), so `G[i][j]` is the mean over pixels of
@@ -27,7 +37,7 @@ export type GramMap = Record<string, tf.Tensor2D>;
  *
  * Caller disposes the result.
  */
-export function gram(features: tf.Tensor4D): tf.Tensor2D {
+export function gram(features: tf.Tensor4D, options: GramOptions = {}): tf.Tensor2D {
   const [batch, h, w, c] = features.shape;
   if (features.rank !== 4 || batch !== 1) {
     throw new RangeError(
@@ -52,7 +62,9 @@ export function gram(features: tf.Tensor4D): tf.Tensor2D {
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const fs = saved[0] as tf.Tensor2D;
-          const sym = tf.div(tf.add(dy, tf.transpose(dy)), scale) as tf.Tensor2D;
+          const sym = (options.symmetricUpstream
+            ? tf.mul(dy, 2 / scale)
+            : tf.div(tf.add(dy, tf.transpose(dy)), scale)) as tf.Tensor2D;
           const df = n >= c ? tf.matMul(fs, sym) : tf.transpose(tf.matMul(sym, fs, false, true));
           return tf.reshape(df, [1, h, w, c]);
         }),
@@ -69,6 +81,16 @@ export function gram(features: tf.Tensor4D): tf.Tensor2D {
 export function styleLoss(gramOut: tf.Tensor2D, gramTarget: tf.Tensor2D): tf.Scalar {
   assertSameShape("styleLoss", gramOut, gramTarget);
   return tf.tidy(() => tf.mean(tf.squaredDifference(gramOut, gramTarget)) as tf.Scalar);
+}
+
+/**
+ * `styleLoss(gram(features), target)` for a symmetric target (a Gram, or a blend of Grams,
+ * always is): then ∂L/∂G = 2(G − A)/c² is symmetric and {@link gram} skips the transpose of
+ * its general gradient (on WASM the transpose of ResNet-50's 2048x2048 dG was a
+ * single-threaded 36 ms of a 600 ms evaluation; issue 13). Caller disposes the result.
+ */
+export function gramLoss(features: tf.Tensor4D, gramTarget: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => styleLoss(gram(features, { symmetricUpstream: true }), gramTarget));
 }
 
 /** One layer's weight in a weighted sum of per-layer losses (as in a Recipe's `layers`). */
@@ -97,7 +119,7 @@ export function layeredStyleLoss(
   return weightedOverLayers(
     options.layers,
     { features, targets: options.grams, what: "style Gram" },
-    (f, target) => styleLoss(gram(f), target),
+    (f, target) => gramLoss(f, target),
   );
 }
 

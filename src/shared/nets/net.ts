@@ -50,6 +50,8 @@ export class Net {
   readonly #flips = new Map<string, tf.Tensor4D>();
   readonly #mean: tf.Tensor1D;
   readonly #std: tf.Tensor1D;
+  /** The BGR order is in the first kernels, not in preprocess() (#foldChannelOrder). */
+  readonly #bgrFolded: boolean;
   readonly #layers: Map<string, LayerInfo>;
   readonly #nodes: Map<string, GraphNode>;
   #disposed = false;
@@ -63,8 +65,44 @@ export class Net {
     this.#weights = weights;
     this.#layers = new Map(manifest.layers.map((l) => [l.name, l]));
     this.#nodes = new Map(manifest.graph.map((n) => [n.name, n]));
-    this.#mean = tf.tensor1d(manifest.preprocess.mean);
-    this.#std = tf.tensor1d(manifest.preprocess.std);
+    const p = manifest.preprocess;
+    this.#bgrFolded = p.order === "bgr" && this.#foldChannelOrder();
+    // With the order folded into the first convolutions, the input stays RGB: mean and std too.
+    const order = <T>(v: T[]) => this.#bgrFolded ? [...v].reverse() : v;
+    this.#mean = tf.tensor1d(order(p.mean));
+    this.#std = tf.tensor1d(order(p.std));
+  }
+
+  /**
+   * For a BGR network, reverses the input channels of the kernels of the convolutions that read
+   * the input (directly or through zero padding, which commutes with a channel permutation)
+   * instead of reversing every image: Σ_c K[c]·x[2−c] = Σ_c K[2−c]·x[c]. The Reverse kernel
+   * and its gradient were a single-threaded ~10 ms of a ResNet-50 evaluation at 256 px on
+   * WASM (issue 13). False, changing nothing, when some reader is not a plain convolution or its
+   * kernel is not loaded.
+   */
+  #foldChannelOrder(): boolean {
+    const convs: string[] = [];
+    const stack = ["input"];
+    while (stack.length) {
+      const from = stack.pop()!;
+      for (const node of this.manifest.graph) {
+        const inputs = node.op === "add" ? node.inputs : [node.input];
+        if (!inputs.includes(from)) continue;
+        // A requested layer there would come out in the other channel order.
+        if (this.manifest.layers.some((l) => l.node === node.name)) return false;
+        if (node.op === "pad") stack.push(node.name);
+        else if (node.op === "conv2d" && this.#weights.has(node.kernel)) convs.push(node.kernel);
+        else return false;
+      }
+    }
+    if (!convs.length) return false;
+    for (const name of new Set(convs)) {
+      const kernel = this.#weights.get(name)!;
+      this.#weights.set(name, tf.reverse(kernel, 2));
+      kernel.dispose();
+    }
+    return true;
   }
 
   get id(): string {
@@ -99,12 +137,15 @@ export class Net {
     return info;
   }
 
-  /** Converts an RGB [0, 1] image to the network's input space. */
+  /**
+   * Converts an RGB [0, 1] image to the network's input space (left in RGB order when the
+   * network's BGR order is folded into its first kernels).
+   */
   preprocess(image: tf.Tensor4D): tf.Tensor4D {
     const p = this.manifest.preprocess;
     return tf.tidy(() => {
       let x: tf.Tensor4D = p.scale === 1 ? image : tf.mul(image, p.scale);
-      if (p.order === "bgr") x = tf.reverse(x, -1);
+      if (p.order === "bgr" && !this.#bgrFolded) x = tf.reverse(x, -1);
       return tf.div(tf.sub(x, this.#mean), this.#std);
     });
   }

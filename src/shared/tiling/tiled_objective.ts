@@ -242,7 +242,9 @@ export async function tiledValueAndGrad(
             for (const { layer } of styleLayers) {
               const f = features[layer];
               const share = f.shape[1] * f.shape[2] / counts[layer];
-              s = tf.add(s, tf.mul(tf.sum(tf.mul(gram(f), dGram[layer])), share));
+              // D = ∂L/∂G of a Gram against a (symmetric) Gram target is symmetric.
+              const gt = gram(f, { symmetricUpstream: true });
+              s = tf.add(s, tf.mul(tf.sum(tf.mul(gt, dGram[layer])), share));
             }
             for (const { layer, weight } of contentLayers) {
               const f = features[layer];

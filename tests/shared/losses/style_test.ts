@@ -3,6 +3,7 @@ import { tf } from "../../_tf.ts";
 import {
   blendGrams,
   gram,
+  gramLoss,
   layeredStyleLoss,
   normaliseWeights,
   styleLoss,
@@ -144,4 +145,37 @@ Deno.test("gram()'s gradient is tfjs's matMul gradient, with more pixels than ch
       close(value.dataSync(), new Float32Array(c * c), 1e-6);
       tf.dispose([x, m, ours, theirs, value]);
     }
+  }));
+
+Deno.test("gramLoss() is styleLoss(gram()) in value and gradient, with more pixels than channels and fewer", () =>
+  noLeak(() => {
+    // Hand value: F = [[2, 0]] (1x1x1x2) against A = 0 is L = 1 with gradient (2, 0) (see the
+    // styleLoss(gram()) test above); against A = [[1, 0.5], [0.5, 0]]: G = [[2, 0], [0, 0]],
+    // D = G - A = [[1, -0.5], [-0.5, 0]], L = (1 + 0.25 + 0.25) / 4 = 0.375,
+    // dF = 4 F D / (h·w·c·c²) = 4·[2·1, 2·(-0.5)] / 8 = [1, -0.5].
+    for (const [a, l, d] of [[[0, 0, 0, 0], 1, [2, 0]], [[1, 0.5, 0.5, 0], 0.375, [1, -0.5]]]) {
+      const f = tf.tensor4d([2, 0], [1, 1, 1, 2]);
+      const target = tf.tensor2d(a as number[], [2, 2]);
+      const { value, grad } = tf.valueAndGrad((x) => gramLoss(x as tf.Tensor4D, target))(f);
+      close(value.dataSync(), [l as number]);
+      close(grad.dataSync(), d as number[]);
+      tf.dispose([f, target, value, grad]);
+    }
+    // Against the general path at 6 pixels x 4 channels and 2 x 9, symmetric random targets.
+    for (const [h, w, c] of [[2, 3, 4], [1, 2, 9]]) {
+      const x = tf.randomNormal([1, h, w, c], 0, 1, "float32", 7) as tf.Tensor4D;
+      const target = tf.tidy(() => {
+        const r = tf.randomNormal([c, c], 0, 1, "float32", 8);
+        return tf.add(r, tf.transpose(r)) as tf.Tensor2D;
+      });
+      const ours = tf.valueAndGrad((t) => gramLoss(t as tf.Tensor4D, target))(x);
+      const theirs = tf.valueAndGrad((t) => styleLoss(gram(t as tf.Tensor4D), target))(x);
+      close(ours.value.dataSync(), theirs.value.dataSync(), 1e-5);
+      close(ours.grad.dataSync(), theirs.grad.dataSync(), 1e-5);
+      tf.dispose([x, target, ours.value, ours.grad, theirs.value, theirs.grad]);
+    }
+    const f = tf.zeros([1, 2, 2, 3]) as tf.Tensor4D;
+    const wrong = tf.zeros([2, 2]) as tf.Tensor2D;
+    assert.throws(() => gramLoss(f, wrong), /shapes \[3,3\] and \[2,2\]/);
+    tf.dispose([f, wrong]);
   }));
