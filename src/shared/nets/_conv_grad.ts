@@ -64,18 +64,20 @@ function phaseInput(dy: tf.Tensor4D, ph: Phase, pw: Phase): tf.Tensor4D {
   const [, oh, ow] = dy.shape;
   const need = [ph.rows + ph.taps - 1, pw.rows + pw.taps - 1];
   const front = [ph.front, pw.front];
-  const padded = tf.pad(dy, [
+  const pads: [number, number][] = [
     [0, 0],
     [Math.max(0, front[0]), Math.max(0, need[0] - front[0] - oh)],
     [Math.max(0, front[1]), Math.max(0, need[1] - front[1] - ow)],
     [0, 0],
-  ]);
-  return tf.slice(padded, [0, Math.max(0, -front[0]), Math.max(0, -front[1]), 0], [
-    -1,
-    need[0],
-    need[1],
-    -1,
-  ]);
+  ];
+  // Pad and crop only where they change something: each is a single-threaded copy on WASM
+  // (issue 13: a stride-1 "same" conv pads dy and then kept all of it).
+  const padded = pads.some(([a, b]) => a !== 0 || b !== 0) ? tf.pad(dy, pads) : dy;
+  const begin = [Math.max(0, -front[0]), Math.max(0, -front[1])];
+  if (
+    begin[0] === 0 && begin[1] === 0 && padded.shape[1] === need[0] && padded.shape[2] === need[1]
+  ) return padded;
+  return tf.slice(padded, [0, begin[0], begin[1], 0], [-1, need[0], need[1], -1]);
 }
 
 /**
