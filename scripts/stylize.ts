@@ -9,6 +9,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
+import { wasmThreadsCount } from "./lib/wasm_threads.ts";
 import { encodePng, readImage, writeAtomic } from "./lib/image_io.ts";
 import { loadNet, parseManifest } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
@@ -208,7 +209,9 @@ async function main(): Promise<number> {
     await writeAtomic(recipePath, new TextEncoder().encode(JSON.stringify(final, null, 2) + "\n"));
     const how = `${result.iterations} iterations (${result.evaluations} evaluations) in ${
       (result.elapsedMs / 1000).toFixed(1)
-    } s on ${backend}, loss ${result.loss.toPrecision(4)}`;
+    } s on ${backend === "wasm" ? `wasm (${wasmThreadsCount()} threads)` : backend}, loss ${
+      result.loss.toPrecision(4)
+    }`;
     if (result.aborted) {
       console.log(
         `stopped by Ctrl-C after ${result.iterations} of ${recipe.iterations} iterations: wrote the best image so far to ${out} and ${recipePath}: ${how}`,

@@ -9,7 +9,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-webgpu";
 import { installWasmIdentity } from "../../src/shared/ops/wasm_identity.ts";
 import { installWasmMatMul } from "../../src/shared/ops/wasm_mat_mul.ts";
-import { enableWasmThreads } from "./wasm_threads.ts";
+import { enableWasmThreads, wasmThreadsWanted } from "./wasm_threads.ts";
 
 installWasmMatMul();
 installWasmIdentity();
@@ -20,7 +20,7 @@ export type BackendName = (typeof BACKENDS)[number];
 
 /**
  * Selects a backend, throwing a one-line error when it cannot start here. WASM runs
- * $ATELIER_WASM_THREADS threads (default 1; see wasm_threads.ts), fixed at its first start.
+ * wasmThreadsWanted() threads (see wasm_threads.ts), fixed at its first start.
  */
 export async function useBackend(name: string): Promise<BackendName> {
   if (!(BACKENDS as readonly string[]).includes(name)) {
@@ -32,10 +32,8 @@ export async function useBackend(name: string): Promise<BackendName> {
   }
   let ok = false;
   try {
-    const threads = Number(Deno.env.get("ATELIER_WASM_THREADS") ?? 1);
-    ok = name === "wasm" && threads > 1
-      ? (await enableWasmThreads(threads)) >= 1
-      : await tf.setBackend(name);
+    const threads = name === "wasm" ? wasmThreadsWanted() : 1;
+    ok = threads > 1 ? (await enableWasmThreads(threads)) >= 1 : await tf.setBackend(name);
   } catch (e) {
     throw new Error(`backend ${name} could not start: ${(e as Error).message}`);
   }

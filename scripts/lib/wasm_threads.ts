@@ -12,8 +12,9 @@
  *   Deno's own (the glue's version calls `parentPort.postMessage`, which calls it back);
  * - `os.cpus()` reports every core twice during start-up, because the backend caps its pool at
  *   half the logical cores (it assumes hyper-threading).
- * Everything is restored once the backend is up. Opt in with enableWasmThreads() before the
- * first tf.setBackend("wasm"); the threads actually started are in wasmThreadsCount().
+ * Everything is restored once the backend is up. Start it with enableWasmThreads() before the
+ * first tf.setBackend("wasm") (the CLI does, with wasmThreadsWanted()); the threads actually
+ * started are in wasmThreadsCount().
  */
 import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
@@ -98,4 +99,20 @@ export function wasmThreadsCount(): number {
   } catch {
     return 1;
   }
+}
+
+/**
+ * WASM threads for this process: $ATELIER_WASM_THREADS, or one per core (tfjs's pool takes at most
+ * 8). One thread per core is the default since issue 13's third pass: ResNet-50 at 256 px, idle
+ * 2-core machine, 666 -> 522 ms per evaluation; set ATELIER_WASM_THREADS=1 on a machine shared
+ * with other heavy jobs, where a second thread can cost more than it gives.
+ */
+export function wasmThreadsWanted(): number {
+  const raw = Deno.env.get("ATELIER_WASM_THREADS");
+  if (raw === undefined || raw === "") return Math.min(8, Math.max(1, os.cpus().length));
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`ATELIER_WASM_THREADS is "${raw}": expected a whole number >= 1`);
+  }
+  return n;
 }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import os from "node:os";
 import { setupTf, TEST_BACKEND, tf } from "../_tf.ts";
+import { wasmThreadsWanted } from "../../scripts/lib/wasm_threads.ts";
 
 Deno.test({
   name: "enableWasmThreads(2) starts a two-thread WASM pool under Deno with the same conv values",
@@ -32,4 +34,26 @@ Deno.test({
     r.values.forEach((v: number, i: number) => assert.ok(Math.abs(v - want[i]) < 1e-4, `${i}`));
     assert.equal(tf.memory().numTensors, before);
   },
+});
+
+Deno.test("wasmThreadsWanted() is one thread per core (at most 8) unless ATELIER_WASM_THREADS says", () => {
+  const saved = Deno.env.get("ATELIER_WASM_THREADS");
+  try {
+    Deno.env.delete("ATELIER_WASM_THREADS");
+    assert.equal(wasmThreadsWanted(), Math.min(8, os.cpus().length));
+    Deno.env.set("ATELIER_WASM_THREADS", "1");
+    assert.equal(wasmThreadsWanted(), 1);
+    Deno.env.set("ATELIER_WASM_THREADS", "3");
+    assert.equal(wasmThreadsWanted(), 3);
+    for (const bad of ["0", "two", "1.5", "-2"]) {
+      Deno.env.set("ATELIER_WASM_THREADS", bad);
+      assert.throws(
+        () => wasmThreadsWanted(),
+        /ATELIER_WASM_THREADS is ".*": expected a whole number >= 1/,
+      );
+    }
+  } finally {
+    if (saved === undefined) Deno.env.delete("ATELIER_WASM_THREADS");
+    else Deno.env.set("ATELIER_WASM_THREADS", saved);
+  }
 });
