@@ -7,6 +7,10 @@ import sharp from "sharp";
 import { fromRgba, inputImage } from "../../src/shared/image.ts";
 import { tf } from "./tf_node.ts";
 
+// libvips's operation cache keeps decoded images for reuse (up to 50 MB by default); the CLI
+// decodes each file once, so the cache only adds to the peak RSS (issue 13).
+sharp.cache(false);
+
 /**
  * Reads an image file as [1, h, w, 3] RGB in [0, 1]; with `longSide`, resized by the engine's
  * inputImage() as the studio does. EXIF orientation is applied and alpha dropped, as a canvas
