@@ -113,6 +113,12 @@ export interface TilePlan {
    */
   history?: number;
   /**
+   * planRunTiles(): true when `halo` is the network's approximate halo (APPROXIMATE_HALOS),
+   * narrower than the exact one: the tiled objective is close to, not equal to, the untiled one
+   * (recorded in the run record's scales as `halo`).
+   */
+  approximateHalo?: boolean;
+  /**
    * planRunTiles(): true when this scale keeps its L-BFGS history in JS memory (lbfgs.ts
    * hostHistory) because the device history does not fit (recorded in the run record's scales).
    */
