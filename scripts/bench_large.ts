@@ -11,8 +11,8 @@
  * With --halos exact,96,64 it measures instead how far a narrower, approximate halo takes the
  * objective from the exact one, and what it saves in time (ResNet-50 by default, at each of
  * --halo-size 768[,1024] px in each of --halo-tile 512[,384] px tiles, a noisy content image):
- * relative loss error, relative L2 gradient error and the time against the untiled evaluation,
- * written to bench/large_halo.json and bench/large_halo.md.
+ * relative loss error, relative L2 gradient error and the time against the untiled evaluation
+ * (the least of --repeat N runs each), written to bench/large_halo.json and bench/large_halo.md.
  *
  * With --costs it measures instead the per-pixel costs the memory planner uses
  * (MEASURED_COSTS in src/shared/tiling/plan.ts): tf.profile's peak bytes above the loaded net of
@@ -27,6 +27,8 @@
  * Usage: deno task bench:large [--nets darknet-tiny,resnet50] [--sizes 512,1024,2048]
  *        [--resnet-sizes 512] [--resnet-compare 512] [--tile 384[,128]] [--compare 1024]
  *        [--compare-tile 512] [--backend wasm] [--costs [--cost-sizes 128,256]] [--render]
+ *        [--halos exact,96,64 [--halo-net resnet50] [--halo-size 768,1024] [--halo-tile 512,384]
+ *        [--repeat 2]]
  *
  * --render only rewrites bench/large.md from bench/large.json.
  */
@@ -65,6 +67,7 @@ const { values: a } = parseArgs({
     "halo-net": { type: "string", default: "resnet50" },
     "halo-size": { type: "string", default: "768" },
     "halo-tile": { type: "string", default: "512,384" },
+    repeat: { type: "string", default: "1" },
     costs: { type: "boolean", default: false },
     render: { type: "boolean", default: false },
     "cost-sizes": { type: "string", default: "128,256" },
@@ -257,7 +260,16 @@ async function haloSweep(
   // first pass at a size grows the WASM heap (a smaller warm-up left the next pass 2x slower).
   const warm = await untiledEvaluation(net, image, options, layers);
   console.log(JSON.stringify({ net: net.id, height: h, width: w, warmUpMs: warm.ms }));
-  const before = await untiledEvaluation(net, image, options, layers);
+  // The least of `repeats` timings: on a shared machine the noise only ever adds time.
+  const repeats = Number(a.repeat);
+  const untiledMin = async () => {
+    const runs = [];
+    for (let i = 0; i < repeats; i++) {
+      runs.push(await untiledEvaluation(net, image, options, layers));
+    }
+    return { ...runs[0], ms: Math.min(...runs.map((r) => r.ms)) };
+  };
+  const before = await untiledMin();
   const t0 = performance.now();
   const features = net.forward(image, layers);
   await Promise.all(Object.values(features).map((f) => f.data()));
@@ -277,11 +289,16 @@ async function haloSweep(
         after: [px, px] as [number, number],
       };
       const grid = tileGrid(h, w, { tile, halo });
-      const t0 = performance.now();
-      const r = await tiledValueAndGrad(net, image, { ...options, grid });
-      const g = await r.grad.data();
-      const ms = performance.now() - t0;
-      r.grad.dispose();
+      let ms = Infinity;
+      let r: Awaited<ReturnType<typeof tiledValueAndGrad>> | undefined;
+      let g: Float32Array | Int32Array | Uint8Array = new Float32Array();
+      for (let i = 0; i < repeats; i++) {
+        const t0 = performance.now();
+        r = await tiledValueAndGrad(net, image, { ...options, grid });
+        g = await r.grad.data();
+        ms = Math.min(ms, performance.now() - t0);
+        r.grad.dispose();
+      }
       let num = 0;
       let den = 0;
       for (let i = 0; i < g.length; i++) {
@@ -298,7 +315,7 @@ async function haloSweep(
         halo: label === "exact" ? `exact (${exactHalo.before[0]}/${exactHalo.after[0]})` : label,
         largestCrop: Math.max(...crops.flat()),
         cropRatio: crops.reduce((s, [a, b]) => s + a * b, 0) / (h * w),
-        lossRelError: Math.abs(r.total - exact) / exact,
+        lossRelError: Math.abs(r!.total - exact) / exact,
         gradRelL2Error: Math.sqrt(num / den),
         ms: Math.round(ms),
       };
@@ -306,7 +323,7 @@ async function haloSweep(
       rows.push(row);
     }
   }
-  const after = await untiledEvaluation(net, image, options, layers);
+  const after = await untiledMin();
   console.log(JSON.stringify({ untiledMs: after.ms }));
   tf.dispose([content, style, image, Object.values(sf)]);
   tf.dispose([Object.values(options.contentTargets), Object.values(options.styleGrams)]);
@@ -337,8 +354,9 @@ async function writeHaloSweeps(sweeps: HaloSweep[]) {
     "",
     `Exact halo of the default layers: ${e.before} px before, ${e.after} px after, crops aligned`,
     `to ${e.align} px. Content image + N(0, 0.1) noise. One evaluation (loss + image gradient)`,
-    "per row against the untiled tf.valueAndGrad, which is timed once before the tiled rows and",
-    "once after them (after a full-size warm-up); overhead = time / their mean. Crop ratio = Σ",
+    "per row against the untiled tf.valueAndGrad, which is timed before the tiled rows and after",
+    `them (after a full-size warm-up); each time is the least of ${a.repeat} run(s); overhead =`,
+    "time / the mean of the untiled two. Crop ratio = Σ",
     "crop pixels / image pixels (each pass reads that much). Forward = one forward pass over the",
     "default layers without gradient (pass 1 of a tiled evaluation is that, over the crops).",
     "Single runs on a shared 2-core machine.",
