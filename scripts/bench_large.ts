@@ -355,11 +355,10 @@ async function writeHaloSweeps(sweeps: HaloSweep[]) {
     `Exact halo of the default layers: ${e.before} px before, ${e.after} px after, crops aligned`,
     `to ${e.align} px. Content image + N(0, 0.1) noise. One evaluation (loss + image gradient)`,
     "per row against the untiled tf.valueAndGrad, which is timed before the tiled rows and after",
-    `them (after a full-size warm-up); each time is the least of ${a.repeat} run(s); overhead =`,
-    "time / the mean of the untiled two. Crop ratio = Σ",
-    "crop pixels / image pixels (each pass reads that much). Forward = one forward pass over the",
+    `them (after a full-size warm-up); each time is the least of ${a.repeat} run(s), on a shared`,
+    "2-core machine; overhead = time / the mean of the two untiled times. Crop ratio = Σ crop",
+    "pixels / image pixels (each pass reads that much). Forward = one forward pass over the",
     "default layers without gradient (pass 1 of a tiled evaluation is that, over the crops).",
-    "Single runs on a shared 2-core machine.",
     "",
   ];
   for (const sw of sweeps) {
