@@ -76,6 +76,7 @@ Deno.test("stylize() tiles only the scales that need it, bit-identical for a see
     assert.equal(a.result.scales[0].tiles, undefined, "the coarse scale fits: untiled");
     assert.equal(a.result.scales[1].tiles, 4);
     assert.equal(a.result.scales[1].tile, 96);
+    assert.equal(a.result.scales[1].halo, undefined, "Darknet-tiny's exact halo: none recorded");
     assert.deepEqual(untiled.result.scales.map((s) => s.tiles), [undefined, undefined]);
     // Bit-identical for the same seed: every pixel and every loss.
     assert.deepEqual(b.pixels, a.pixels);
@@ -253,6 +254,27 @@ Deno.test("planRunTiles() plans ResNet-50 with its approximate halo and records 
     { before: 96, after: 96 },
     true,
   ]);
+});
+
+Deno.test("stylize() records ResNet-50's approximate halo in the scale that ran tiled", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const net = await loadNet(pathToFileURL(join(ROOT, "static/models/resnet50/manifest.json")));
+  const content = await loadImage(sharedImage("content/chelsea.png"), [128, 128]);
+  const style = await loadImage(sharedImage("style/starry_night.jpg"), [128, 128]);
+  try {
+    const recipe = defaultRecipe(net, { size: 128, iterations: 1 });
+    // 64 px tiles forced (a multiple of res5c's jump 32): 2 x 2 tiles, crops 64 + 96 + 31 + 96
+    // px clamped to the 128 px image, with the planner's 96 px halo (planHalo()).
+    const r = await run(net, { content, styles: [style] }, recipe, { bytes: 0, tile: 64 });
+    assert.deepEqual(r.result.scales, [
+      { size: 128, iterations: 1, tiles: 4, tile: 64, halo: { before: 96, after: 96 } },
+    ]);
+  } finally {
+    tf.dispose([content, style]);
+    net.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before, "tensors left behind");
 });
 
 Deno.test("stylize() refuses a run that needs tiling with transforms or SWAG, naming the option", async () => {
