@@ -8,10 +8,11 @@
  * times the untiled evaluation (tf.valueAndGrad of buildStyleObjective) for the overhead ratio.
  * Writes bench/large.json and bench/large.md.
  *
- * With --halos 0,32,64,96 it measures instead how far a narrower, approximate halo takes the
- * objective from the exact one (ResNet-50 by default, --halo-size px in --halo-tile px tiles,
- * a noisy content image): relative loss error and relative L2 gradient error, written to
- * bench/large_halo.json and bench/large_halo.md.
+ * With --halos exact,96,64 it measures instead how far a narrower, approximate halo takes the
+ * objective from the exact one, and what it saves in time (ResNet-50 by default, at each of
+ * --halo-size 768[,1024] px in each of --halo-tile 512[,384] px tiles, a noisy content image):
+ * relative loss error, relative L2 gradient error and the time against the untiled evaluation
+ * (the least of --repeat N runs each), written to bench/large_halo.json and bench/large_halo.md.
  *
  * With --costs it measures instead the per-pixel costs the memory planner uses
  * (MEASURED_COSTS in src/shared/tiling/plan.ts): tf.profile's peak bytes above the loaded net of
@@ -26,6 +27,8 @@
  * Usage: deno task bench:large [--nets darknet-tiny,resnet50] [--sizes 512,1024,2048]
  *        [--resnet-sizes 512] [--resnet-compare 512] [--tile 384[,128]] [--compare 1024]
  *        [--compare-tile 512] [--backend wasm] [--costs [--cost-sizes 128,256]] [--render]
+ *        [--halos exact,96,64 [--halo-net resnet50] [--halo-size 768,1024] [--halo-tile 512,384]
+ *        [--repeat 2]]
  *
  * --render only rewrites bench/large.md from bench/large.json.
  */
@@ -62,8 +65,9 @@ const { values: a } = parseArgs({
     out: { type: "string", default: join(ROOT, "bench") },
     halos: { type: "string", default: "" },
     "halo-net": { type: "string", default: "resnet50" },
-    "halo-size": { type: "string", default: "256" },
-    "halo-tile": { type: "string", default: "128" },
+    "halo-size": { type: "string", default: "768" },
+    "halo-tile": { type: "string", default: "512,384" },
+    repeat: { type: "string", default: "1" },
     costs: { type: "boolean", default: false },
     render: { type: "boolean", default: false },
     "cost-sizes": { type: "string", default: "128,256" },
@@ -178,9 +182,64 @@ async function evaluate(
   return row;
 }
 
-/** Loss and gradient error of narrower halos against the untiled objective. */
-async function haloSweep(id: string, size: number, tile: number, halos: number[]) {
-  const net = await loadNet(pathToFileURL(join(ROOT, "static/models", id, "manifest.json")));
+/** Wall time of one untiled evaluation (tf.valueAndGrad of buildStyleObjective), value, gradient. */
+async function untiledEvaluation(
+  net: Net,
+  image: tf.Tensor4D,
+  options: Parameters<typeof buildStyleObjective>[0],
+  layers: string[],
+) {
+  const objective = buildStyleObjective(options);
+  const t0 = performance.now();
+  const { value, grad } = tf.tidy(() =>
+    tf.valueAndGrad((x) =>
+      objective(net.forward(x as tf.Tensor4D, layers), x as tf.Tensor4D).total
+    )(image)
+  );
+  const loss = (await value.data())[0];
+  const g = await grad.data();
+  const ms = performance.now() - t0;
+  tf.dispose([value, grad]);
+  return { loss, grad: g, ms };
+}
+
+/** One size of the halo sweep: the untiled timings and a row per tile size and halo. */
+interface HaloSweep {
+  net: string;
+  height: number;
+  width: number;
+  exactHalo: { before: number; after: number; align: number };
+  /** One untiled evaluation before and after the tiled rows (after a full-size warm-up). */
+  untiledMs: [number, number];
+  /** One forward pass over the default layers, no gradient: pass 1's share of a tiled one. */
+  forwardMs: number;
+  rows: {
+    tile: number;
+    tiles: number;
+    halo: string;
+    largestCrop: number;
+    /** Σ crop pixels / image pixels: what each pass reads against one untiled pass. */
+    cropRatio: number;
+    lossRelError: number;
+    gradRelL2Error: number;
+    ms: number;
+    /** ms / the mean of untiledMs. */
+    overhead: number;
+  }[];
+}
+
+/**
+ * Narrower halos against the untiled objective, in each tile size: relative loss error,
+ * relative L2 gradient error, and the time of one tiled evaluation against the untiled one
+ * (timed before and after the tiled ones, after a warm-up, on the same noisy image). A halo of
+ * "exact" is haloFor() of the default layers.
+ */
+async function haloSweep(
+  net: Net,
+  size: number,
+  tiles: number[],
+  halos: string[],
+): Promise<HaloSweep> {
   const d = ARCH_DEFAULTS[net.manifest.architecture];
   const layers = [...new Set([...d.layers.content, ...d.layers.style].map((l) => l.layer))];
   const content = await readImage(shared("content/chelsea.png"), size);
@@ -197,67 +256,134 @@ async function haloSweep(id: string, size: number, tile: number, halos: number[]
     styleLayers: d.layers.style,
     weights: d.weights,
   };
-  const objective = buildStyleObjective(options);
-  const { value, grad } = tf.tidy(() =>
-    tf.valueAndGrad((x) =>
-      objective(net.forward(x as tf.Tensor4D, layers), x as tf.Tensor4D).total
-    )(image)
-  );
-  const exact = (await value.data())[0];
-  const reference = await grad.data();
-  tf.dispose([value, grad]);
-  const exactHalo = haloFor(receptiveFields(net.manifest, layers));
-  const out = [];
-  for (const halo of halos) {
-    const grid = tileGrid(h, w, {
-      tile,
-      halo: { ...exactHalo, before: [halo, halo], after: [halo, halo] },
-    });
-    const t0 = performance.now();
-    const r = await tiledValueAndGrad(net, image, { ...options, grid });
-    const ms = performance.now() - t0;
-    const g = await r.grad.data();
-    r.grad.dispose();
-    let num = 0;
-    let den = 0;
-    for (let i = 0; i < g.length; i++) {
-      num += (g[i] - reference[i]) ** 2;
-      den += reference[i] ** 2;
+  // Warm-up at full size: the first backward pass makes and keeps the flipped kernels, and the
+  // first pass at a size grows the WASM heap (a smaller warm-up left the next pass 2x slower).
+  const warm = await untiledEvaluation(net, image, options, layers);
+  console.log(JSON.stringify({ net: net.id, height: h, width: w, warmUpMs: warm.ms }));
+  // The least of `repeats` timings: on a shared machine the noise only ever adds time.
+  const repeats = Number(a.repeat);
+  const untiledMin = async () => {
+    const runs = [];
+    for (let i = 0; i < repeats; i++) {
+      runs.push(await untiledEvaluation(net, image, options, layers));
     }
-    const row = {
-      net: id,
-      size,
-      tile,
-      halo,
-      lossRelError: Math.abs(r.total - exact) / exact,
-      gradRelL2Error: Math.sqrt(num / den),
-      ms: Math.round(ms),
-    };
-    console.log(JSON.stringify(row));
-    out.push(row);
+    return { ...runs[0], ms: Math.min(...runs.map((r) => r.ms)) };
+  };
+  const before = await untiledMin();
+  const t0 = performance.now();
+  const features = net.forward(image, layers);
+  await Promise.all(Object.values(features).map((f) => f.data()));
+  const forwardMs = performance.now() - t0;
+  tf.dispose(Object.values(features));
+  console.log(JSON.stringify({ untiledMs: before.ms, forwardMs }));
+  const exact = before.loss;
+  const reference = before.grad;
+  const exactHalo = haloFor(receptiveFields(net.manifest, layers));
+  const rows: Omit<HaloSweep["rows"][number], "overhead">[] = [];
+  for (const tile of tiles) {
+    for (const label of halos) {
+      const px = Number(label);
+      const halo = label === "exact" ? exactHalo : {
+        ...exactHalo,
+        before: [px, px] as [number, number],
+        after: [px, px] as [number, number],
+      };
+      const grid = tileGrid(h, w, { tile, halo });
+      let ms = Infinity;
+      let r: Awaited<ReturnType<typeof tiledValueAndGrad>> | undefined;
+      let g: Float32Array | Int32Array | Uint8Array = new Float32Array();
+      for (let i = 0; i < repeats; i++) {
+        const t0 = performance.now();
+        r = await tiledValueAndGrad(net, image, { ...options, grid });
+        g = await r.grad.data();
+        ms = Math.min(ms, performance.now() - t0);
+        r.grad.dispose();
+      }
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < g.length; i++) {
+        num += (g[i] - reference[i]) ** 2;
+        den += reference[i] ** 2;
+      }
+      const crops = grid.tiles.map((t) => [
+        t.crop[0].end - t.crop[0].start,
+        t.crop[1].end - t.crop[1].start,
+      ]);
+      const row = {
+        tile: grid.tile[0],
+        tiles: grid.tiles.length,
+        halo: label === "exact" ? `exact (${exactHalo.before[0]}/${exactHalo.after[0]})` : label,
+        largestCrop: Math.max(...crops.flat()),
+        cropRatio: crops.reduce((s, [a, b]) => s + a * b, 0) / (h * w),
+        lossRelError: Math.abs(r!.total - exact) / exact,
+        gradRelL2Error: Math.sqrt(num / den),
+        ms: Math.round(ms),
+      };
+      console.log(JSON.stringify(row));
+      rows.push(row);
+    }
   }
+  const after = await untiledMin();
+  console.log(JSON.stringify({ untiledMs: after.ms }));
   tf.dispose([content, style, image, Object.values(sf)]);
   tf.dispose([Object.values(options.contentTargets), Object.values(options.styleGrams)]);
-  net.dispose();
+  const untiled = (before.ms + after.ms) / 2;
+  return {
+    net: net.id,
+    height: h,
+    width: w,
+    exactHalo: {
+      before: exactHalo.before[0],
+      after: exactHalo.after[0],
+      align: exactHalo.align[0],
+    },
+    untiledMs: [Math.round(before.ms), Math.round(after.ms)],
+    forwardMs: Math.round(forwardMs),
+    rows: rows.map((r) => ({ ...r, overhead: r.ms / untiled })),
+  };
+}
+
+/** Writes bench/large_halo.json and .md for the sizes measured so far. */
+async function writeHaloSweeps(sweeps: HaloSweep[]) {
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  const e = sweeps[0].exactHalo;
   const md = [
-    `# Approximate halo: ${id} at ${size} px in ${tile} px tiles (${a.backend})`,
+    `# Approximate halo: ${sweeps[0].net} (${a.backend}, ${new Date().toISOString().slice(0, 10)})`,
     "",
-    `Exact halo: ${exactHalo.before[0]} px before, ${exactHalo.after[0]} px after. Default`,
-    "layers, content image + N(0, 0.1) noise; crop starts are still aligned to the deepest jump.",
+    `\`deno task bench:large ${Deno.args.join(" ")}\``,
     "",
-    "| halo (px) | loss rel. error | gradient rel. L2 error | time (s) |",
-    "| ---: | ---: | ---: | ---: |",
-    ...out.map((r) =>
-      `| ${r.halo} | ${r.lossRelError.toExponential(2)} | ${r.gradRelL2Error.toExponential(2)} | ${
-        (r.ms / 1000).toFixed(1)
-      } |`
-    ),
+    `Exact halo of the default layers: ${e.before} px before, ${e.after} px after, crops aligned`,
+    `to ${e.align} px. Content image + N(0, 0.1) noise. One evaluation (loss + image gradient)`,
+    "per row against the untiled tf.valueAndGrad, which is timed before the tiled rows and after",
+    `them (after a full-size warm-up); each time is the least of ${a.repeat} run(s), on a shared`,
+    "2-core machine; overhead = time / the mean of the two untiled times. Crop ratio = Σ crop",
+    "pixels / image pixels (each pass reads that much). Forward = one forward pass over the",
+    "default layers without gradient (pass 1 of a tiled evaluation is that, over the crops).",
     "",
-  ].join("\n");
+  ];
+  for (const sw of sweeps) {
+    md.push(
+      `## ${sw.width}x${sw.height} px`,
+      "",
+      `Untiled: ${s(sw.untiledMs[0])} s before, ${s(sw.untiledMs[1])} s after; forward only: ${
+        s(sw.forwardMs)
+      } s.`,
+      "",
+      "| tile | tiles | halo (px) | largest crop | crop ratio | loss rel. error | gradient rel. L2 error | time (s) | overhead |",
+      "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+      ...sw.rows.map((r) =>
+        `| ${r.tile} | ${r.tiles} | ${r.halo} | ${r.largestCrop} | ${r.cropRatio.toFixed(2)} | ${
+          r.lossRelError.toExponential(2)
+        } | ${r.gradRelL2Error.toExponential(2)} | ${s(r.ms)} | ${r.overhead.toFixed(2)}x |`
+      ),
+      "",
+    );
+  }
   await Deno.mkdir(a.out!, { recursive: true });
-  await Deno.writeTextFile(join(a.out!, "large_halo.json"), JSON.stringify(out, null, 2) + "\n");
-  await Deno.writeTextFile(join(a.out!, "large_halo.md"), md);
-  console.log(md);
+  const json = JSON.stringify(sweeps, null, 2) + "\n";
+  await Deno.writeTextFile(join(a.out!, "large_halo.json"), json);
+  await Deno.writeTextFile(join(a.out!, "large_halo.md"), md.join("\n"));
+  console.log(md.join("\n"));
 }
 
 /** Peak bytes of tf.grad(Σ features²) at two square sizes, fitted as fixed + perPixel·pixels. */
@@ -323,8 +449,16 @@ if (a.costs) {
 }
 
 if (a.halos) {
-  const halos = a.halos.split(",").map(Number);
-  await haloSweep(a["halo-net"]!, Number(a["halo-size"]), Number(a["halo-tile"]), halos);
+  const id = a["halo-net"]!;
+  const net = await loadNet(pathToFileURL(join(ROOT, "static/models", id, "manifest.json")));
+  const sweeps: HaloSweep[] = [];
+  // Written after each size, so that a size whose untiled pass aborts keeps the ones before.
+  for (const size of a["halo-size"]!.split(",").map(Number)) {
+    const tiles = a["halo-tile"]!.split(",").map(Number);
+    sweeps.push(await haloSweep(net, size, tiles, a.halos.split(",")));
+    await writeHaloSweeps(sweeps);
+  }
+  net.dispose();
   Deno.exit(0);
 }
 

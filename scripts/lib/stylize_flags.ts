@@ -53,6 +53,8 @@ export const USAGE =
   --memory-mb N       memory one evaluation may use (default ${DEFAULT_MEMORY_MB}, under WASM's 4 GB heap):
                       sizes whose one pass does not fit run tiled, in bounded memory
   --tile N            force tiles of N px wherever the image is larger (tests, benchmarks)
+  --exact-halo        tiled crops carry the exact halo also for ResNet-50 (slower; its default
+                      96 px halo is a measured approximation, bench/large_halo.md)
   --quiet             no progress bar
 Old spellings (a notice each): --tv X; --style-weight a --style-weight b (blend weights);
 --style-scale X outside 0.1..4 (the style loss weight).`;
@@ -79,6 +81,7 @@ const OPTIONS = {
   backend: { type: "string", default: "wasm" },
   "memory-mb": { type: "string" },
   tile: { type: "string" },
+  "exact-halo": { type: "boolean" },
   "content-layers": { type: "string" },
   "style-layers": { type: "string" },
   "content-weight": { type: "string" },
@@ -111,8 +114,8 @@ export interface StylizeArgs {
   flags: RecipeLayer;
   /** One line each, for stderr: old spellings and how they were read. */
   notices: string[];
-  /** The run's memory budget (not part of the recipe): bytes, and a forced tile side. */
-  memory: { bytes: number; tile?: number };
+  /** The run's memory budget (not part of the recipe): bytes, a forced tile side, exact halo. */
+  memory: { bytes: number; tile?: number; exactHalo?: boolean };
 }
 
 function num(name: string, v: string | undefined): number | undefined {
@@ -314,6 +317,10 @@ export function parseStylizeArgs(argv: string[]): StylizeArgs {
   if (tile !== undefined && !(Number.isInteger(tile) && tile >= MIN_SIZE)) {
     throw new FlagError(`--tile must be a whole number of px >= ${MIN_SIZE}, got ${tile}`);
   }
-  const memory = { bytes: memoryMb * 2 ** 20, ...(tile !== undefined ? { tile } : {}) };
+  const memory = {
+    bytes: memoryMb * 2 ** 20,
+    ...(tile !== undefined ? { tile } : {}),
+    ...(a["exact-halo"] ? { exactHalo: true } : {}),
+  };
   return { values, flags, notices, memory };
 }

@@ -249,6 +249,7 @@ export async function* stylize(
               size: scale.size,
               iterations: res.iterations,
               ...(tiled ? { tiles: tiled.grid.tiles.length, tile: tiled.grid.tile[0] } : {}),
+              ...(tiled && tilePlan?.approximateHalo ? { halo: { ...tilePlan.halo } } : {}),
               ...(history ? { history } : {}),
               ...(hostHistory ? { hostHistory } : {}),
             });

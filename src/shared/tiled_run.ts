@@ -52,6 +52,11 @@ export interface MemoryBudget {
    * as wide as the whole image) would never tile.
    */
   tile?: number;
+  /**
+   * true: crops carry the exact halo even where the network has an approximate one
+   * (APPROXIMATE_HALOS), so the tiled objective equals the untiled one up to float rounding.
+   */
+  exactHalo?: boolean;
 }
 
 /** Progress inside a tiled evaluation: pass 1 (forward) or 2 (backward), tile `index` of `count`. */
@@ -88,6 +93,32 @@ function costOf(net: Pick<Net, "manifest">, memory: MemoryBudget): PixelCost | u
 }
 
 /**
+ * The halo of a plan over `layers` (square grids: the larger axis's figures): the network's
+ * APPROXIMATE_HALOS entry on each side where it is narrower than the exact one (haloFor()) and
+ * the budget does not ask for the exact halo, else the exact one. `approximate` says which.
+ */
+export function planHalo(
+  net: Pick<Net, "manifest">,
+  layers: readonly string[],
+  memory: Pick<MemoryBudget, "exactHalo"> = {},
+): { before: number; after: number; align: number; approximate: boolean } {
+  const exact = haloFor(receptiveFields(net.manifest, layers));
+  const before = Math.max(...exact.before);
+  const after = Math.max(...exact.after);
+  const align = Math.max(...exact.align);
+  const approx = memory.exactHalo ? undefined : APPROXIMATE_HALOS[net.manifest.id];
+  if (!approx || (approx.before >= before && approx.after >= after)) {
+    return { before, after, align, approximate: false };
+  }
+  return {
+    before: Math.min(before, approx.before),
+    after: Math.min(after, approx.after),
+    align,
+    approximate: true,
+  };
+}
+
+/**
  * The memory plan of one `height` x `width` pass over `layers` (default: the recipe's), with
  * the network's approximate halo where it has one. Undefined when nothing was measured for
  * this network (then the run is untiled, as before). Throws RangeError when not even the
@@ -103,13 +134,12 @@ export function planRunTiles(
 ): TilePlan | undefined {
   const content = layers ? [] : recipe.layers.content.map((l) => l.layer);
   const used = layers ?? [...new Set([...content, ...recipe.layers.style.map((l) => l.layer)])];
+  const { approximate, align, ...halo } = planHalo(net, used, memory);
+  // Recorded in the plan and, for tiled scales, in the run record's scales.
+  const approximateHalo = approximate ? { approximateHalo: true } : {};
   if (memory.tile !== undefined) {
-    const exact = haloFor(receptiveFields(net.manifest, used));
-    const align = Math.max(...exact.align);
     const tile = Math.max(align, Math.floor(memory.tile / align) * align);
     const long = Math.max(size.height, size.width);
-    const halo = APPROXIMATE_HALOS[net.manifest.id] ??
-      { before: Math.max(...exact.before), after: Math.max(...exact.after) };
     return {
       tiled: long > tile,
       tile: long > tile ? tile : long,
@@ -118,20 +148,23 @@ export function planRunTiles(
       align,
       halo,
       peakBytes: NaN,
+      ...approximateHalo,
     };
   }
   const cost = costOf(net, memory);
   if (!cost) return undefined;
-  const plan = (vectors: number) =>
-    planTiles(net, size, {
+  const plan = (vectors: number): TilePlan => ({
+    ...planTiles(net, size, {
       memoryBytes: memory.bytes,
       cost,
       layers: used,
       contentLayers: content,
-      halo: APPROXIMATE_HALOS[net.manifest.id],
+      halo,
       cropFits: memory.cropFits,
       optimizerVectors: vectors,
-    });
+    }),
+    ...approximateHalo,
+  });
   // A painting's Grams (`layers` given) are computed before the optimiser starts.
   const optimizer = recipe.optimizer;
   if (layers || !optimizer) return plan(0);
@@ -175,7 +208,7 @@ export function planRunTiles(
 }
 
 /** The grid of a plan over `layers`: the plan's (possibly approximate) halo, the exact alignment. */
-function gridOf(net: Net, plan: TilePlan, height: number, width: number, layers: string[]) {
+export function gridOf(net: Net, plan: TilePlan, height: number, width: number, layers: string[]) {
   const exact = haloFor(receptiveFields(net.manifest, layers));
   const halo: Halo = {
     before: [plan.halo.before, plan.halo.before],

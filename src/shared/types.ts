@@ -189,6 +189,13 @@ export const ScaleRunSchema = z.object({
   history: z.number().int().min(1).optional(),
   /** true when the scale kept its L-BFGS history in JS memory (issue 14). */
   hostHistory: z.boolean().optional(),
+  /**
+   * The crops' halo (px before and after a core) when the scale ran tiled with the network's
+   * approximate, narrower halo (ResNet-50: 96/96 px, not 241/210): its objective was close to
+   * the untiled one, not equal (issue 14, bench/large_halo.md).
+   */
+  halo: z.object({ before: z.number().int().min(0), after: z.number().int().min(0) }).strict()
+    .optional(),
 }).strict();
 export type ScaleRun = z.infer<typeof ScaleRunSchema>;
 

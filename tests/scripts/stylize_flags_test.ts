@@ -110,3 +110,15 @@ Deno.test("parseStylizeArgs() reads the new run flags: pyramid, style loss, colo
   assert.deepEqual(f("--swag", "channels:0.5").swag, { over: "channels", temperature: 0.5 });
   assert.deepEqual(f("--swag", "map:2").swag, { over: "map", temperature: 2 });
 });
+
+Deno.test("parseStylizeArgs() puts --memory-mb, --tile and --exact-halo in the run's memory budget", () => {
+  // 512 MB = 512 · 2^20 bytes; no --exact-halo: no key (the planner's approximate halo).
+  assert.deepEqual(parseStylizeArgs([...two, "--memory-mb", "512", "--tile", "96"]).memory, {
+    bytes: 512 * 2 ** 20,
+    tile: 96,
+  });
+  assert.deepEqual(parseStylizeArgs([...two, "--exact-halo"]).memory, {
+    bytes: 2048 * 2 ** 20,
+    exactHalo: true,
+  });
+});

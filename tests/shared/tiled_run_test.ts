@@ -1,7 +1,7 @@
 /**
  * stylize() with a memory budget (issue 14): tiled scales on Darknet-tiny, bit-identical for a
  * seed and equal to the untiled run within 1e-4; tiled Grams of a painting; the planner's
- * decision for the issue's 2048 px crash; refusals of what does not tile.
+ * decision for the issue's 2048 px crash and its halo choice; refusals of what does not tile.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -13,7 +13,8 @@ import { loadNet } from "../../src/shared/nets/loader.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
 import { defaultRecipe } from "../../src/shared/recipe.ts";
 import { type MemoryBudget, stylize, type TileProgress } from "../../src/shared/render.ts";
-import { planRunTiles } from "../../src/shared/tiled_run.ts";
+import { planHalo, planRunTiles } from "../../src/shared/tiled_run.ts";
+import { parseManifest } from "../../src/shared/nets/loader.ts";
 import { tileGrid } from "../../src/shared/tiling/grid.ts";
 import { haloFor, receptiveFields } from "../../src/shared/tiling/receptive_field.ts";
 import { tiledGrams } from "../../src/shared/tiling/tiled_features.ts";
@@ -75,6 +76,7 @@ Deno.test("stylize() tiles only the scales that need it, bit-identical for a see
     assert.equal(a.result.scales[0].tiles, undefined, "the coarse scale fits: untiled");
     assert.equal(a.result.scales[1].tiles, 4);
     assert.equal(a.result.scales[1].tile, 96);
+    assert.equal(a.result.scales[1].halo, undefined, "Darknet-tiny's exact halo: none recorded");
     assert.deepEqual(untiled.result.scales.map((s) => s.tiles), [undefined, undefined]);
     // Bit-identical for the same seed: every pixel and every loss.
     assert.deepEqual(b.pixels, a.pixels);
@@ -180,6 +182,99 @@ Deno.test("planRunTiles() tiles the issue's 2048 px Darknet-tiny run in a 2 GB b
     assert.equal(planRunTiles(net, recipe, { height: 1024, width: 1024 }, { bytes })!.tiled, false);
     return Promise.resolve();
   });
+});
+
+async function manifestOf(id: string) {
+  const path = join(ROOT, `static/models/${id}/manifest.json`);
+  return { manifest: parseManifest(JSON.parse(await Deno.readTextFile(path)), path) };
+}
+
+Deno.test("planHalo() takes ResNet-50's approximate halo only where it is narrower than the exact one", async () => {
+  const resnet = await manifestOf("resnet50");
+  // Exact halos (haloFor(), from receptive_field.ts's walk of the manifest): res5c reaches
+  // 241 px before and 210 px after a core, aligned to its jump of 32; APPROXIMATE_HALOS has
+  // 96 px each side, narrower on both.
+  const deep = ["conv1", "res2c", "res3d", "res4f", "res5c"]; // the default layers
+  assert.deepEqual(planHalo(resnet, deep), { before: 96, after: 96, align: 32, approximate: true });
+  // The exact halo on request.
+  assert.deepEqual(planHalo(resnet, deep, { exactHalo: true }), {
+    before: 241,
+    after: 210,
+    align: 32,
+    approximate: false,
+  });
+  // res4c: 97 px before (wider than 96), 82 px after (narrower): 96 before, 82 after.
+  assert.deepEqual(planHalo(resnet, ["res4c"]), {
+    before: 96,
+    after: 82,
+    align: 16,
+    approximate: true,
+  });
+  // res2c + res3d: 49/42 px, inside 96 on both sides: exact, not "approximate".
+  assert.deepEqual(planHalo(resnet, ["res2c", "res3d"]), {
+    before: 49,
+    after: 42,
+    align: 8,
+    approximate: false,
+  });
+  // Darknet-tiny has no approximate halo: conv14's 59 px each side, jump 16.
+  assert.deepEqual(planHalo(await manifestOf("darknet-tiny"), ["conv8", "conv14"]), {
+    before: 59,
+    after: 59,
+    align: 16,
+    approximate: false,
+  });
+});
+
+Deno.test("planRunTiles() plans ResNet-50 with its approximate halo and records it; exactHalo keeps the exact one", async () => {
+  const resnet = await manifestOf("resnet50");
+  const recipe = defaultRecipe(resnet, { size: 768 });
+  const size = { height: 512, width: 768 };
+  // Forced 384 px tiles (a multiple of 32): 2 x 2 tiles; crop 384 + 96 + 31 + 96 = 607 px.
+  const p = planRunTiles(resnet, recipe, size, { bytes: 0, tile: 384 })!;
+  assert.deepEqual([p.tiled, p.tile, p.tiles, p.crop, p.halo, p.approximateHalo], [
+    true,
+    384,
+    4,
+    607,
+    { before: 96, after: 96 },
+    true,
+  ]);
+  // Exact: 384 + 241 + 31 + 210 = 866 px, clamped to the 768 px long side; nothing recorded.
+  const e = planRunTiles(resnet, recipe, size, { bytes: 0, tile: 384, exactHalo: true })!;
+  assert.deepEqual([e.crop, e.halo, e.approximateHalo], [
+    768,
+    { before: 241, after: 210 },
+    undefined,
+  ]);
+  // From the budget (MEASURED_COSTS, 2 GiB) at 2048 x 1365 px: the same halo in the plan.
+  const big = planRunTiles(resnet, recipe, { height: 1365, width: 2048 }, { bytes: 2 * 2 ** 30 })!;
+  assert.deepEqual([big.tiled, big.halo, big.approximateHalo], [
+    true,
+    { before: 96, after: 96 },
+    true,
+  ]);
+});
+
+Deno.test("stylize() records ResNet-50's approximate halo in the scale that ran tiled", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const net = await loadNet(pathToFileURL(join(ROOT, "static/models/resnet50/manifest.json")));
+  const content = await loadImage(sharedImage("content/chelsea.png"), [128, 128]);
+  const style = await loadImage(sharedImage("style/starry_night.jpg"), [128, 128]);
+  try {
+    const recipe = defaultRecipe(net, { size: 128, iterations: 1 });
+    // 64 px tiles forced (a multiple of res5c's jump 32): 2 x 2 tiles, crops 64 + 96 + 31 + 96
+    // px clamped to the 128 px image, with the planner's 96 px halo (planHalo()).
+    const r = await run(net, { content, styles: [style] }, recipe, { bytes: 0, tile: 64 });
+    assert.deepEqual(r.result.scales, [
+      { size: 128, iterations: 1, tiles: 4, tile: 64, halo: { before: 96, after: 96 } },
+    ]);
+  } finally {
+    tf.dispose([content, style]);
+    net.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before, "tensors left behind");
 });
 
 Deno.test("stylize() refuses a run that needs tiling with transforms or SWAG, naming the option", async () => {
