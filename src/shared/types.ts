@@ -189,6 +189,8 @@ export const ScaleRunSchema = z.object({
   history: z.number().int().min(1).optional(),
   /** true when the scale kept its L-BFGS history in JS memory (issue 14). */
   hostHistory: z.boolean().optional(),
+  /** true when the scale kept every L-BFGS vector in JS memory (issue 14). */
+  hostVectors: z.boolean().optional(),
 }).strict();
 export type ScaleRun = z.infer<typeof ScaleRunSchema>;
 

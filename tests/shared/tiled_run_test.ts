@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { setupTf, tf } from "../_tf.ts";
+import { setupTf, TEST_BACKEND, tf } from "../_tf.ts";
 import { loadImage, ROOT, sharedImage } from "../_images.ts";
 import { gram } from "../../src/shared/losses/mod.ts";
 import { loadNet } from "../../src/shared/nets/loader.ts";
@@ -94,6 +94,36 @@ Deno.test("stylize() tiles only the scales that need it, bit-identical for a see
     const first = (r: typeof a) => r.events.find((e) => e.scale?.index === 1)!.losses.total;
     const rel = Math.abs(first(a) - first(untiled)) / Math.abs(first(untiled));
     assert.ok(rel < 1e-4, `tiled ${first(a)} vs untiled ${first(untiled)} (${rel})`);
+  });
+});
+
+Deno.test("stylize() with every L-BFGS vector in JS memory paints the same image as with them on the device, bit for bit", async () => {
+  await withNet(136, async (net, images) => {
+    // The fine scale in 2 x 2 tiles of 96 px (the test above). The host path uploads each
+    // window from the flat vector in JS memory and maps it to pixels on its own (identity, or
+    // the decorrelated 3x3 colour map and sigmoid), keeps the gradient in JS memory (pulled
+    // back band by band when decorrelated) and runs createHostLbfgs(), whose ops do WASM's
+    // float32 arithmetic in WASM's order (vectors.ts): on WASM every pixel and loss is equal.
+    for (const decorrelate of [false, true]) {
+      const recipe = { ...pyramidRecipe(net), param: { kind: "pixel" as const, decorrelate } };
+      const device = await run(net, images, recipe, { bytes: 0, tile: 96 });
+      const host = await run(net, images, recipe, { bytes: 0, tile: 96, hostVectors: true });
+      assert.deepEqual(host.result.scales, [
+        { size: 96, iterations: 3 },
+        { size: 136, iterations: 3, tiles: 4, tile: 96, hostVectors: true },
+      ]);
+      assert.equal(device.result.scales[1].hostVectors, undefined);
+      const losses = (r: typeof host) => r.events.map((e) => e.losses);
+      if (TEST_BACKEND === "wasm") {
+        assert.deepEqual(host.pixels, device.pixels, `decorrelate ${decorrelate}`);
+        assert.deepEqual(losses(host), losses(device));
+      } else {
+        // The CPU backend sums in float64: float32 rounding apart.
+        const d = Array.from(device.pixels);
+        const worst = Array.from(host.pixels).reduce((m, v, i) => Math.max(m, Math.abs(v - d[i])), 0);
+        assert.ok(worst < 1e-3, `largest pixel difference ${worst}`);
+      }
+    }
   });
 });
 
