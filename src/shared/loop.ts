@@ -10,11 +10,11 @@ import { toRgba } from "./image.ts";
 import { iterationSeed } from "./init.ts";
 import type { ObjectiveValue } from "./losses/mod.ts";
 import {
+  type Closure,
   createHostLbfgs,
   createOptimizer,
   deviceVectors,
   hostVectors,
-  type Closure,
   type Optimizer,
   type VectorOps,
 } from "./optim/mod.ts";
@@ -205,8 +205,9 @@ export async function* optimizeImage(
       start.dispose();
     } else x = start;
     optimizer = hostCustom && opts.optimizer.kind === "lbfgs"
-      ? createHostLbfgs(closure as Closure<Float32Array>, { history: opts.optimizer.history }) as
-        Optimizer<Vec>
+      ? createHostLbfgs(closure as Closure<Float32Array>, {
+        history: opts.optimizer.history,
+      }) as Optimizer<Vec>
       : createOptimizer(opts.optimizer, closure as Closure) as Optimizer<Vec>;
     for (iteration = 0; iteration < opts.iterations;) {
       if (signal?.aborted) {

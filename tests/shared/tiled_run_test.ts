@@ -121,7 +121,10 @@ Deno.test("stylize() with every L-BFGS vector in JS memory paints the same image
       } else {
         // The CPU backend sums in float64: float32 rounding apart.
         const d = Array.from(device.pixels);
-        const worst = Array.from(host.pixels).reduce((m, v, i) => Math.max(m, Math.abs(v - d[i])), 0);
+        const worst = Array.from(host.pixels).reduce(
+          (m, v, i) => Math.max(m, Math.abs(v - d[i])),
+          0,
+        );
         assert.ok(worst < 1e-3, `largest pixel difference ${worst}`);
       }
     }

@@ -17,13 +17,7 @@
  * arithmetic, so on WASM all three take the same iterates, bit for bit (tested).
  */
 import { strongWolfe, type TrialPoint } from "./_line_search.ts";
-import type {
-  Closure,
-  LineSearchStatus,
-  Optimizer,
-  StepResult,
-  StopReason,
-} from "./optimizer.ts";
+import type { Closure, LineSearchStatus, Optimizer, StepResult, StopReason } from "./optimizer.ts";
 import { deviceVectors, hostVectors, type VectorOps } from "./vectors.ts";
 
 /** Options of {@link createLbfgs}. Defaults follow torch.optim.LBFGS. */
