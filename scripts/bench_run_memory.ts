@@ -6,7 +6,10 @@
  * net (after each tile and iteration: a lower bound of the true peak).
  *
  *   deno run -A scripts/bench_run_memory.ts [--sizes 256,384] [--histories 1,4] [--tile 128]
- *        [--iterations 6]
+ *        [--iterations 6] [--host-vectors]
+ *
+ * `--host-vectors` keeps every L-BFGS vector in JS memory (MemoryBudget.hostVectors), as the
+ * planner does on WASM when host history does not fit (HOST_RUN_BYTES_PER_PIXEL).
  */
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
@@ -27,6 +30,7 @@ const { values: a } = parseArgs({
     tile: { type: "string", default: "128" },
     iterations: { type: "string", default: "6" },
     backend: { type: "string", default: "wasm" },
+    "host-vectors": { type: "boolean", default: false },
   },
 });
 await useBackend(a.backend!);
@@ -57,7 +61,7 @@ for (const size of a.sizes!.split(",").map(Number)) {
         }),
         {
           previewEvery: 0,
-          memory: { bytes: Infinity, tile: Number(a.tile) },
+          memory: { bytes: Infinity, tile: Number(a.tile), hostVectors: a["host-vectors"] },
           onTile: sample,
         },
       ),

@@ -9,7 +9,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import { toRgba } from "./image.ts";
 import { iterationSeed } from "./init.ts";
 import type { ObjectiveValue } from "./losses/mod.ts";
-import { createOptimizer, type Optimizer } from "./optim/mod.ts";
+import {
+  type Closure,
+  createHostLbfgs,
+  createOptimizer,
+  deviceVectors,
+  hostVectors,
+  type Optimizer,
+  type VectorOps,
+} from "./optim/mod.ts";
 import { createParameterization, type Parameterization } from "./param/mod.ts";
 import type { PreviewImage } from "./image.ts";
 import type { OptimizerSpec, ParamSpec } from "./types.ts";
@@ -54,6 +62,17 @@ export interface LoopOptions extends LoopControl {
     grad: tf.Tensor1D;
     terms: Record<string, number>;
   }>;
+  /**
+   * Instead of `objective` and `evaluator`, for L-BFGS: an evaluation over the flat vector held
+   * in JS memory, returning its gradient there (tiled_run.ts, issue 14). Then every vector of
+   * the run (the point, the gradients, the direction, the trial points, the history) lives in JS
+   * memory (createHostLbfgs()); only previews and the result are made as tensors.
+   */
+  hostEvaluator?(param: Parameterization): (flat: Float32Array) => Promise<{
+    loss: number;
+    grad: Float32Array;
+    terms: Record<string, number>;
+  }>;
 }
 
 /** One progress event per iteration, about the point the optimizer accepted. */
@@ -85,9 +104,12 @@ export interface LoopResult {
 /** Thrown inside the objective to unwind an iteration when the run is aborted. */
 class Aborted extends Error {}
 
+/** The optimiser's vectors: tensors, or Float32Arrays in JS memory (`hostEvaluator`). */
+type Vec = tf.Tensor1D | Float32Array;
+
 /** One evaluation of an iteration: its point (owned here), loss and terms. */
 interface Evaluated {
-  x: tf.Tensor1D;
+  x: Vec;
   loss: number;
   terms: Record<string, number>;
 }
@@ -104,12 +126,16 @@ export async function* optimizeImage(
   const previewEvery = opts.previewEvery ?? 10;
   const signal = opts.signal;
   let param: Parameterization | undefined;
-  let optimizer: Optimizer | undefined;
-  let x: tf.Tensor1D | undefined;
+  let optimizer: Optimizer<Vec> | undefined;
+  let x: Vec | undefined;
   let best: Evaluated | undefined;
   let evaluated: Evaluated[] = [];
   let previous: { loss: number; terms: Record<string, number> } | undefined;
-  const drop = (list: Evaluated[]) => list.forEach((e) => e !== best && e.x.dispose());
+  const vec = (opts.hostEvaluator ? hostVectors : deviceVectors) as VectorOps<Vec>;
+  const drop = (list: Evaluated[]) => list.forEach((e) => e !== best && vec.dispose(e.x));
+  /** The image of a point, a new tensor. */
+  const imageOf = (v: Vec) =>
+    tf.tidy(() => param!.toImage(v instanceof Float32Array ? tf.tensor1d(v) : v));
 
   // Term values are kept out of the gradient's scope and read back asynchronously: WebGPU has
   // no synchronous readback.
@@ -120,21 +146,25 @@ export async function* optimizeImage(
     return value.total;
   });
   let custom: ReturnType<NonNullable<LoopOptions["evaluator"]>> | undefined;
-  const closure = async (flat: tf.Tensor1D) => {
+  let hostCustom: ReturnType<NonNullable<LoopOptions["hostEvaluator"]>> | undefined;
+  const closure = async (flat: Vec) => {
     // A macrotask turn per evaluation lets an abort (a timer, a worker message) arrive.
     await new Promise((resolve) => setTimeout(resolve, 0));
     if (signal?.aborted) throw new Aborted();
-    if (custom) {
+    if (custom || hostCustom) {
       let r;
       try {
-        r = await custom(flat);
+        r = hostCustom
+          ? await hostCustom(flat as Float32Array)
+          : await custom!(flat as tf.Tensor1D);
       } catch (e) {
         if (signal?.aborted) throw new Aborted();
         throw e;
       }
-      evaluated.push({ x: tf.clone(flat), loss: r.loss, terms: r.terms });
-      return { loss: r.loss, grad: r.grad };
+      evaluated.push({ x: vec.clone(flat), loss: r.loss, terms: r.terms });
+      return { loss: r.loss, grad: r.grad as Vec };
     }
+    flat = flat as tf.Tensor1D;
     const { value, grad } = tf.tidy(() => valueAndGrad(flat));
     const terms = kept;
     kept = [];
@@ -158,13 +188,27 @@ export async function* optimizeImage(
   let evaluations = 0;
   let aborted = false;
   try {
-    if (!opts.objective === !opts.evaluator) {
-      throw new TypeError("optimizeImage() needs exactly one of objective and evaluator");
+    if ([opts.objective, opts.evaluator, opts.hostEvaluator].filter((f) => f).length !== 1) {
+      throw new TypeError(
+        "optimizeImage() needs exactly one of objective, evaluator and hostEvaluator",
+      );
+    }
+    if (opts.hostEvaluator && opts.optimizer.kind !== "lbfgs") {
+      throw new TypeError("optimizeImage(): hostEvaluator runs L-BFGS only");
     }
     param = createParameterization(opts.param, opts.height, opts.width);
     custom = opts.evaluator?.(param);
-    x = opts.start(param);
-    optimizer = createOptimizer(opts.optimizer, closure);
+    hostCustom = opts.hostEvaluator?.(param);
+    const start = opts.start(param);
+    if (hostCustom) {
+      x = Float32Array.from(await start.data() as Float32Array);
+      start.dispose();
+    } else x = start;
+    optimizer = hostCustom && opts.optimizer.kind === "lbfgs"
+      ? createHostLbfgs(closure as Closure<Float32Array>, {
+        history: opts.optimizer.history,
+      }) as Optimizer<Vec>
+      : createOptimizer(opts.optimizer, closure as Closure) as Optimizer<Vec>;
     for (iteration = 0; iteration < opts.iterations;) {
       if (signal?.aborted) {
         aborted = true;
@@ -182,7 +226,7 @@ export async function* optimizeImage(
         throw e;
       }
       if (step.x !== x) {
-        x.dispose();
+        vec.dispose(x);
         x = step.x;
       }
       iteration++;
@@ -192,13 +236,13 @@ export async function* optimizeImage(
       // A step that kept an earlier point (no evaluation of this iteration has its loss) keeps
       // the terms reported with that loss.
       const accepted = evaluated.findLast((e) => e.loss === step.loss) ?? {
-        x: tf.clone(x),
+        x: vec.clone(x),
         loss: step.loss,
         terms: previous?.loss === step.loss ? previous.terms : {},
       };
       previous = { loss: accepted.loss, terms: accepted.terms };
       if (Number.isFinite(accepted.loss) && (!best || accepted.loss < best.loss)) {
-        best?.x.dispose();
+        if (best) vec.dispose(best.x);
         best = accepted;
       }
       const event: LoopEvent = {
@@ -213,16 +257,18 @@ export async function* optimizeImage(
       if (
         previewEvery > 0 && (iteration % previewEvery === 0 || iteration === opts.iterations)
       ) {
-        const img = tf.tidy(() => param!.toImage(accepted.x));
+        const img = imageOf(accepted.x);
         event.preview = await toRgba(img).finally(() => img.dispose());
       }
-      if (accepted !== best) accepted.x.dispose();
+      if (accepted !== best) vec.dispose(accepted.x);
       drop(evaluated.filter((e) => e !== accepted));
       evaluated = [];
       yield event;
       if (step.done) break;
     }
-    const image = tf.tidy(() => tf.clipByValue(param!.toImage(best?.x ?? x!), 0, 1));
+    const unclipped = imageOf(best?.x ?? x!);
+    const image = tf.tidy(() => tf.clipByValue(unclipped, 0, 1));
+    unclipped.dispose();
     return {
       image,
       loss: best?.loss ?? NaN,
@@ -234,9 +280,9 @@ export async function* optimizeImage(
     };
   } finally {
     drop(evaluated);
-    best?.x.dispose();
+    if (best) vec.dispose(best.x);
     optimizer?.dispose();
-    x?.dispose();
+    if (x) vec.dispose(x);
     param?.dispose();
   }
 }

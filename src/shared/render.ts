@@ -200,7 +200,7 @@ export async function* stylize(
       let tiled: TiledRunObjective | undefined;
       let loop: AsyncGenerator<LoopEvent, LoopResult, void> | undefined;
       const tilePlan = tilePlans[index];
-      const { history, hostHistory } = memoryPlans[index] ?? {};
+      const { history, hostHistory, hostVectors } = memoryPlans[index] ?? {};
       try {
         if (tilePlan) {
           tiled = await createTiledRunObjective(net, at, recipe, {
@@ -210,6 +210,9 @@ export async function* stylize(
             onTile: opts.onTile &&
               ((p) => opts.onTile!({ ...p, scale: index, scales: plan.length })),
           });
+          // The paintings are read only for their Grams: free them before the optimiser starts
+          // (HOST_RUN_BYTES_PER_PIXEL does not count them).
+          tf.dispose(at.styles);
         } else {
           objective = createRunObjective(net, at, recipe);
         }
@@ -220,6 +223,8 @@ export async function* stylize(
           width: scale.width,
           start: (param) =>
             initialFlat(param, index === 0 ? recipe : { ...recipe, init: "image" }, start),
+          // Every vector in JS memory: the windows are uploaded per tile (issue 14).
+          ...(hostVectors && tiled ? { hostEvaluator: tiled.hostEvaluator } : {}),
           // A scale too large for the recipe's L-BFGS history runs with the plan's (issue 14).
           optimizer: (history || hostHistory) && recipe.optimizer.kind === "lbfgs"
             ? {
@@ -231,7 +236,7 @@ export async function* stylize(
           iterations: scale.iterations,
           seed: recipe.seed,
           firstIteration: first,
-          ...(tiled ? { evaluator: tiled.evaluator } : {
+          ...(hostVectors ? {} : tiled ? { evaluator: tiled.evaluator } : {
             begin: objective!.begin,
             objective: objective!.evaluate,
           }),
@@ -252,6 +257,7 @@ export async function* stylize(
               ...(tiled && tilePlan?.approximateHalo ? { halo: { ...tilePlan.halo } } : {}),
               ...(history ? { history } : {}),
               ...(hostHistory ? { hostHistory } : {}),
+              ...(hostVectors ? { hostVectors } : {}),
             });
             break;
           }

@@ -19,6 +19,7 @@ import { swagOptionsOf } from "./smoothing/swag.ts";
 import { type TileGrid, tileGrid } from "./tiling/grid.ts";
 import {
   APPROXIMATE_HALOS,
+  HOST_RUN_BYTES_PER_PIXEL,
   MEASURED_COSTS,
   optimizerVectors,
   type PixelCost,
@@ -26,8 +27,9 @@ import {
   type TilePlan,
 } from "./tiling/plan.ts";
 import { type Halo, haloFor, receptiveFields } from "./tiling/receptive_field.ts";
-import { tiledClosure } from "./tiling/tiled_closure.ts";
+import { hostTiledClosure, tiledClosure } from "./tiling/tiled_closure.ts";
 import { tiledGrams, type TileTargets, tileTargets } from "./tiling/tiled_features.ts";
+import type { TiledValue } from "./tiling/tiled_objective.ts";
 import type { Recipe } from "./types.ts";
 
 /**
@@ -57,6 +59,11 @@ export interface MemoryBudget {
    * (APPROXIMATE_HALOS), so the tiled objective equals the untiled one up to float rounding.
    */
   exactHalo?: boolean;
+  /**
+   * With `tile`: keep every L-BFGS vector of a tiled scale in JS memory (the plan's
+   * hostVectors), as the planner does on WASM when host history does not fit (tests, benchmarks).
+   */
+  hostVectors?: boolean;
 }
 
 /** Progress inside a tiled evaluation: pass 1 (forward) or 2 (backward), tile `index` of `count`. */
@@ -127,7 +134,7 @@ export function planHalo(
  */
 export function planRunTiles(
   net: Pick<Net, "manifest">,
-  recipe: Pick<Recipe, "layers"> & Partial<Pick<Recipe, "optimizer">>,
+  recipe: Pick<Recipe, "layers"> & Partial<Pick<Recipe, "optimizer" | "param">>,
   size: { height: number; width: number },
   memory: MemoryBudget,
   layers?: readonly string[],
@@ -140,7 +147,10 @@ export function planRunTiles(
   if (memory.tile !== undefined) {
     const tile = Math.max(align, Math.floor(memory.tile / align) * align);
     const long = Math.max(size.height, size.width);
+    const host = memory.hostVectors && long > tile && recipe.optimizer?.kind === "lbfgs" &&
+      (recipe.param?.kind ?? "pixel") === "pixel";
     return {
+      ...(host ? { hostVectors: true } : {}),
       tiled: long > tile,
       tile: long > tile ? tile : long,
       tiles: long > tile ? Math.ceil(size.height / tile) * Math.ceil(size.width / tile) : 1,
@@ -153,8 +163,9 @@ export function planRunTiles(
   }
   const cost = costOf(net, memory);
   if (!cost) return undefined;
-  const plan = (vectors: number): TilePlan => ({
+  const plan = (vectors: number, wholeImageBytesPerPixel?: number): TilePlan => ({
     ...planTiles(net, size, {
+      wholeImageBytesPerPixel,
       memoryBytes: memory.bytes,
       cost,
       layers: used,
@@ -175,16 +186,32 @@ export function planRunTiles(
   if ((memory.backend ?? "wasm") === "wasm") {
     // On WASM the heap (1.5 GiB in the studio) is the limit, not the machine: when the recipe's
     // history does not fit roomily, keep it in JS memory (lbfgs.ts hostHistory) with the
-    // recipe's m and only the 4 working vectors on the device. When even that does not fit, no
-    // shorter device history does (4 + 2m > 4 vectors): its error names the least memory.
-    let device: TilePlan | undefined;
-    try {
-      device = plan(optimizerVectors(optimizer));
-    } catch {
-      device = undefined;
-    }
+    // recipe's m and only the 4 working vectors on the device, if that runs untiled; else keep
+    // every vector in JS memory (createHostLbfgs(), a pixel parameterisation's windows uploaded
+    // per tile: HOST_RUN_BYTES_PER_PIXEL), which leaves the largest tiles; else host history
+    // (a Fourier parameterisation mixes the whole image). All three take the same iterates on
+    // WASM (vectors.ts). When none fits, no shorter device history does (4 + 2m > 4 vectors):
+    // host history's error names the least memory.
+    const attempt = (f: () => TilePlan) => {
+      try {
+        return f();
+      } catch {
+        return undefined;
+      }
+    };
+    const device = attempt(() => plan(optimizerVectors(optimizer)));
     if (device && roomy(device)) return device;
-    return { ...plan(optimizerVectors({ ...optimizer, hostHistory: true })), hostHistory: true };
+    const hostHistory = () => ({
+      ...plan(optimizerVectors({ ...optimizer, hostHistory: true })),
+      hostHistory: true,
+    });
+    const history = attempt(hostHistory);
+    if (history && !history.tiled) return history;
+    if ((recipe.param?.kind ?? "pixel") === "pixel") {
+      const host = attempt(() => plan(0, HOST_RUN_BYTES_PER_PIXEL));
+      if (host?.tiled) return { ...host, hostVectors: true };
+    }
+    return history ?? hostHistory();
   }
   // L-BFGS's history is 2m whole-image vectors: 2.7 GB at 4096x2731 px with m = 10, more than
   // WASM holds. Keep the recipe's m while a tile at least as wide as its halo fits; else
@@ -230,6 +257,13 @@ export interface TiledRunObjective {
   grid: TileGrid;
   /** A closure over `param`'s flat vector for the run loop. */
   evaluator(param: Parameterization): (flat: tf.Tensor1D) => Promise<TiledEvaluation>;
+  /**
+   * The same over a pixel parameterisation's flat vector held in JS memory, with the gradient
+   * returned there (the plan's hostVectors: loop.ts hostEvaluator).
+   */
+  hostEvaluator(param: Parameterization): (flat: Float32Array) => Promise<
+    Omit<TiledEvaluation, "grad"> & { grad: Float32Array }
+  >;
   dispose(): void;
 }
 
@@ -310,22 +344,43 @@ export async function createTiledRunObjective(
     for (const g of perStyle) tf.dispose(Object.values(g));
   }
   const count = grid.tiles.length;
+  const closureOptions = (onValue: (v: TiledValue) => void) => ({
+    contentTargets,
+    styleGrams,
+    contentLayers: recipe.layers.content,
+    styleLayers: recipe.layers.style,
+    weights: recipe.weights,
+    grid,
+    forward,
+    signal: options.signal,
+    onTile: options.onTile &&
+      ((pass: 1 | 2, index: number) => options.onTile!({ pass, index, count })),
+    onValue,
+  });
   return {
     grid,
     evaluator(param) {
       let terms: Record<string, number> = {};
-      const closure: Closure = tiledClosure(net, param, {
-        contentTargets,
-        styleGrams,
-        contentLayers: recipe.layers.content,
-        styleLayers: recipe.layers.style,
-        weights: recipe.weights,
-        grid,
-        forward,
-        signal: options.signal,
-        onTile: options.onTile &&
-          ((pass, index) => options.onTile!({ pass, index, count })),
-        onValue: (v) => (terms = { ...v.terms }),
+      const closure: Closure = tiledClosure(
+        net,
+        param,
+        closureOptions((v) => (terms = { ...v.terms })),
+      );
+      return async (flat) => {
+        const { loss, grad } = await closure(flat);
+        return { loss, grad, terms };
+      };
+    },
+    hostEvaluator(param) {
+      if (recipe.param.kind !== "pixel") {
+        throw new RangeError(
+          `Host vectors need a pixel parameterisation, not "${recipe.param.kind}"`,
+        );
+      }
+      let terms: Record<string, number> = {};
+      const closure = hostTiledClosure(net, param, {
+        ...closureOptions((v) => (terms = { ...v.terms })),
+        decorrelate: recipe.param.decorrelate,
       });
       return async (flat) => {
         const { loss, grad } = await closure(flat);

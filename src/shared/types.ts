@@ -58,8 +58,9 @@ export const OptimizerSchema = z.discriminatedUnion("kind", [
     /** History size m. */
     history: z.number().int().min(1).max(100).default(D.optimizer.history),
     /**
-     * Keep the history in JS memory instead of the backend's (lbfgs.ts): same iterates to float32
-     * rounding. The memory planner sets it on WASM where the device history does not fit.
+     * Keep the history in JS memory instead of the backend's (lbfgs.ts): the same iterates, bit
+     * for bit on WASM (vectors.ts). The memory planner sets it on WASM where the device history
+     * does not fit.
      */
     hostHistory: z.boolean().optional(),
   }).strict(),
@@ -196,6 +197,8 @@ export const ScaleRunSchema = z.object({
    */
   halo: z.object({ before: z.number().int().min(0), after: z.number().int().min(0) }).strict()
     .optional(),
+  /** true when the scale kept every L-BFGS vector in JS memory (issue 14). */
+  hostVectors: z.boolean().optional(),
 }).strict();
 export type ScaleRun = z.infer<typeof ScaleRunSchema>;
 

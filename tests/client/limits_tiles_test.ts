@@ -55,26 +55,23 @@ Deno.test("planRunTiles() under memoryBudgetFor() runs Darknet-tiny at 512 px un
   assert.deepEqual([p.tiled, p.tiles, p.peakBytes, p.history], [false, 1, 522_969_408, undefined]);
 });
 
-Deno.test("planRunTiles() under memoryBudgetFor() tiles Darknet-tiny at 2048 px on WASM with the history in JS memory", async () => {
+Deno.test("planRunTiles() under memoryBudgetFor() tiles Darknet-tiny at 2048 px on WASM with every L-BFGS vector in JS memory", async () => {
   // Whole-image bytes: 96 B/px of evaluation buffers + conv8's targets 4·256/8² = 16 B/px +
   // 12·(4 + 2m) B/px of L-BFGS vectors = (160 + 24m)·2048², 2048² = 4,194,304.
   // m = 10 on the device: 400·4,194,304 = 1,677,721,600 > 1.5 GiB (1,610,612,736): no tile.
-  // Host history (lbfgs.ts hostHistory, m = 10 kept): 160·4,194,304 = 671,088,640;
-  //   1,610,612,736 - 3.4e6 - 671,088,640 = 936,124,096 -> crop² <= 936,124,096 / 1694 =
-  //   552,609 -> crop <= 743 (744² = 553,536) -> t <= 743 - 133 = 610 -> t = 608 (16·38),
-  //   crop 741, ceil(2048/608)² = 4² = 16 tiles, peak 3.4e6 + 1694·741² + 671,088,640 =
-  //   3,400,000 + 930,143,214 + 671,088,640 = 1,604,631,854. (Before: m cut to 8, 225 tiles
-  //   of 144 px.)
+  // Host history (m = 10 kept, 160 B/px): 671,088,640, tiles of 608 px (16 tiles): tiled, so
+  // the planner tries every vector in JS memory (HOST_RUN_BYTES_PER_PIXEL, 48 B/px: four
+  // images of the content in the backend): 48·4,194,304 = 201,326,592;
+  //   1,610,612,736 - 3.4e6 - 201,326,592 = 1,405,886,144 -> crop² <= 1,405,886,144 / 1694 =
+  //   829,920.98 -> crop <= 910 (911² = 829,921) -> t <= 910 - 133 = 777 -> t = 768 (16·48),
+  //   crop 901, ceil(2048/768)² = 3² = 9 tiles, peak 3.4e6 + 1694·901² + 201,326,592 =
+  //   3,400,000 + 1,375,190,894 + 201,326,592 = 1,579,917,486. (With host history: 16 tiles of
+  //   608 px; before that, m cut to 8, 225 tiles of 144 px.)
   const p = studioPlan(await darknet(), { width: 2048, height: 2048 }, WASM);
-  assert.deepEqual([p.tiled, p.tile, p.crop, p.tiles, p.peakBytes, p.history, p.hostHistory], [
-    true,
-    608,
-    741,
-    16,
-    1_604_631_854,
-    undefined,
-    true,
-  ]);
+  assert.deepEqual(
+    [p.tiled, p.tile, p.crop, p.tiles, p.peakBytes, p.history, p.hostHistory, p.hostVectors],
+    [true, 768, 901, 9, 1_579_917_486, undefined, undefined, true],
+  );
   // WebGL with 512 px textures and 4 GiB: misfit() wants the largest activation, conv1's 16
   // channels at stride 1, in one texture of 4 channels per texel: side²·16/4 <= 512² -> crop
   // <= 256 -> t <= 256 - 133 = 123 -> t = 112 (16·7), crop 245, ceil(2048/112)² = 19² = 361
@@ -95,23 +92,76 @@ Deno.test("planRunTiles() under memoryBudgetFor() tiles Darknet-tiny at 2048 px 
   ]);
 });
 
-Deno.test("planRunTiles() under memoryBudgetFor() refuses Darknet-tiny at 4096 px on WASM: the whole-image buffers alone exceed 1.5 GiB", async () => {
-  // Even with the history in JS memory, 160·4096² = 160·16,777,216 = 2,684,354,560 B > 1.5 GiB
-  // (and with m = 1 on the device, 184·16,777,216 = 3,087,007,744 B): no tile
-  // fits, and the studio refuses (largestTiledFit() then offers a smaller size).
+Deno.test("planRunTiles() under memoryBudgetFor() plans Darknet-tiny at 4096 px on WASM with every L-BFGS vector in JS memory", async () => {
   const manifest = await darknet();
+  // 4096x2731 = 11,186,176 px. On the device (m = 10): 400·11,186,176 = 4,474,470,400 B; host
+  // history: 160·11,186,176 = 1,789,788,160 B > 1.5 GiB: neither fits, in any tile. Every
+  // vector in JS memory: 48·11,186,176 = 536,936,448 B; 1,610,612,736 - 3.4e6 - 536,936,448 =
+  // 1,070,276,288 -> crop² <= 631,804.2 -> crop <= 794 (795² = 632,025) -> t <= 661 -> 656
+  // (16·41), crop 789, ceil(2731/656)·ceil(4096/656) = 5·7 = 35 tiles, peak 3.4e6 + 1694·789²
+  // + 536,936,448 = 3,400,000 + 1,054,550,574 + 536,936,448 = 1,594,887,022.
+  const p = studioPlan(manifest, { width: 4096, height: 2731 }, WASM);
+  assert.deepEqual(
+    [p.tiled, p.tile, p.crop, p.tiles, p.peakBytes, p.history, p.hostHistory, p.hostVectors],
+    [true, 656, 789, 35, 1_594_887_022, undefined, undefined, true],
+  );
+  // 4096 x 4096 = 16,777,216 px: 48·16,777,216 = 805,306,368; 1,610,612,736 - 3.4e6 -
+  // 805,306,368 = 801,906,368 -> crop² <= 473,380.4 -> crop <= 688 (688² = 473,344) -> t <= 555
+  // -> 544 (16·34), crop 677, ceil(4096/544)² = 8² = 64 tiles, peak 3.4e6 + 1694·677² +
+  // 805,306,368 = 3,400,000 + 776,409,326 + 805,306,368 = 1,585,115,694.
+  const sq = studioPlan(manifest, { width: 4096, height: 4096 }, WASM);
+  assert.deepEqual(
+    [sq.tile, sq.crop, sq.tiles, sq.peakBytes, sq.hostVectors],
+    [544, 677, 64, 1_585_115_694, true],
+  );
+  // A Fourier parameterisation mixes the whole image: no host vectors, and host history's
+  // error (the least memory) is the one reported.
   assert.throws(
-    () => studioPlan(manifest, { width: 4096, height: 4096 }, WASM),
-    /4096x4096 with darknet-tiny needs at least \d+ MB even in 16 px tiles, more than the 1536 MB available/,
+    () =>
+      planRunTiles(
+        { manifest },
+        { ...RECIPE, param: { kind: "fourier", decorrelate: false } },
+        { width: 4096, height: 2731 },
+        memoryBudgetFor(manifest, { limits: WASM, backend: "wasm", used }),
+      ),
+    /4096x2731 with darknet-tiny needs at least \d+ MB even in 16 px tiles, more than the 1536 MB available/,
   );
 });
 
-Deno.test("largestTiledFit() offers Darknet-tiny's WASM maximum at 3:2: 3824 px", async () => {
-  // History in JS memory (m = 10 kept), the smallest tile (16 px, crop 149): 160·w·h + 3.4e6 +
-  // 1694·149² (37,608,494) <= 1,610,612,736 -> w·h <= 1,569,604,242 / 160 = 9,810,026. At 3:2,
-  // h = round(w / 1.5): 3840 x 2560 = 9,830,400 does not fit; 3824 x 2549 = 9,747,376 does
-  // (by 62,650 px). 4096 x 2731 would need 160·11,186,176 = 1.79 GB of whole-image buffers
-  // alone. (With the history on the device, m = 1: 184 B/px, 3568 px.)
+Deno.test("planRunTiles() under memoryBudgetFor() plans ResNet-50 at 4096x2731 on WASM with every L-BFGS vector in JS memory", async () => {
+  const path = join(ROOT, "static/models/resnet50/manifest.json");
+  const manifest = parseManifest(JSON.parse(await Deno.readTextFile(path)), path);
+  const layers = ["res3d", "conv1", "res2c", "res4f", "res5c"];
+  const recipe = {
+    layers: {
+      content: [{ layer: "res3d", weight: 1 }],
+      style: ["conv1", "res2c", "res3d", "res4f", "res5c"].map((layer) => ({ layer, weight: 1 })),
+    },
+    optimizer: { kind: "lbfgs" as const, history: 10 },
+  };
+  const p = planRunTiles(
+    { manifest },
+    recipe,
+    { width: 4096, height: 2731 },
+    memoryBudgetFor(manifest, { limits: WASM, backend: "wasm", used: layers }),
+  )!;
+  // 95.1 MB + 4411 B/px (MEASURED_COSTS), the 96 px approximate halo, align 32 (res5c): crop
+  // = t + 96 + 31 + 96 = t + 223. On the device: (96 + res3d's 4·512/8² = 32 + 288)·11,186,176
+  // B > 1.5 GiB; host history: 176·11,186,176 = 1,968,766,976 > 1.5 GiB. Every vector in JS
+  // memory: 1,610,612,736 - 95.1e6 - 536,936,448 = 978,576,288 -> crop² <= 221,849.1 -> crop
+  // <= 471 (471² = 221,841) -> t <= 248 -> 224 (32·7), crop 447, ceil(2731/224)·ceil(4096/224)
+  // = 13·19 = 247 tiles, peak 95.1e6 + 4411·447² + 536,936,448 = 95,100,000 + 881,357,499 +
+  // 536,936,448 = 1,513,393,947.
+  assert.deepEqual(
+    [p.tiled, p.tile, p.crop, p.tiles, p.peakBytes, p.hostVectors],
+    [true, 224, 447, 247, 1_513_393_947, true],
+  );
+});
+
+Deno.test("largestTiledFit() offers Darknet-tiny's WASM maximum at 3:2: 4096 px, the studio's cap", async () => {
+  // 4096x2731 plans 35 tiles of 656 px with every vector in JS memory (the test above), so the
+  // largest size that fits is the cap itself. (Before host vectors: 3824 px with host history,
+  // 160 B/px; 3568 px with the history on the device.)
   const manifest = await darknet();
   const memory = memoryBudgetFor(manifest, { limits: WASM, backend: "wasm", used });
   const recipe = makeRecipe(manifest, { overrides: { optimizer: RECIPE.optimizer } });
@@ -119,5 +169,5 @@ Deno.test("largestTiledFit() offers Darknet-tiny's WASM maximum at 3:2: 3824 px"
     [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer).sort(),
     [...used].sort(),
   );
-  assert.equal(largestTiledFit(manifest, recipe, 1.5, 4096, { memory }), 3824);
+  assert.equal(largestTiledFit(manifest, recipe, 1.5, 4096, { memory }), 4096);
 });

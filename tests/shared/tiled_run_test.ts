@@ -6,15 +6,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { setupTf, tf } from "../_tf.ts";
+import { setupTf, TEST_BACKEND, tf } from "../_tf.ts";
 import { loadImage, ROOT, sharedImage } from "../_images.ts";
 import { gram } from "../../src/shared/losses/mod.ts";
-import { loadNet } from "../../src/shared/nets/loader.ts";
+import { loadNet, parseManifest } from "../../src/shared/nets/loader.ts";
+import { ARCH_DEFAULTS } from "../../src/shared/presets.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
 import { defaultRecipe } from "../../src/shared/recipe.ts";
 import { type MemoryBudget, stylize, type TileProgress } from "../../src/shared/render.ts";
 import { planHalo, planRunTiles } from "../../src/shared/tiled_run.ts";
-import { parseManifest } from "../../src/shared/nets/loader.ts";
 import { tileGrid } from "../../src/shared/tiling/grid.ts";
 import { haloFor, receptiveFields } from "../../src/shared/tiling/receptive_field.ts";
 import { tiledGrams } from "../../src/shared/tiling/tiled_features.ts";
@@ -96,6 +96,39 @@ Deno.test("stylize() tiles only the scales that need it, bit-identical for a see
     const first = (r: typeof a) => r.events.find((e) => e.scale?.index === 1)!.losses.total;
     const rel = Math.abs(first(a) - first(untiled)) / Math.abs(first(untiled));
     assert.ok(rel < 1e-4, `tiled ${first(a)} vs untiled ${first(untiled)} (${rel})`);
+  });
+});
+
+Deno.test("stylize() with every L-BFGS vector in JS memory paints the same image as with them on the device, bit for bit", async () => {
+  await withNet(136, async (net, images) => {
+    // The fine scale in 2 x 2 tiles of 96 px (the test above). The host path uploads each
+    // window from the flat vector in JS memory and maps it to pixels on its own (identity, or
+    // the decorrelated 3x3 colour map and sigmoid), keeps the gradient in JS memory (pulled
+    // back band by band when decorrelated) and runs createHostLbfgs(), whose ops do WASM's
+    // float32 arithmetic in WASM's order (vectors.ts): on WASM every pixel and loss is equal.
+    for (const decorrelate of [false, true]) {
+      const recipe = { ...pyramidRecipe(net), param: { kind: "pixel" as const, decorrelate } };
+      const device = await run(net, images, recipe, { bytes: 0, tile: 96 });
+      const host = await run(net, images, recipe, { bytes: 0, tile: 96, hostVectors: true });
+      assert.deepEqual(host.result.scales, [
+        { size: 96, iterations: 3 },
+        { size: 136, iterations: 3, tiles: 4, tile: 96, hostVectors: true },
+      ]);
+      assert.equal(device.result.scales[1].hostVectors, undefined);
+      const losses = (r: typeof host) => r.events.map((e) => e.losses);
+      if (TEST_BACKEND === "wasm") {
+        assert.deepEqual(host.pixels, device.pixels, `decorrelate ${decorrelate}`);
+        assert.deepEqual(losses(host), losses(device));
+      } else {
+        // The CPU backend sums in float64: float32 rounding apart.
+        const d = Array.from(device.pixels);
+        const worst = Array.from(host.pixels).reduce(
+          (m, v, i) => Math.max(m, Math.abs(v - d[i])),
+          0,
+        );
+        assert.ok(worst < 1e-3, `largest pixel difference ${worst}`);
+      }
+    }
   });
 });
 
@@ -275,6 +308,50 @@ Deno.test("stylize() records ResNet-50's approximate halo in the scale that ran 
     net.dispose();
   }
   assert.equal(tf.memory().numTensors, before, "tensors left behind");
+});
+
+Deno.test("planRunTiles() plans 4096 px runs in the CLI's 2 GB budget with every L-BFGS vector in JS memory", async () => {
+  const bytes = 2048 * 2 ** 20; // 2,147,483,648 (stylize_flags.ts DEFAULT_MEMORY_MB)
+  const lbfgs = { kind: "lbfgs" as const, history: 10 };
+  const darknet = await manifestOf("darknet-tiny");
+  const dk = { layers: ARCH_DEFAULTS["darknet-tiny"].layers, optimizer: lbfgs };
+  // Darknet-tiny, 4096x2731 = 11,186,176 px, crop = t + 133 (59 + 15 + 59). Host history
+  // (160 B/px): 1,789,788,160 B, crop² <= (2,147,483,648 - 3.4e6 - 1,789,788,160) / 1694 =
+  // 209,147.3 -> crop <= 457 -> t = 320, 117 tiles: tiled, so every vector goes to JS memory
+  // (48 B/px = 536,936,448 B): crop² <= 1,607,147,200 / 1694 = 948,729.2 -> crop <= 974
+  // (975² = 950,625) -> t <= 841 -> 832 (16·52), crop 965, ceil(2731/832)·ceil(4096/832) =
+  // 4·5 = 20 tiles, peak 3.4e6 + 1694·965² + 536,936,448 = 2,117,831,598.
+  const p = planRunTiles(darknet, dk, { height: 2731, width: 4096 }, { bytes })!;
+  assert.deepEqual(
+    [p.tile, p.crop, p.tiles, p.peakBytes, p.hostVectors],
+    [832, 965, 20, 2_117_831_598, true],
+  );
+  // The README's by-hand run (astronaut.png is square): 4096² = 16,777,216 px, host history
+  // alone 160·16,777,216 = 2.68e9 B > 2 GiB; every vector in JS memory: 805,306,368 B,
+  // crop² <= (2,147,483,648 - 3.4e6 - 805,306,368) / 1694 = 790,305.4 -> crop <= 888
+  // (889² = 790,321) -> t <= 755 -> 752 (16·47), crop 885, ceil(4096/752)² = 6² = 36 tiles,
+  // peak 3.4e6 + 1694·885² + 805,306,368 = 2,135,489,518.
+  const sq = planRunTiles(darknet, dk, { height: 4096, width: 4096 }, { bytes })!;
+  assert.deepEqual(
+    [sq.tile, sq.crop, sq.tiles, sq.peakBytes, sq.hostVectors],
+    [752, 885, 36, 2_135_489_518, true],
+  );
+  // ResNet-50, 95.1 MB + 4411 B/px, 96 px halo, align 32: crop = t + 223. Host history
+  // (96 + 32 + 48 = 176 B/px): 1,968,766,976 B leaves crop² <= 18,956, below the smallest crop
+  // (255 px). Every vector in JS memory: crop² <= (2,147,483,648 - 95.1e6 - 536,936,448) /
+  // 4411 = 343,560.9 -> crop <= 586 (587² = 344,569) -> t <= 363 -> 352 (32·11), crop 575,
+  // ceil(2731/352)·ceil(4096/352) = 8·12 = 96 tiles, peak 95.1e6 + 4411·575² + 536,936,448 =
+  // 2,090,423,323.
+  const rn = planRunTiles(
+    await manifestOf("resnet50"),
+    { layers: ARCH_DEFAULTS.resnet50.layers, optimizer: lbfgs },
+    { height: 2731, width: 4096 },
+    { bytes },
+  )!;
+  assert.deepEqual(
+    [rn.tile, rn.crop, rn.tiles, rn.peakBytes, rn.hostVectors],
+    [352, 575, 96, 2_090_423_323, true],
+  );
 });
 
 Deno.test("stylize() refuses a run that needs tiling with transforms or SWAG, naming the option", async () => {

@@ -7,22 +7,25 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 
-/** A trial point along the search direction: φ(t), φ'(t) and, if kept, x and ∇f at it. */
-export interface TrialPoint {
+/**
+ * A trial point along the search direction: φ(t), φ'(t) and, if kept, x and ∇f at it, vectors
+ * of type V (tensors by default; Float32Arrays for createHostLbfgs()).
+ */
+export interface TrialPoint<V = tf.Tensor1D> {
   t: number;
   /** φ(t); +Infinity when the loss or gradient there was not finite. */
   loss: number;
   /** φ'(t) = ∇f(x + t d)·d; NaN when not finite. */
   gtd: number;
   /** x + t d and its gradient (owned by the search until returned); null at t = 0. */
-  x: tf.Tensor1D | null;
-  grad: tf.Tensor1D | null;
+  x: V | null;
+  grad: V | null;
 }
 
 /** Evaluates φ at t; returns a point that owns fresh x and grad tensors. */
-export type Evaluate = (t: number) => Promise<TrialPoint>;
+export type Evaluate<V = tf.Tensor1D> = (t: number) => Promise<TrialPoint<V>>;
 
-export interface LineSearchOptions {
+export interface LineSearchOptions<V = tf.Tensor1D> {
   /** First trial step. */
   t0: number;
   /** φ(0) and φ'(0) (< 0). */
@@ -34,19 +37,22 @@ export interface LineSearchOptions {
   c2: number;
   maxEvals: number;
   changeTol: number;
+  /** Frees a vector of a dropped point (default: a tensor's dispose()). */
+  dispose?: (v: V) => void;
 }
 
-export interface LineSearchResult {
+export interface LineSearchResult<V = tf.Tensor1D> {
   /** The accepted point (caller owns its tensors), or null when no decrease was found. */
-  point: TrialPoint | null;
+  point: TrialPoint<V> | null;
   status: "ok" | "stalled" | "max-evals" | "failed";
   evaluations: number;
   nonFinite: number;
 }
 
-function release(p: TrialPoint): void {
-  p.x?.dispose();
-  p.grad?.dispose();
+function release<V>(p: TrialPoint<V>, o: Pick<LineSearchOptions<V>, "dispose">): void {
+  const dispose = o.dispose ?? ((v: V) => (v as tf.Tensor).dispose());
+  if (p.x !== null) dispose(p.x);
+  if (p.grad !== null) dispose(p.grad);
   p.x = null;
   p.grad = null;
 }
@@ -78,11 +84,11 @@ export function cubicMin(
  * Finds a step satisfying the strong Wolfe conditions along d (see the module comment). If
  * `evaluate` throws (an abort, say), the points held so far are freed and the error rethrown.
  */
-export async function strongWolfe(
-  evaluate: Evaluate,
-  o: LineSearchOptions,
-): Promise<LineSearchResult> {
-  const held = new Set<TrialPoint>();
+export async function strongWolfe<V = tf.Tensor1D>(
+  evaluate: Evaluate<V>,
+  o: LineSearchOptions<V>,
+): Promise<LineSearchResult<V>> {
+  const held = new Set<TrialPoint<V>>();
   try {
     const result = await search(async (t) => {
       const p = await evaluate(t);
@@ -92,16 +98,19 @@ export async function strongWolfe(
     if (result.point) held.delete(result.point);
     return result;
   } catch (error) {
-    for (const p of held) release(p);
+    for (const p of held) release(p, o);
     throw error;
   }
 }
 
-async function search(evaluate: Evaluate, o: LineSearchOptions): Promise<LineSearchResult> {
+async function search<V>(
+  evaluate: Evaluate<V>,
+  o: LineSearchOptions<V>,
+): Promise<LineSearchResult<V>> {
   let evaluations = 0;
   let nonFinite = 0;
-  const armijo = (p: TrialPoint) => p.loss <= o.loss0 + o.c1 * p.t * o.gtd0;
-  const curvature = (p: TrialPoint) => Math.abs(p.gtd) <= -o.c2 * o.gtd0;
+  const armijo = (p: TrialPoint<V>) => p.loss <= o.loss0 + o.c1 * p.t * o.gtd0;
+  const curvature = (p: TrialPoint<V>) => Math.abs(p.gtd) <= -o.c2 * o.gtd0;
   const trial = async (t: number) => {
     const p = await evaluate(t);
     evaluations++;
@@ -112,41 +121,41 @@ async function search(evaluate: Evaluate, o: LineSearchOptions): Promise<LineSea
     }
     return p;
   };
-  const done = (point: TrialPoint | null, status: LineSearchResult["status"]) => {
+  const done = (point: TrialPoint<V> | null, status: LineSearchResult<V>["status"]) => {
     if (point && point.t === 0) point = null;
     return {
       point,
       status: point ? status : "failed",
       evaluations,
       nonFinite,
-    } satisfies LineSearchResult;
+    } satisfies LineSearchResult<V>;
   };
 
   // Bracketing phase (N&W algorithm 3.5): grow t until the bracket holds a Wolfe point.
-  let prev: TrialPoint = { t: 0, loss: o.loss0, gtd: o.gtd0, x: null, grad: null };
+  let prev: TrialPoint<V> = { t: 0, loss: o.loss0, gtd: o.gtd0, x: null, grad: null };
   let t = o.t0;
-  let lo: TrialPoint;
-  let hi: TrialPoint;
+  let lo: TrialPoint<V>;
+  let hi: TrialPoint<V>;
   for (;;) {
     const cur = await trial(t);
     if (!armijo(cur) || (prev.t > 0 && cur.loss >= prev.loss)) {
       lo = prev;
       hi = cur;
-      release(hi);
+      release(hi, o);
       break;
     }
     if (curvature(cur)) {
-      release(prev);
+      release(prev, o);
       return done(cur, "ok");
     }
     if (cur.gtd >= 0) {
       lo = cur;
       hi = prev;
-      release(hi);
+      release(hi, o);
       break;
     }
     if (evaluations >= o.maxEvals) {
-      release(prev);
+      release(prev, o);
       return done(cur, "max-evals");
     }
     // Extrapolate to at least 2 t (N&W §3.5 leave the rule open; doubling is the common one),
@@ -156,7 +165,7 @@ async function search(evaluate: Evaluate, o: LineSearchOptions): Promise<LineSea
     // gradients agree), the cubic's minimum lies just ahead and t grew by one constant increment
     // per evaluation (issue 12's 25-evaluation steps).
     const next = cubicMin(prev, cur, 2 * t, 10 * t);
-    release(prev);
+    release(prev, o);
     prev = cur;
     t = next;
   }
@@ -171,17 +180,17 @@ async function search(evaluate: Evaluate, o: LineSearchOptions): Promise<LineSea
     const next = cubicMin(lo, hi, a + 0.1 * width, b - 0.1 * width);
     const cur = await trial(next);
     if (!armijo(cur) || cur.loss >= lo.loss) {
-      release(cur);
+      release(cur, o);
       hi = cur;
     } else {
       if (curvature(cur)) {
-        release(lo);
+        release(lo, o);
         return done(cur, "ok");
       }
       if (cur.gtd * (hi.t - lo.t) >= 0) {
         hi = { t: lo.t, loss: lo.loss, gtd: lo.gtd, x: null, grad: null };
       }
-      release(lo);
+      release(lo, o);
       lo = cur;
     }
   }

@@ -9,22 +9,16 @@
  * The dot products themselves are float32 reductions, accurate to about 1e-7 relatively, which
  * is enough to reach a minimiser to the resolution of float32 x (about 6e-8 near 1).
  *
- * With `hostHistory` the pairs live in JS memory (Float32Arrays) and the two-loop recursion runs
- * on the host (issue 14): 2m whole-image vectors leave the backend's memory (WASM's heap), for
- * one gradient download and one direction upload per direction. Its dot products accumulate in
- * float64, so the iterates agree with device history to float32 rounding, not bit for bit.
+ * The vectors live where a VectorOps says (vectors.ts, issue 14): with `hostHistory` the pairs
+ * are Float32Arrays in JS memory and the two-loop recursion runs on the host (2m whole-image
+ * vectors leave the backend's memory, for one gradient download and one direction upload per
+ * direction); createHostLbfgs() keeps every vector there (the point, its gradient, the
+ * direction, the trial points) over a closure of host vectors. The host ops do WASM's float32
+ * arithmetic, so on WASM all three take the same iterates, bit for bit (tested).
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { strongWolfe, type TrialPoint } from "./_line_search.ts";
-import {
-  type Closure,
-  dot,
-  type LineSearchStatus,
-  maxAbs,
-  type Optimizer,
-  type StepResult,
-  type StopReason,
-} from "./optimizer.ts";
+import type { Closure, LineSearchStatus, Optimizer, StepResult, StopReason } from "./optimizer.ts";
+import { deviceVectors, hostVectors, type VectorOps } from "./vectors.ts";
 
 /** Options of {@link createLbfgs}. Defaults follow torch.optim.LBFGS. */
 export interface LbfgsOptions {
@@ -61,42 +55,53 @@ export interface LbfgsOptions {
   hostHistory?: boolean;
 }
 
-/** A curvature pair: tensors (device history) or Float32Arrays (host history). */
-interface Pair {
-  s: tf.Tensor1D | Float32Array;
-  y: tf.Tensor1D | Float32Array;
+/** A curvature pair in the history's vector space. */
+interface Pair<P> {
+  s: P;
+  y: P;
   rho: number;
-}
-
-/** Σ a_i b_i accumulated in float64. */
-function hostDot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
-}
-
-/** Disposes a pair's tensors (host pairs have none). */
-function disposePair({ s, y }: Pair): void {
-  if (s instanceof tf.Tensor) s.dispose();
-  if (y instanceof tf.Tensor) y.dispose();
 }
 
 /** Creates an L-BFGS optimizer over `closure` (see {@link Optimizer}). */
 export function createLbfgs(closure: Closure, options: LbfgsOptions = {}): Optimizer {
-  return new Lbfgs(closure, options);
+  return options.hostHistory
+    ? new Lbfgs(closure, options, deviceVectors, hostVectors)
+    : new Lbfgs(closure, options, deviceVectors, deviceVectors);
 }
 
-class Lbfgs implements Optimizer {
-  readonly #closure: Closure;
-  readonly #o: Required<LbfgsOptions>;
-  #history: Pair[] = [];
+/**
+ * L-BFGS whose every vector is a Float32Array in JS memory, over a closure of host vectors
+ * (issue 14: a tiled evaluation takes its crops from the host image and returns its gradient
+ * there, so a run keeps no whole-image vector in the backend). `hostHistory` is implied.
+ */
+export function createHostLbfgs(
+  closure: Closure<Float32Array>,
+  options: Omit<LbfgsOptions, "hostHistory"> = {},
+): Optimizer<Float32Array> {
+  return new Lbfgs(closure, options, hostVectors, hostVectors);
+}
+
+class Lbfgs<V, P> implements Optimizer<V> {
+  readonly #closure: Closure<V>;
+  readonly #o: Required<Omit<LbfgsOptions, "hostHistory">>;
+  /** The space of the point, gradients and direction, and that of the history pairs. */
+  readonly #v: VectorOps<V>;
+  readonly #p: VectorOps<P>;
+  #history: Pair<P>[] = [];
   /** H0 = γ I with γ = s·y / y·y of the newest pair (N&W eq. 7.20). */
   #gamma = 1;
   /** The last point: `x` is only compared by identity (the caller owns it). */
-  #at: { x: tf.Tensor1D; loss: number; grad: tf.Tensor1D; gradMax: number } | null = null;
+  #at: { x: V; loss: number; grad: V; gradMax: number } | null = null;
 
-  constructor(closure: Closure, options: LbfgsOptions) {
+  constructor(
+    closure: Closure<V>,
+    options: LbfgsOptions,
+    vectors: VectorOps<V>,
+    pairs: VectorOps<P>,
+  ) {
     this.#closure = closure;
+    this.#v = vectors;
+    this.#p = pairs;
     this.#o = {
       history: options.history ?? 10,
       lr: options.lr ?? 1,
@@ -107,7 +112,6 @@ class Lbfgs implements Optimizer {
       maxLineSearchEvals: options.maxLineSearchEvals ?? 25,
       maxEvals: options.maxEvals ?? 10,
       curvatureEps: options.curvatureEps ?? 1e-10,
-      hostHistory: options.hostHistory ?? false,
     };
     const { history, lr, c1, c2, maxLineSearchEvals, maxEvals } = this.#o;
     if (!Number.isInteger(history) || history < 1) {
@@ -125,7 +129,8 @@ class Lbfgs implements Optimizer {
     }
   }
 
-  async step(x: tf.Tensor1D): Promise<StepResult> {
+  async step(x: V): Promise<StepResult<V>> {
+    const v = this.#v;
     let evaluations = 0;
     let nonFinite = 0;
     let restarted = false;
@@ -134,15 +139,15 @@ class Lbfgs implements Optimizer {
       // history is kept: its pairs still describe the curvature near here.
       const ev = await this.#closure(x);
       evaluations++;
-      const gradMax = await maxAbs(ev.grad);
+      const gradMax = await v.maxAbs(ev.grad);
       if (!Number.isFinite(ev.loss) || !Number.isFinite(gradMax)) {
-        ev.grad.dispose();
+        v.dispose(ev.grad);
         throw new RangeError(
           `L-BFGS cannot start where the loss is ${ev.loss} and max |gradient| is ${gradMax}: ` +
             "expected a finite loss and gradient",
         );
       }
-      this.#at?.grad.dispose();
+      if (this.#at) v.dispose(this.#at.grad);
       this.#at = { x, loss: ev.loss, grad: ev.grad, gradMax };
     }
     const at = this.#at;
@@ -152,8 +157,8 @@ class Lbfgs implements Optimizer {
       restarted,
       nonFinite,
     });
-    const stay = (reason: StopReason, lineSearch: LineSearchStatus): StepResult => {
-      at.x = tf.clone(x);
+    const stay = (reason: StopReason, lineSearch: LineSearchStatus): StepResult<V> => {
+      at.x = v.clone(x);
       return { x: at.x, loss: at.loss, done: reason, info: info(lineSearch) };
     };
     if (at.gradMax <= this.#o.gradTol) return stay("gradient", "none");
@@ -161,11 +166,11 @@ class Lbfgs implements Optimizer {
     for (;;) {
       const steepest = this.#history.length === 0;
       const d = await this.#direction(at.grad);
-      const gtd = await dot(at.grad, d);
+      const gtd = await v.dot(at.grad, d);
       if (!(gtd < 0)) {
         // Not a descent direction (the estimate went bad in float32): restart. Steepest
         // descent has gtd = -|g|² < 0 unless g = 0, which the gradient test caught.
-        d.dispose();
+        v.dispose(d);
         if (steepest) return stay("line-search-failed", "none");
         this.#clear();
         restarted = true;
@@ -177,24 +182,24 @@ class Lbfgs implements Optimizer {
       // has n ~ 2e5): the search then spent its evaluations growing t.
       let t0 = this.#o.lr;
       if (steepest) {
-        const gg = await dot(at.grad, at.grad);
+        const gg = await v.dot(at.grad, at.grad);
         t0 = Math.min(1, 1 / Math.sqrt(gg)) * this.#o.lr;
       }
-      const dMax = await maxAbs(d);
-      const evaluate = async (t: number): Promise<TrialPoint> => {
-        const xt = tf.tidy(() => tf.add(x, tf.mul(d, t)) as tf.Tensor1D);
+      const dMax = await v.maxAbs(d);
+      const evaluate = async (t: number): Promise<TrialPoint<V>> => {
+        const xt = v.addScaled(x, d, t);
         try {
           const ev = await this.#closure(xt);
           let g = Number.NaN;
           try {
-            g = await dot(ev.grad, d);
+            g = await v.dot(ev.grad, d);
           } catch (error) {
-            ev.grad.dispose();
+            v.dispose(ev.grad);
             throw error;
           }
           return { t, loss: ev.loss, gtd: g, x: xt, grad: ev.grad };
         } catch (error) {
-          xt.dispose();
+          v.dispose(xt);
           throw error;
         }
       };
@@ -209,9 +214,10 @@ class Lbfgs implements Optimizer {
           c2: this.#o.c2,
           maxEvals: Math.min(this.#o.maxLineSearchEvals, this.#o.maxEvals - evaluations),
           changeTol: this.#o.changeTol,
+          dispose: v.dispose,
         });
       } finally {
-        d.dispose();
+        v.dispose(d);
       }
       evaluations += ls.evaluations;
       nonFinite += ls.nonFinite;
@@ -229,34 +235,28 @@ class Lbfgs implements Optimizer {
         restarted = true;
         continue;
       }
-      const s = tf.sub(p.x, x) as tf.Tensor1D;
-      const y = tf.sub(p.grad, at.grad) as tf.Tensor1D;
-      const sy = await dot(s, y);
-      const yy = await dot(y, y);
-      const ss = await dot(s, s);
+      const s = v.sub(p.x, x);
+      const y = v.sub(p.grad, at.grad);
+      const sy = await v.dot(s, y);
+      const yy = await v.dot(y, y);
+      const ss = await v.dot(s, s);
       const loss0 = at.loss;
       // Any accepted point lowered the loss (Armijo), so its pair is as sound as a Wolfe
       // point's whenever the curvature is positive; torch keeps it too. Dropping it after a
       // search that ran out of evaluations restarted steepest descent every step (issue 12).
       if (sy > this.#o.curvatureEps * Math.sqrt(ss * yy)) {
-        if (this.#o.hostHistory) {
-          // The same float32 s and y as device history, moved out of the backend's memory.
-          const [sh, yh] = [await s.data() as Float32Array, await y.data() as Float32Array];
-          tf.dispose([s, y]);
-          this.#history.push({ s: sh, y: yh, rho: 1 / sy });
-        } else {
-          this.#history.push({ s, y, rho: 1 / sy });
-        }
-        if (this.#history.length > this.#o.history) disposePair(this.#history.shift()!);
+        this.#history.push({ s: await this.#toPairs(s), y: await this.#toPairs(y), rho: 1 / sy });
+        if (this.#history.length > this.#o.history) this.#disposePair(this.#history.shift()!);
         this.#gamma = sy / yy;
       } else {
         // Non-positive curvature: the pair would spoil H (not positive definite), so restart.
-        tf.dispose([s, y]);
+        v.dispose(s);
+        v.dispose(y);
         if (this.#history.length > 0) restarted = true;
         this.#clear();
       }
-      const gradMax = await maxAbs(p.grad);
-      at.grad.dispose();
+      const gradMax = await v.maxAbs(p.grad);
+      v.dispose(at.grad);
       this.#at = { x: p.x, loss: p.loss, grad: p.grad, gradMax };
       let done: StopReason | undefined;
       if (gradMax <= this.#o.gradTol) done = "gradient";
@@ -267,66 +267,58 @@ class Lbfgs implements Optimizer {
     }
   }
 
-  /** -H g by the two-loop recursion (N&W algorithm 7.4); caller disposes. */
-  async #direction(g: tf.Tensor1D): Promise<tf.Tensor1D> {
-    const h = this.#history;
-    if (h.length === 0) return tf.neg(g);
-    if (this.#o.hostHistory) return this.#hostDirection(g);
-    const alpha: number[] = new Array(h.length);
-    let q = tf.clone(g);
-    for (let i = h.length - 1; i >= 0; i--) {
-      alpha[i] = h[i].rho * await dot(h[i].s as tf.Tensor1D, q);
-      const next = tf.tidy(() => tf.sub(q, tf.mul(h[i].y as tf.Tensor1D, alpha[i])) as tf.Tensor1D);
-      q.dispose();
-      q = next;
-    }
-    let r = tf.mul(q, this.#gamma) as tf.Tensor1D;
-    q.dispose();
-    for (let i = 0; i < h.length; i++) {
-      const beta = h[i].rho * await dot(h[i].y as tf.Tensor1D, r);
-      const next = tf.tidy(() =>
-        tf.add(r, tf.mul(h[i].s as tf.Tensor1D, alpha[i] - beta)) as tf.Tensor1D
-      );
-      r.dispose();
-      r = next;
-    }
-    const d = tf.neg(r);
-    r.dispose();
-    return d;
+  /** A vector of the point's space in the history's (disposing it when they differ). */
+  async #toPairs(a: V): Promise<P> {
+    if ((this.#v as unknown) === this.#p) return a as unknown as P;
+    const out = this.#p.fromHost(await this.#v.toHost(a));
+    this.#v.dispose(a);
+    return out;
   }
 
-  /**
-   * The same recursion over host pairs: g read once, the vector kept in float32 as on the
-   * device, -r uploaded once; caller disposes.
-   */
-  async #hostDirection(g: tf.Tensor1D): Promise<tf.Tensor1D> {
+  /** -H g by the two-loop recursion (N&W algorithm 7.4), in the history's space; caller disposes. */
+  async #direction(g: V): Promise<V> {
     const h = this.#history;
-    const r = Float32Array.from(await g.data() as Float32Array);
+    const v = this.#v, p = this.#p;
+    if (h.length === 0) return v.neg(g);
+    const same = (v as unknown) === p;
     const alpha: number[] = new Array(h.length);
+    let q = same ? g as unknown as P : p.fromHost(await v.toHost(g));
     for (let i = h.length - 1; i >= 0; i--) {
-      const s = h[i].s as Float32Array, y = h[i].y as Float32Array;
-      const a = alpha[i] = h[i].rho * hostDot(s, r);
-      for (let j = 0; j < r.length; j++) r[j] -= y[j] * a;
+      alpha[i] = h[i].rho * await p.dot(h[i].s, q);
+      const next = p.addScaled(q, h[i].y, -alpha[i]);
+      if (q !== (g as unknown)) p.dispose(q);
+      q = next;
     }
-    for (let j = 0; j < r.length; j++) r[j] *= this.#gamma;
+    let r = p.scale(q, this.#gamma);
+    if (q !== (g as unknown)) p.dispose(q);
     for (let i = 0; i < h.length; i++) {
-      const s = h[i].s as Float32Array, y = h[i].y as Float32Array;
-      const c = alpha[i] - h[i].rho * hostDot(y, r);
-      for (let j = 0; j < r.length; j++) r[j] += s[j] * c;
+      const beta = h[i].rho * await p.dot(h[i].y, r);
+      const next = p.addScaled(r, h[i].s, alpha[i] - beta);
+      p.dispose(r);
+      r = next;
     }
-    for (let j = 0; j < r.length; j++) r[j] = -r[j];
-    return tf.tensor1d(r);
+    const d = p.neg(r);
+    p.dispose(r);
+    if (same) return d as unknown as V;
+    const out = v.fromHost(await p.toHost(d));
+    p.dispose(d);
+    return out;
+  }
+
+  #disposePair({ s, y }: Pair<P>): void {
+    this.#p.dispose(s);
+    this.#p.dispose(y);
   }
 
   #clear(): void {
-    for (const pair of this.#history) disposePair(pair);
+    for (const pair of this.#history) this.#disposePair(pair);
     this.#history = [];
     this.#gamma = 1;
   }
 
   dispose(): void {
     this.#clear();
-    this.#at?.grad.dispose();
+    if (this.#at) this.#v.dispose(this.#at.grad);
     this.#at = null;
   }
 }

@@ -6,10 +6,13 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-/** Loss and gradient at a point. The optimizer takes ownership of `grad` and disposes it. */
-export interface Evaluation {
+/**
+ * Loss and gradient at a point. The optimizer takes ownership of `grad` and disposes it. `V` is
+ * where the vectors live: tensors, or Float32Arrays in JS memory (vectors.ts, createHostLbfgs()).
+ */
+export interface Evaluation<V = tf.Tensor1D> {
   loss: number;
-  grad: tf.Tensor1D;
+  grad: V;
 }
 
 /**
@@ -17,7 +20,7 @@ export interface Evaluation {
  * returns a fresh gradient tensor of `x`'s shape. A non-finite loss or gradient means "outside
  * the domain": L-BFGS backs off from such points and Adam returns to its last finite point.
  */
-export type Closure = (x: tf.Tensor1D) => Evaluation | Promise<Evaluation>;
+export type Closure<V = tf.Tensor1D> = (x: V) => Evaluation<V> | Promise<Evaluation<V>>;
 
 /** How the line search of a step ended ("none": the optimizer has none, or did not search). */
 export type LineSearchStatus = "ok" | "stalled" | "max-evals" | "failed" | "none";
@@ -37,9 +40,9 @@ export interface StepInfo {
 }
 
 /** Result of one step. */
-export interface StepResult {
+export interface StepResult<V = tf.Tensor1D> {
   /** The new point: a fresh tensor the caller owns (the caller also still owns the old x). */
-  x: tf.Tensor1D;
+  x: V;
   /**
    * The best loss known: for L-BFGS the loss at the returned `x`; Adam evaluates once per step
    * and reports the loss at the point it stepped from.
@@ -51,9 +54,9 @@ export interface StepResult {
 }
 
 /** An optimizer bound to one closure. */
-export interface Optimizer {
+export interface Optimizer<V = tf.Tensor1D> {
   /** Takes one step from `x` (not disposed: the caller owns both the old and the new x). */
-  step(x: tf.Tensor1D): Promise<StepResult>;
+  step(x: V): Promise<StepResult<V>>;
   /** Frees the optimizer's state (history, moments, cached gradient). */
   dispose(): void;
 }

@@ -55,6 +55,17 @@ export const APPROXIMATE_HALOS: Record<string, { before: number; after: number }
  */
 export const WHOLE_IMAGE_BYTES_PER_PIXEL = 8 * 12;
 
+/**
+ * Whole-image bytes per pixel left in the backend when every L-BFGS vector is in JS memory
+ * (createHostLbfgs() over hostTiledClosure(), issue 14): the evaluation uploads one window at a
+ * time and keeps its gradient and content targets outside tfjs, the loop keeps its points
+ * outside, so what is left are four float32 RGB images of the content: the face's decoded photo,
+ * the colour-prepared photo (render.ts prepareColour()), the scale's photo and the scale's start
+ * (an enlarged coarser result), 4·12 B/px. The paintings, resized for the scale, are freed once
+ * their Grams are computed, before the optimiser starts.
+ */
+export const HOST_RUN_BYTES_PER_PIXEL = 4 * 12;
+
 /** Options of planTiles(). */
 export interface PlanTilesOptions {
   /** Memory the backend can use, bytes (DeviceLimits.memoryBytes). */
@@ -75,6 +86,12 @@ export interface PlanTilesOptions {
   halo?: { before: number; after: number };
   /** Extra per-crop check (a GPU's texture or buffer limit): whether a crop side fits. */
   cropFits?: (side: number) => boolean;
+  /**
+   * Whole-image bytes per pixel a tiled run keeps in the backend besides the optimiser's vectors
+   * (default: WHOLE_IMAGE_BYTES_PER_PIXEL plus the content targets; HOST_RUN_BYTES_PER_PIXEL
+   * when every vector is in JS memory).
+   */
+  wholeImageBytesPerPixel?: number;
   /**
    * Whole-image float32 RGB vectors the optimiser keeps, tiled or not (optimizerVectors()):
    * at 4096x2731 px each is 134 MB, and L-BFGS's history of m pairs is 2m of them. Default 0.
@@ -126,6 +143,12 @@ export interface TilePlan {
    * hostHistory) because the device history does not fit (recorded in the run record's scales).
    */
   hostHistory?: boolean;
+  /**
+   * planRunTiles(): true when this scale keeps every L-BFGS vector in JS memory
+   * (createHostLbfgs() over hostTiledClosure(), on WASM when not even host history fits
+   * roomily; recorded in the run record's scales).
+   */
+  hostVectors?: boolean;
 }
 
 /**
@@ -174,7 +197,8 @@ export function planTiles(
     const l = manifest.layers.find((x) => x.name === name);
     return sum + (l ? 4 * l.channels / (l.stride * l.stride) : 0);
   }, 0);
-  const whole = (WHOLE_IMAGE_BYTES_PER_PIXEL + targetBytesPerPixel) * height * width +
+  const whole = (options.wholeImageBytesPerPixel ??
+        (WHOLE_IMAGE_BYTES_PER_PIXEL + targetBytesPerPixel)) * height * width +
     optimizerBytes;
   // A crop starts up to align - 1 px before core - before (rounded down to the alignment).
   const cropOf = (t: number) => Math.min(long, t + before + align - 1 + after);

@@ -33,7 +33,6 @@ import { receptiveFields } from "./receptive_field.ts";
 import {
   coreFeatures,
   type CoreWindow,
-  cropOf,
   type Jumps,
   sliceWindow,
   type TileTargets,
@@ -73,6 +72,23 @@ export interface TiledValueAndGrad extends TiledValue {
   grad: tf.Tensor4D;
 }
 
+/** Value and image gradient in JS memory ([h, w, 3] row-major, as the image's NHWC values). */
+export interface TiledValueAndHostGrad extends TiledValue {
+  grad: Float32Array;
+}
+
+/**
+ * The image a tiled evaluation reads: a [1, h, w, 3] tensor, or a source of its windows, e.g. an
+ * image held in JS memory that uploads one crop at a time (tiled_closure.ts hostTiledClosure()),
+ * so that no whole-image tensor lives in the backend.
+ */
+export type TiledImage = tf.Tensor4D | {
+  height: number;
+  width: number;
+  /** The [1, rows, cols, 3] window at these spans, a new tensor (caller disposes). */
+  window(at: [Span, Span]): tf.Tensor4D;
+};
+
 /** Adds `b` into `acc` (both kept across tidies); returns the new accumulator. */
 function accumulate<T extends tf.Tensor>(acc: T | undefined, b: T): T {
   if (!acc) return tf.keep(b);
@@ -102,8 +118,25 @@ export async function tiledValueAndGrad(
   image: tf.Tensor4D,
   options: TiledObjectiveOptions,
 ): Promise<TiledValueAndGrad> {
+  const { grad, ...value } = await tiledValueAndHostGrad(net, image, options);
+  return { ...value, grad: tf.tensor4d(grad, image.shape) };
+}
+
+/**
+ * tiledValueAndGrad() with the gradient left in JS memory and the image read window by window:
+ * the backend holds one tile's crop and its pass at a time, never a whole-image tensor.
+ */
+export async function tiledValueAndHostGrad(
+  net: Net,
+  image: TiledImage,
+  options: TiledObjectiveOptions,
+): Promise<TiledValueAndHostGrad> {
   const { grid, weights, contentTargets, styleGrams } = options;
-  const [, h, w] = image.shape;
+  const [h, w] = image instanceof tf.Tensor
+    ? [image.shape[1], image.shape[2]]
+    : [image.height, image.width];
+  const windowOf = (at: [Span, Span]) =>
+    image instanceof tf.Tensor ? sliceWindow(image, at) : image.window(at);
   if (h !== grid.height || w !== grid.width) {
     throw new RangeError(
       `Image is ${w}x${h} but the tile grid is for ${grid.width}x${grid.height}`,
@@ -153,7 +186,7 @@ export async function tiledValueAndGrad(
       options.signal?.throwIfAborted();
       if (tv) {
         tvSum = tf.tidy(() => {
-          const block = sliceWindow(image, tvBlock(tile, grid));
+          const block = windowOf(tvBlock(tile, grid));
           return accumulate(tvSum, tileTv(block, tile, grid));
         });
       }
@@ -161,7 +194,7 @@ export async function tiledValueAndGrad(
         options.onTile?.(1, i, n);
         continue;
       }
-      const crop = cropOf(image, tile);
+      const crop = windowOf(tile.crop);
       const { features, windows } = coreFeatures(net, crop, tile, forward);
       tf.tidy(() => {
         for (const layer of layers) {
@@ -224,7 +257,7 @@ export async function tiledValueAndGrad(
       if (tv) {
         // The tile's TV share, differentiated over its block only.
         const at = tvBlock(tile, grid);
-        const block = sliceWindow(image, at);
+        const block = windowOf(at);
         const g = tf.tidy(() =>
           tf.grad((x) => tf.mul(tileTv(x as tf.Tensor4D, tile, grid), weights.tv))(block)
         );
@@ -234,7 +267,7 @@ export async function tiledValueAndGrad(
         addInto(grad, data, at, w);
       }
       if (layers.length) {
-        const crop = cropOf(image, tile);
+        const crop = windowOf(tile.crop);
         const g = tf.tidy(() =>
           tf.grad((x) => {
             const { features, windows } = coreFeatures(net, x as tf.Tensor4D, tile, forward);
@@ -265,9 +298,5 @@ export async function tiledValueAndGrad(
   } finally {
     tf.dispose([Object.values(grams), Object.values(dGram)]);
   }
-  return {
-    total: content + style + tvValue,
-    terms: { content, style, tv: tvValue },
-    grad: tf.tensor4d(grad, [1, h, w, 3]),
-  };
+  return { total: content + style + tvValue, terms: { content, style, tv: tvValue }, grad };
 }

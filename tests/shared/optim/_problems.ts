@@ -18,6 +18,14 @@ export function closureOf(fn: Fn, seen?: number[][]): Closure {
   };
 }
 
+/** The same closure over host vectors (createHostLbfgs()). */
+export function hostClosureOf(fn: Fn): Closure<Float32Array> {
+  return (x) => {
+    const { loss, grad } = fn(Array.from(x));
+    return { loss, grad: Float32Array.from(grad) };
+  };
+}
+
 /** Rosenbrock's function (1-a)² + 100(b-a²)², minimum 0 at (1, 1). */
 export const rosenbrock: Fn = ([a, b]) => ({
   loss: (1 - a) ** 2 + 100 * (b - a * a) ** 2,
