@@ -63,7 +63,7 @@ export const hostVectors: VectorOps<Float32Array> = {
     let max = 0;
     for (let i = 0; i < a.length; i++) {
       const v = Math.abs(a[i]);
-      if (!(v <= Infinity) || v === Infinity) return Promise.resolve(NaN);
+      if (!Number.isFinite(v)) return Promise.resolve(NaN);
       if (v > max) max = v;
     }
     return Promise.resolve(max);
