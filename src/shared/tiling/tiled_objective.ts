@@ -12,6 +12,11 @@
  *    feature belongs to exactly one tile, so the crops' gradients add up to the exact one where
  *    halos overlap.
  *
+ * The last tile's forward runs once, not twice: its pass-1 forward is the forward of its pass-2
+ * gradient, taken of the whole loss with the other tiles' sums held constant. So n tiles cost
+ * n - 1 forward passes and n forward + backward passes, and one tile costs what an untiled
+ * evaluation of its crop does.
+ *
  * TV is local and is summed tile by tile in the same passes (tiled_tv.ts), and the content
  * targets can be held per tile outside tfjs (tileTargets()), so no image-sized temporary lives
  * in the backend besides the image and the gradient.
@@ -175,11 +180,46 @@ export async function tiledValueAndHostGrad(
   const n = grid.tiles.length;
 
   // Pass 1: Σ_t N_t·gram(F_t) per style layer, Σ_t N_t·contentLoss(F_t, P_t) per content layer,
-  // and the feature count N of every layer.
+  // and the feature count N of every layer, over every tile but the last. The last tile's
+  // forward is not run twice: its pass-1 forward is the forward of its pass-2 gradient, taken of
+  // the whole loss with the other tiles' sums held constant (whose gradient with respect to the
+  // last crop is its pass-2 gradient), which also completes G and gives the loss.
+  const last = n - 1;
   const gramSums: Record<string, tf.Tensor2D> = {};
   const contentSums: Record<string, tf.Scalar> = {};
   const counts: Record<string, number> = {};
+  const grams: GramMap = {};
+  const dGram: GramMap = {};
   let tvSum: tf.Scalar | undefined;
+  let terms: tf.Scalar[] = [];
+  const grad = new Float32Array(h * w * 3);
+  // Adds tile `tile`'s gradient of `objective` (of its core features) with respect to its crop.
+  const addTileGradient = async (
+    tile: TileGrid["tiles"][number],
+    objective: (features: FeatureMap, windows: Record<string, CoreWindow>) => tf.Scalar,
+  ) => {
+    const crop = windowOf(tile.crop);
+    const g = tf.tidy(() =>
+      tf.grad((x) => {
+        const { features, windows } = coreFeatures(net, x as tf.Tensor4D, tile, forward);
+        return objective(features, windows);
+      })(crop)
+    );
+    crop.dispose();
+    const data = await g.data();
+    g.dispose();
+    addInto(grad, data, tile.crop, w);
+  };
+  const disposeAll = () =>
+    tf.dispose([
+      Object.values(gramSums),
+      Object.values(contentSums),
+      tvSum ?? [],
+      Object.values(grams),
+      Object.values(dGram),
+      terms,
+    ]);
+  let content: number, style: number, tvValue: number;
   try {
     for (const [i, tile] of grid.tiles.entries()) {
       if (!layers.length && !tv) break;
@@ -190,8 +230,8 @@ export async function tiledValueAndHostGrad(
           return accumulate(tvSum, tileTv(block, tile, grid));
         });
       }
-      if (!layers.length) {
-        options.onTile?.(1, i, n);
+      if (!layers.length || i === last) {
+        if (i !== last) options.onTile?.(1, i, n);
         continue;
       }
       const crop = windowOf(tile.crop);
@@ -216,41 +256,67 @@ export async function tiledValueAndHostGrad(
       tf.dispose([crop, Object.values(features)]);
       options.onTile?.(1, i, n);
     }
-  } catch (e) {
-    tf.dispose([Object.values(gramSums), Object.values(contentSums), tvSum ?? []]);
-    throw e;
-  }
 
-  // The loss, and D_l = ∂L/∂G_l from styleLoss()'s own gradient (one definition of the loss).
-  const grams: GramMap = {};
-  const dGram: GramMap = {};
-  const value = tf.tidy(() => {
-    let content: tf.Scalar = tf.scalar(0);
-    let style: tf.Scalar = tf.scalar(0);
-    for (const { layer, weight } of contentLayers) {
-      const mean = tf.div(contentSums[layer], counts[layer]);
-      content = tf.add(content, tf.mul(mean, weight * weights.content));
+    // The last tile: the whole loss (G_l = (Σ_{t<n} N_t·gram(F_t) + N_n·gram(F_n)) / N, the
+    // content means likewise) and its gradient with respect to the last crop. G_l and the two
+    // terms are kept for D_l and the value.
+    if (layers.length && n > 0) {
+      options.signal?.throwIfAborted();
+      await addTileGradient(grid.tiles[last], (features, windows) => {
+        let c: tf.Scalar = tf.scalar(0);
+        let s: tf.Scalar = tf.scalar(0);
+        for (const layer of layers) {
+          const [, th, tw] = features[layer].shape;
+          counts[layer] = (counts[layer] ?? 0) + th * tw;
+        }
+        for (const { layer, weight } of contentLayers) {
+          const f = features[layer];
+          const target = targetOf(last, layer, windows[layer]);
+          const own = tf.mul(contentLoss(f, target), f.shape[1] * f.shape[2]);
+          const sum = contentSums[layer] ? tf.add(contentSums[layer], own) : own;
+          c = tf.add(c, tf.mul(tf.div(sum, counts[layer]), weight * weights.content));
+        }
+        for (const { layer, weight } of styleLayers) {
+          const f = features[layer];
+          // D = ∂L/∂G of a Gram against a (symmetric) Gram target is symmetric.
+          const own = tf.mul(gram(f, { symmetricUpstream: true }), f.shape[1] * f.shape[2]);
+          const sum = gramSums[layer] ? tf.add(gramSums[layer], own) : own;
+          const g = tf.div(sum, counts[layer]) as tf.Tensor2D;
+          grams[layer] = tf.keep(g);
+          s = tf.add(s, tf.mul(styleLoss(g, styleGrams[layer]), weight * weights.style));
+        }
+        terms = [tf.keep(c), tf.keep(s)];
+        return tf.add(c, s);
+      });
+      options.onTile?.(1, last, n);
+    } else if (tv && n > 0) {
+      options.onTile?.(1, last, n);
     }
-    for (const { layer, weight } of styleLayers) {
-      const k = weight * weights.style;
-      const target = styleGrams[layer];
-      const g = tf.keep(tf.div(gramSums[layer], counts[layer]) as tf.Tensor2D);
-      grams[layer] = g;
-      style = tf.add(style, tf.mul(styleLoss(g, target), k));
-      dGram[layer] = tf.keep(
-        tf.grad((x) => tf.mul(styleLoss(x as tf.Tensor2D, target), k))(g) as tf.Tensor2D,
-      );
-    }
-    const tvTerm = tvSum ? tf.mul(tvSum, weights.tv) : tf.scalar(0);
-    return tf.stack([content, style, tvTerm]);
-  });
-  tf.dispose([Object.values(gramSums), Object.values(contentSums), tvSum ?? []]);
-  const [content, style, tvValue] = await value.data();
-  value.dispose();
 
-  // Pass 2: per tile, the gradient of its surrogate with respect to its whole crop.
-  const grad = new Float32Array(h * w * 3);
-  try {
+    // D_l = ∂L/∂G_l from styleLoss()'s own gradient (one definition of the loss), and the value.
+    const value = tf.tidy(() => {
+      for (const { layer, weight } of styleLayers) {
+        const k = weight * weights.style;
+        const target = styleGrams[layer];
+        dGram[layer] = tf.keep(
+          tf.grad((x) => tf.mul(styleLoss(x as tf.Tensor2D, target), k))(
+            grams[layer],
+          ) as tf.Tensor2D,
+        );
+      }
+      const [c, s] = terms.length ? terms : [tf.scalar(0), tf.scalar(0)];
+      const tvTerm = tvSum ? tf.mul(tvSum, weights.tv) : tf.scalar(0);
+      return tf.stack([c, s, tvTerm]);
+    });
+    tf.dispose([Object.values(gramSums), Object.values(contentSums), tvSum ?? [], terms]);
+    terms = [];
+    tvSum = undefined;
+    for (const k of Object.keys(gramSums)) delete gramSums[k];
+    for (const k of Object.keys(contentSums)) delete contentSums[k];
+    [content, style, tvValue] = await value.data();
+    value.dispose();
+
+    // Pass 2: per tile but the last, the gradient of its surrogate with respect to its crop.
     for (const [i, tile] of grid.tiles.entries()) {
       if (!layers.length && !tv) break;
       options.signal?.throwIfAborted();
@@ -266,37 +332,28 @@ export async function tiledValueAndHostGrad(
         g.dispose();
         addInto(grad, data, at, w);
       }
-      if (layers.length) {
-        const crop = windowOf(tile.crop);
-        const g = tf.tidy(() =>
-          tf.grad((x) => {
-            const { features, windows } = coreFeatures(net, x as tf.Tensor4D, tile, forward);
-            let s: tf.Scalar = tf.scalar(0);
-            for (const { layer } of styleLayers) {
-              const f = features[layer];
-              const share = f.shape[1] * f.shape[2] / counts[layer];
-              // D = ∂L/∂G of a Gram against a (symmetric) Gram target is symmetric.
-              const gt = gram(f, { symmetricUpstream: true });
-              s = tf.add(s, tf.mul(tf.sum(tf.mul(gt, dGram[layer])), share));
-            }
-            for (const { layer, weight } of contentLayers) {
-              const f = features[layer];
-              const target = targetOf(i, layer, windows[layer]);
-              const share = f.shape[1] * f.shape[2] / counts[layer];
-              s = tf.add(s, tf.mul(contentLoss(f, target), share * weight * weights.content));
-            }
-            return s;
-          })(crop)
-        );
-        crop.dispose();
-        const data = await g.data();
-        g.dispose();
-        addInto(grad, data, tile.crop, w);
+      if (layers.length && i !== last) {
+        await addTileGradient(tile, (features, windows) => {
+          let s: tf.Scalar = tf.scalar(0);
+          for (const { layer } of styleLayers) {
+            const f = features[layer];
+            const share = f.shape[1] * f.shape[2] / counts[layer];
+            const gt = gram(f, { symmetricUpstream: true });
+            s = tf.add(s, tf.mul(tf.sum(tf.mul(gt, dGram[layer])), share));
+          }
+          for (const { layer, weight } of contentLayers) {
+            const f = features[layer];
+            const target = targetOf(i, layer, windows[layer]);
+            const share = f.shape[1] * f.shape[2] / counts[layer];
+            s = tf.add(s, tf.mul(contentLoss(f, target), share * weight * weights.content));
+          }
+          return s;
+        });
       }
       options.onTile?.(2, i, n);
     }
   } finally {
-    tf.dispose([Object.values(grams), Object.values(dGram)]);
+    disposeAll();
   }
   return { total: content + style + tvValue, terms: { content, style, tv: tvValue }, grad };
 }

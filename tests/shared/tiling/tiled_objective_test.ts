@@ -87,6 +87,48 @@ Deno.test("tiledValueAndGrad() equals tf.valueAndGrad of buildStyleObjective() o
   });
 });
 
+Deno.test("tiledValueAndGrad() runs 2n - 1 forward passes over n tiles, one tile included, and stays exact", async () => {
+  await withNet(async (net, image) => {
+    const style = tf.randomUniform([1, 48, 48, 3], 0, 1, "float32", 8) as tf.Tensor4D;
+    const content = tf.randomUniform([1, 100, 70, 3], 0, 1, "float32", 9) as tf.Tensor4D;
+    const sf = net.forward(style, ["block", "deep"]);
+    const styleGrams = styleTargets([sf]);
+    const contentTargets: FeatureMap = net.forward(content, ["pool"]);
+    const halo = haloFor(receptiveFields(net.manifest, layers));
+    const forward = net.forward.bind(net);
+    let forwards = 0;
+    net.forward = (...args: Parameters<Net["forward"]>) => {
+      forwards++;
+      return forward(...args);
+    };
+    // 12 tiles of 32 px, 4 of 64 px, and one tile covering the whole image; with
+    // and without a content layer (the last tile's pass must complete both sums).
+    for (const [tile, tiles] of [[32, 12], [64, 4], [128, 1]]) {
+      for (const contentLayers of [[{ layer: "pool", weight: 1 }], []]) {
+        const grid = tileGrid(100, 70, { tile, halo });
+        assert.equal(grid.tiles.length, tiles);
+        forwards = 0;
+        const r = await compareTiled(net, image, {
+          contentTargets,
+          styleGrams,
+          contentLayers,
+          styleLayers: [{ layer: "block", weight: 1 }, { layer: "deep", weight: 0.5 }],
+          weights: { content: 2, style: 100, tv: 3 },
+          grid,
+        });
+        // compareTiled()'s untiled reference is one more forward.
+        assert.equal(forwards - 1, 2 * tiles - 1, `${tiles} tiles`);
+        assert.ok(r.lossRel < 1e-5, `${tiles} tiles: loss ${r.tiled.total} vs ${r.untiled}`);
+        assert.ok(r.gradRel < 1e-5, `${tiles} tiles: gradient relative L2 ${r.gradRel}`);
+        assert.equal(r.tiled.terms.content > 0, contentLayers.length > 0);
+      }
+    }
+    net.forward = forward;
+    tf.dispose([style, content, Object.values(sf), Object.values(styleGrams)]);
+    tf.dispose(Object.values(contentTargets));
+  });
+});
+
 Deno.test("tiledClosure() drives L-BFGS: 5 steps lower the loss, tracked by the reported terms", async () => {
   await withNet(async (net, image) => {
     const style = tf.randomUniform([1, 48, 48, 3], 0, 1, "float32", 8) as tf.Tensor4D;
