@@ -16,7 +16,11 @@ export function pick<T>(map: Record<string, T>, name: string, what: string): T {
 }
 
 /** Throws unless `a` and `b` have the same shape. */
-export function assertSameShape(fn: string, a: tf.Tensor, b: tf.Tensor): void {
+export function assertSameShape(
+  fn: string,
+  a: { shape: readonly number[] },
+  b: { shape: readonly number[] },
+): void {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
     throw new RangeError(
       `${fn}() got shapes [${a.shape}] and [${b.shape}]: expected two tensors of one shape`,

@@ -85,12 +85,59 @@ export function styleLoss(gramOut: tf.Tensor2D, gramTarget: tf.Tensor2D): tf.Sca
 
 /**
  * `styleLoss(gram(features), target)` for a symmetric target (a Gram, or a blend of Grams,
- * always is): then ∂L/∂G = 2(G − A)/c² is symmetric and {@link gram} skips the transpose of
- * its general gradient (on WASM the transpose of ResNet-50's 2048x2048 dG was a
- * single-threaded 36 ms of a 600 ms evaluation; issue 13). Caller disposes the result.
+ * always is), as two ops with their own gradients: D = G − A from F, then L = Σ D² / c². Every
+ * [c, c] pass is a single-threaded kernel on WASM (ResNet-50's res5c has c = 2048: 4M entries),
+ * and autodiff through gram(), squaredDifference() and mean() makes nine of them per evaluation;
+ * this makes four or five: G − A (and G's 1/(h·w·c), folded into F instead when F [n, c] is the
+ * smaller), D², its mean, and ∂L/∂D = 2D/c². ∂L/∂G is symmetric, so ∂L/∂F = 2 F ∂L/∂D / (h·w·c)
+ * with no transpose of dG either (issue 13). Caller disposes the result.
  */
 export function gramLoss(features: tf.Tensor4D, gramTarget: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => styleLoss(gram(features, { symmetricUpstream: true }), gramTarget));
+  const [batch, h, w, c] = features.shape;
+  if (features.rank !== 4 || batch !== 1) {
+    throw new RangeError(
+      `gramLoss() got a tensor of shape [${features.shape}]: expected one NHWC feature map [1, h, w, c]`,
+    );
+  }
+  assertSameShape("gramLoss", { shape: [c, c] }, gramTarget);
+  const n = h * w;
+  const scale = n * c;
+  // D = FᵀF / (n·c) − A, with 1/√(n·c) on F when F is smaller than G.
+  const prescale = n < c;
+  const difference = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor4D;
+    const save = args[1] as tf.GradSaveFunc;
+    save([x]);
+    const d = tf.tidy(() => {
+      const f = tf.reshape(x, [n, c]);
+      if (!prescale) return tf.sub(tf.div(tf.matMul(f, f, true, false), scale), gramTarget);
+      const fs = tf.mul(f, 1 / Math.sqrt(scale));
+      return tf.sub(tf.matMul(fs, fs, true, false), gramTarget);
+    });
+    return {
+      value: d,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const f = tf.reshape(saved[0], [n, c]) as tf.Tensor2D;
+          const dd = dy as tf.Tensor2D;
+          // F dD as (dD Fᵀ)ᵀ when F has fewer rows than columns: XNNPACK packs the second
+          // operand of a product afresh, and Fᵀ [c, n] is then the smaller one.
+          const fd = n >= c ? tf.matMul(f, dd) : tf.transpose(tf.matMul(dd, f, false, true));
+          return tf.reshape(tf.mul(fd, 2 / scale), [1, h, w, c]);
+        }),
+    };
+  });
+  const meanSquare = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const d = args[0] as tf.Tensor2D;
+    const save = args[1] as tf.GradSaveFunc;
+    save([d]);
+    return {
+      value: tf.tidy(() => tf.mean(tf.square(d))),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => tf.mul(saved[0], tf.mul(dy, 2 / (c * c)))),
+    };
+  });
+  return tf.tidy(() => meanSquare(difference(features)) as tf.Scalar);
 }
 
 /** One layer's weight in a weighted sum of per-layer losses (as in a Recipe's `layers`). */

@@ -163,8 +163,9 @@ export function conv2dInputGrad(
       return tf.reshape(tf.stack(cols, 3), [n, r, c * sw, ch]);
     });
     const [n, r, c, ch] = rows[0].shape;
-    const dx = tf.reshape(tf.stack(rows, 2), [n, r * sh, c, ch]);
-    return tf.slice(dx, [0, 0, 0, 0], [-1, h, w, -1]) as tf.Tensor4D;
+    const dx = tf.reshape(tf.stack(rows, 2), [n, r * sh, c, ch]) as tf.Tensor4D;
+    // (A slice of the whole tensor is still a copy on WASM.)
+    return r * sh === h && c === w ? dx : tf.slice(dx, [0, 0, 0, 0], [-1, h, w, -1]);
   });
 }
 
@@ -260,14 +261,34 @@ export function conv2dForwardGrad(
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const xi = args[0] as tf.Tensor4D;
     const save = args[1] as tf.GradSaveFunc;
-    let y: tf.Tensor4D = kind === "conv2d"
-      ? tf.conv2d(xi, kernel, strides, tfPadding)
-      : tf.depthwiseConv2d(xi, kernel, strides, tfPadding);
-    if (bias) y = tf.add(y, bias);
-    if (relu) {
-      y = tf.relu(y);
-      save([y]);
+    // One fused kernel for conv, bias and ReLU: on WASM XNNPACK applies both on the (threaded)
+    // output tiles, where a separate Add and Relu are single-threaded passes over the output.
+    // The kernel is run directly: tf.fused.conv2d() falls back to three ops under a gradient
+    // tape for any activation but "linear", and this op's gradient is its own (customGrad).
+    // tfjs's fused depthwise conv takes no explicit padding: that case stays unfused.
+    const activation = relu ? "relu" : "linear";
+    let y: tf.Tensor4D;
+    if (kind === "conv2d" || typeof tfPadding === "string") {
+      const inputs: tf.NamedTensorMap = bias
+        ? { x: xi, filter: kernel, bias }
+        : { x: xi, filter: kernel };
+      y = tf.engine().runKernel(
+        kind === "conv2d" ? "FusedConv2D" : "FusedDepthwiseConv2D",
+        inputs,
+        {
+          strides,
+          pad: tfPadding,
+          dataFormat: "NHWC",
+          dilations: [1, 1],
+          activation,
+        } as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor4D;
+    } else {
+      y = tf.depthwiseConv2d(xi, kernel, strides, tfPadding);
+      if (bias) y = tf.add(y, bias);
+      if (relu) y = tf.relu(y);
     }
+    if (relu) save([y]);
     return {
       value: y,
       // tfjs runs a custom gradient outside any tidy of its own: the masked dy is freed here.

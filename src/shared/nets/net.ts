@@ -15,6 +15,10 @@ import {
 } from "./_conv_grad.ts";
 import { blurSubsample, stride2Plan } from "./_antialias.ts";
 import { addRelu } from "./_add_relu.ts";
+import { maxPoolHostGrad, preferHostMaxPoolGrad } from "./_max_pool.ts";
+
+/** Explicit [[top, bottom], [left, right]] padding of a convolution. */
+type ExplicitPads = [[number, number], [number, number]];
 
 export { type ConvGradMode, setConvGradMode } from "./_conv_grad.ts";
 
@@ -173,6 +177,7 @@ export class Net {
     const pooling = opts.pooling ?? this.pooling;
     const fused = this.#fusedRelus(needed, targets.map((t) => t.node), antialias);
     const fusedConvs = new Set(fused.values());
+    const pads = this.#foldedPads(needed, targets.map((t) => t.node), antialias);
     return tf.tidy(() => {
       const values = new Map<string, tf.Tensor4D>();
       values.set("input", this.preprocess(image));
@@ -183,8 +188,16 @@ export class Net {
           values.set(node.name, values.get(conv)!);
           continue;
         }
+        if (node.op === "pad" && pads.pads.has(node.name)) {
+          values.set(node.name, values.get(node.input)!);
+          continue;
+        }
         const y = antialias ? this.#antialiased(node, values, pooling) : undefined;
-        values.set(node.name, y ?? this.#run(node, values, pooling, fusedConvs.has(node.name)));
+        const padding = pads.convs.get(node.name);
+        values.set(
+          node.name,
+          y ?? this.#run(node, values, pooling, fusedConvs.has(node.name), padding),
+        );
       }
       const out: Features = {};
       for (const t of targets) out[t.name] = values.get(t.node)!;
@@ -231,6 +244,40 @@ export class Net {
       fused.set(name, before.name);
     }
     return fused;
+  }
+
+  /**
+   * Zero paddings that run inside the convolution after them, as its explicit padding (`pads`:
+   * their names; `convs`: those convolutions' paddings): pads whose only reader is a "valid" conv2d, not
+   * a requested layer. The pad and its gradient (a crop) are single-threaded copies on WASM, and
+   * the conv's input gradient then comes out at the unpadded size (ResNet-50's 7x7 stem: about
+   * 5 ms of a 256 px evaluation; issue 13). Not for strided convolutions of an anti-aliased
+   * pass.
+   */
+  #foldedPads(
+    needed: Set<string>,
+    targets: string[],
+    antialias: boolean,
+  ): { pads: Set<string>; convs: Map<string, ExplicitPads> } {
+    const readers = new Map<string, string[]>(targets.map((t) => [t, ["(layer)"]]));
+    for (const name of needed) {
+      const node = this.#nodes.get(name)!;
+      for (const input of node.op === "add" ? node.inputs : [node.input]) {
+        readers.set(input, [...readers.get(input) ?? [], name]);
+      }
+    }
+    const folded = { pads: new Set<string>(), convs: new Map<string, ExplicitPads>() };
+    for (const name of needed) {
+      const pad = this.#nodes.get(name)!;
+      const by = readers.get(name) ?? [];
+      if (pad.op !== "pad" || by.length !== 1) continue;
+      const conv = this.#nodes.get(by[0]);
+      if (conv?.op !== "conv2d" || conv.padding !== "valid") continue;
+      if (antialias && conv.strides.some((s) => s !== 1)) continue;
+      folded.pads.add(pad.name);
+      folded.convs.set(conv.name, pad.padding);
+    }
+    return folded;
   }
 
   #needed(outputs: string[]): Set<string> {
@@ -291,17 +338,20 @@ export class Net {
     values: Map<string, tf.Tensor4D>,
     pooling: "max" | "avg",
     relu = false,
+    foldedPad?: ExplicitPads,
   ): tf.Tensor4D {
     const x = node.op === "add" ? values.get(node.inputs[0])! : values.get(node.input)!;
     switch (node.op) {
       case "conv2d":
       case "depthwiseConv2d": {
-        const padding = toTfPadding(node.padding);
+        // A zero padding folded into this conv (#foldedPads) is its explicit padding.
+        const pads = foldedPad ?? node.padding;
+        const padding = toTfPadding(pads);
         const k = this.#weight<tf.Rank.R4>(node.kernel);
         const kind = node.op === "conv2d" ? "conv2d" : "depthwise";
         const bias = node.bias ? this.#weight(node.bias) : undefined;
         if (preferForwardConvGrad(kind) && (kind === "conv2d" || k.shape[3] === 1)) {
-          return conv2dForwardGrad(x, k, node.strides, node.padding, {
+          return conv2dForwardGrad(x, k, node.strides, pads, {
             kind,
             flipped: () => this.#flipped(node.kernel, k, kind),
             bias,
@@ -332,9 +382,12 @@ export class Net {
         return tf.pad(x, [[0, 0], node.padding[0], node.padding[1], [0, 0]]);
       case "maxPool":
       case "avgPool":
-        return node.op === "maxPool" && pooling === "max"
-          ? tf.maxPool(x, node.size, node.strides, node.padding)
-          : tf.avgPool(x, node.size, node.strides, node.padding);
+        if (node.op === "avgPool" || pooling === "avg") {
+          return tf.avgPool(x, node.size, node.strides, node.padding);
+        }
+        return preferHostMaxPoolGrad()
+          ? maxPoolHostGrad(x, node.size, node.strides, node.padding)
+          : tf.maxPool(x, node.size, node.strides, node.padding);
       case "globalAvgPool":
         return tf.mean(x, [1, 2], true);
       case "dense": {
