@@ -5,11 +5,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { installWasmIdentity } from "../src/shared/ops/wasm_identity.ts";
-import { installWasmMatMul } from "../src/shared/ops/wasm_mat_mul.ts";
+import { installWasmKernels } from "../src/shared/ops/mod.ts";
 
-installWasmMatMul();
-installWasmIdentity();
+installWasmKernels();
 
 /** Backend for tests: $ATELIER_TEST_BACKEND, or "wasm". */
 export const TEST_BACKEND = Deno.env.get("ATELIER_TEST_BACKEND") ?? "wasm";

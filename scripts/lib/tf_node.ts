@@ -1,18 +1,16 @@
 /**
  * tfjs for the command-line faces (CLI, benchmarks): the umbrella package registers every
- * gradient; WASM and Deno's own WebGPU are added as backends, with the faster WASM BatchMatMul
- * (installWasmMatMul) and the buffer-sharing WASM Identity (installWasmIdentity). Only scripts
- * import this.
+ * gradient; WASM and Deno's own WebGPU are added as backends, with the WASM kernels of
+ * src/shared/ops (installWasmKernels: BatchMatMul, a buffer-sharing Identity, the pool
+ * gradients). Only scripts import this.
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-webgpu";
-import { installWasmIdentity } from "../../src/shared/ops/wasm_identity.ts";
-import { installWasmMatMul } from "../../src/shared/ops/wasm_mat_mul.ts";
+import { installWasmKernels } from "../../src/shared/ops/mod.ts";
 import { enableWasmThreads, wasmThreadsWanted } from "./wasm_threads.ts";
 
-installWasmMatMul();
-installWasmIdentity();
+installWasmKernels();
 
 /** Backends the CLI can use, fastest first on a typical machine. */
 export const BACKENDS = ["webgpu", "wasm", "cpu"] as const;

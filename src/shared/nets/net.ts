@@ -15,7 +15,6 @@ import {
 } from "./_conv_grad.ts";
 import { blurSubsample, stride2Plan } from "./_antialias.ts";
 import { addRelu } from "./_add_relu.ts";
-import { maxPoolHostGrad, preferHostMaxPoolGrad } from "./_max_pool.ts";
 
 /** Explicit [[top, bottom], [left, right]] padding of a convolution. */
 type ExplicitPads = [[number, number], [number, number]];
@@ -382,12 +381,9 @@ export class Net {
         return tf.pad(x, [[0, 0], node.padding[0], node.padding[1], [0, 0]]);
       case "maxPool":
       case "avgPool":
-        if (node.op === "avgPool" || pooling === "avg") {
-          return tf.avgPool(x, node.size, node.strides, node.padding);
-        }
-        return preferHostMaxPoolGrad()
-          ? maxPoolHostGrad(x, node.size, node.strides, node.padding)
-          : tf.maxPool(x, node.size, node.strides, node.padding);
+        return node.op === "maxPool" && pooling === "max"
+          ? tf.maxPool(x, node.size, node.strides, node.padding)
+          : tf.avgPool(x, node.size, node.strides, node.padding);
       case "globalAvgPool":
         return tf.mean(x, [1, 2], true);
       case "dense": {
