@@ -59,13 +59,15 @@ export function meanSquaredError(x: tf.Tensor, target: tf.Tensor): tf.Scalar {
   const n = x.size;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const a = args[0] as tf.Tensor;
-    (args[1] as tf.GradSaveFunc)([a]);
+    // The target too: it may be made inside the function tf.grad runs, which frees it before the
+    // backward pass (a saved clone shares its buffer).
+    (args[1] as tf.GradSaveFunc)([a, target]);
     return {
       value: tf.tidy(() => tf.mean(tf.squaredDifference(a, target))),
       // tfjs: dx = (dy·1 / n)·(2·(x - t)). Doubling is exact in float32, so this equals
       // (x - t)·((dy / n)·2) in every bit.
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.tidy(() => tf.mul(tf.sub(saved[0], target), tf.mul(tf.div(dy, n), 2))),
+        tf.tidy(() => tf.mul(tf.sub(saved[0], saved[1]), tf.mul(tf.div(dy, n), 2))),
     };
   });
   return op(x) as tf.Scalar;
