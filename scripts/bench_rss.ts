@@ -8,8 +8,8 @@
  * live tensors' peak plus what tfjs-wasm's C++ side holds (XNNPACK's packed copy of every conv
  * kernel it has run) and is never returned to the system. Figures in MiB (2^20 bytes).
  *
- *   deno run -A scripts/bench_rss.ts [--net resnet50] [--size 512] [--iterations 3]
- *        [--backend wasm] [--memory-mb 2048] [--no-pyramid] [--json out.json]
+ *   deno run -A scripts/bench_rss.ts [--net resnet50] [--content chelsea.png] [--size 512]
+ *        [--iterations 3] [--backend wasm] [--memory-mb 2048] [--no-pyramid] [--json out.json]
  */
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
@@ -28,6 +28,7 @@ const { values: a } = parseArgs({
   args: Deno.args,
   options: {
     net: { type: "string", default: "resnet50" },
+    content: { type: "string", default: "chelsea.png" },
     size: { type: "string", default: "512" },
     iterations: { type: "string", default: "3" },
     backend: { type: "string", default: "wasm" },
@@ -114,7 +115,7 @@ trackTfPeak();
 mark("backend ready");
 const shared = (p: string) => join(ROOT, "../shared/images", p);
 const size = Number(a.size);
-const content = await readImage(shared("content/chelsea.png"), size);
+const content = await readImage(shared(`content/${a.content}`), size);
 const style = await readImage(shared("style/starry_night.jpg"), size);
 mark("images read");
 const net = await loadNet(pathToFileURL(join(ROOT, "static/models", a.net!, "manifest.json")));

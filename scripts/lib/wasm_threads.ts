@@ -11,12 +11,19 @@
  *   globals made writable (Deno defines `location` as a getter), and `postMessage` kept as
  *   Deno's own (the glue's version calls `parentPort.postMessage`, which calls it back);
  * - `os.cpus()` reports every core twice during start-up, because the backend caps its pool at
- *   half the logical cores (it assumes hyper-threading).
+ *   half the logical cores (it assumes hyper-threading);
+ * - the glue makes a pool of 8 pthread workers whatever the thread count, and each is a Deno
+ *   isolate of about 13 MiB resident that a later terminate() does not give back to the system;
+ *   XNNPACK's pthreadpool takes threads - 1 of them (the caller is thread 0), the last ones made
+ *   (the glue pops its pool), so only those start and the rest are stand-ins that answer the
+ *   glue's "load" (spareWorkers(); issue 13: at two threads the 7 spare workers held 93 MiB
+ *   resident from start-up on).
  * Everything is restored once the backend is up. Start it with enableWasmThreads() before the
  * first tf.setBackend("wasm") (the CLI does, with wasmThreadsWanted()); the threads actually
  * started are in wasmThreadsCount().
  */
 import os from "node:os";
+import workerThreads from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
 import { getThreadsCount, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 
@@ -64,6 +71,7 @@ export async function enableWasmThreads(threads: number): Promise<number> {
   URL.createObjectURL = (x: Blob | MediaSource) =>
     x instanceof String ? String(x) : realCreate(x as Blob);
   os.cpus = () => [...realCpus(), ...realCpus()];
+  const spares = spareWorkers(threads - 1);
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
   setThreadsCount(threads);
   try {
@@ -74,11 +82,83 @@ export async function enableWasmThreads(threads: number): Promise<number> {
     globalThis.Blob = RealBlob;
     URL.createObjectURL = realCreate;
     os.cpus = realCpus;
+    spares.restore();
     // Workers read their scripts at start-up (the pool of 8 is made during initialisation).
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
   unrefWorkers();
   return getThreadsCount();
+}
+
+type NodeWorker = InstanceType<typeof workerThreads.Worker>;
+type Listener = (...args: unknown[]) => void;
+
+/**
+ * While the backend starts, node:worker_threads' Worker (the glue's pthread worker) makes
+ * stand-ins; at the glue's first "load" message every worker has been made, and only the last
+ * `keep` become real workers, the others answer "load" with "loaded" and must never run a thread.
+ * restore() puts the real Worker back (also as the global the glue set it to, for any worker made
+ * later) and drops the stand-ins from the glue's pool of unused workers.
+ */
+function spareWorkers(keep: number): { restore(): void } {
+  const RealWorker = workerThreads.Worker;
+  const made: PoolWorker[] = [];
+  class PoolWorker {
+    #args: ConstructorParameters<typeof RealWorker>;
+    #listeners: [string, Listener][] = [];
+    #real?: NodeWorker;
+    spare?: boolean;
+    constructor(...args: ConstructorParameters<typeof RealWorker>) {
+      this.#args = args;
+      made.push(this);
+    }
+    on(event: string, fn: Listener): this {
+      if (this.#real) this.#real.on(event, fn);
+      else this.#listeners.push([event, fn]);
+      return this;
+    }
+    postMessage(message: { cmd?: string }, transfer?: readonly Transferable[]): void {
+      if (this.spare === undefined) {
+        this.spare = made.indexOf(this) < made.length - keep;
+        if (!this.spare) {
+          this.#real = new RealWorker(...this.#args);
+          for (const [event, fn] of this.#listeners) this.#real.on(event, fn);
+        }
+      }
+      if (this.#real) return this.#real.postMessage(message, transfer as never);
+      if (message.cmd !== "load") {
+        throw new Error(
+          `a spare WASM pthread worker was sent "${message.cmd}": expected only "load"`,
+        );
+      }
+      setTimeout(() => {
+        for (const [event, fn] of this.#listeners) if (event === "message") fn({ cmd: "loaded" });
+      });
+    }
+    terminate(): Promise<number> {
+      return this.#real?.terminate() ?? Promise.resolve(0);
+    }
+    ref(): void {
+      this.#real?.ref();
+    }
+    unref(): void {
+      this.#real?.unref();
+    }
+  }
+  workerThreads.Worker = PoolWorker as unknown as typeof RealWorker;
+  return {
+    restore() {
+      workerThreads.Worker = RealWorker;
+      // deno-lint-ignore no-explicit-any
+      const g = globalThis as any;
+      if (g.Worker === PoolWorker) g.Worker = RealWorker;
+      // findBackend(): the WASM backend if it started, without starting another one.
+      const pt = (tf.findBackend("wasm") as unknown as
+        | { wasm?: { PThread?: { unusedWorkers: PoolWorker[] } } }
+        | null)?.wasm?.PThread;
+      if (pt) pt.unusedWorkers = pt.unusedWorkers.filter((w) => !w.spare);
+    },
+  };
 }
 
 /** Lets the process exit while pthread workers idle (Node unrefs them; Deno's port does not). */

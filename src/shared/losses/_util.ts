@@ -1,6 +1,7 @@
 /**
- * Helpers private to the losses: layer look-up, shape checks with helpful messages, and the
- * weighted sum over layers that the content and style losses share.
+ * Helpers private to the losses: layer look-up, shape checks with helpful messages, and what
+ * the content and style losses share: the mean squared error to a target and the weighted sum
+ * over layers.
  */
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -47,4 +48,31 @@ export function weightedOverLayers<T>(
     }
     return total;
   });
+}
+
+/**
+ * `Σ (x - target)² / size`, the target held constant (no gradient flows to it). The value is
+ * tf.mean(tf.squaredDifference(x, target)) and the gradient is tfjs's for it bit for bit, but
+ * the backward pass makes two tensors of x's size where tfjs's makes five and keeps a sixth
+ * from the forward pass: Mean saves the squared differences (only for their shape), and its
+ * gradient uploads `ones(x.shape)` from a JS array every evaluation to multiply dy by (issue 13:
+ * ResNet-50's res5c Gram at 512 px is 2048x2048, 16 MiB a tensor, and these run at the start of
+ * the backward pass, when every saved activation is still held). Caller disposes the result.
+ */
+export function meanSquaredError(x: tf.Tensor, target: tf.Tensor): tf.Scalar {
+  const n = x.size;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const a = args[0] as tf.Tensor;
+    // The target too: it may be made inside the function tf.grad runs, which frees it before the
+    // backward pass (a saved clone shares its buffer).
+    (args[1] as tf.GradSaveFunc)([a, target]);
+    return {
+      value: tf.tidy(() => tf.mean(tf.squaredDifference(a, target))),
+      // tfjs: dx = (dy·1 / n)·(2·(x - t)). Doubling is exact in float32, so this equals
+      // (x - t)·((dy / n)·2) in every bit.
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => tf.mul(tf.sub(saved[0], saved[1]), tf.mul(tf.div(dy, n), 2))),
+    };
+  });
+  return op(x) as tf.Scalar;
 }

@@ -3,17 +3,18 @@
  * content image's features there.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { assertSameShape, weightedOverLayers } from "./_util.ts";
+import { assertSameShape, meanSquaredError, weightedOverLayers } from "./_util.ts";
 import type { FeatureMap, LayerWeightLike } from "./style.ts";
 
 /**
  * Mean squared error over the whole feature map, `Σ (F - P)² / (h·w·c)`. Gatys et al. 2016,
  * eq. 1 uses `½ Σ (F - P)²`; the mean instead of the half-sum makes the loss independent of
- * the image size, like the normalised style loss. Caller disposes the result.
+ * the image size, like the normalised style loss. `b` is the target: no gradient flows to it.
+ * Caller disposes the result.
  */
 export function contentLoss(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
   assertSameShape("contentLoss", a, b);
-  return tf.tidy(() => tf.mean(tf.squaredDifference(a, b)) as tf.Scalar);
+  return meanSquaredError(a, b);
 }
 
 /** Options of {@link layeredContentLoss}. */

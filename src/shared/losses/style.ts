@@ -5,7 +5,7 @@
  * neither the image size nor the channel count of a layer changes the scale of its loss.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { assertSameShape, pick, weightedOverLayers } from "./_util.ts";
+import { assertSameShape, meanSquaredError, pick, weightedOverLayers } from "./_util.ts";
 
 /** Feature maps by layer name, NHWC `[1, h, w, c]` each (what a net's forward pass returns). */
 export type FeatureMap = Record<string, tf.Tensor4D>;
@@ -76,11 +76,12 @@ export function gram(features: tf.Tensor4D, options: GramOptions = {}): tf.Tenso
 /**
  * Style loss of one layer: the mean squared difference of two `[c, c]` Grams,
  * `Σ (G - A)² / c²`. With the {@link gram} normalisation this is Gatys et al. 2016 eq. 5 up to
- * the constant factor 4·c² (see {@link gram}). Caller disposes the result.
+ * the constant factor 4·c² (see {@link gram}). No gradient flows to the target. Caller disposes
+ * the result.
  */
 export function styleLoss(gramOut: tf.Tensor2D, gramTarget: tf.Tensor2D): tf.Scalar {
   assertSameShape("styleLoss", gramOut, gramTarget);
-  return tf.tidy(() => tf.mean(tf.squaredDifference(gramOut, gramTarget)) as tf.Scalar);
+  return meanSquaredError(gramOut, gramTarget);
 }
 
 /**

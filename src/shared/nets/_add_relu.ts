@@ -8,6 +8,7 @@
  * the sum is.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { releaseGradientInputs } from "../ops/release_gradient.ts";
 
 /** relu(Σ inputs) of same-shape tensors, with its gradient. Caller disposes. */
 export function addRelu<T extends tf.Tensor>(inputs: T[]): T {
@@ -24,6 +25,7 @@ export function addRelu<T extends tf.Tensor>(inputs: T[]): T {
       // One mask for every input; clones share its data, so the tape can free each on its own.
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const g = tf.tidy(() => tf.mul(dy, tf.step(saved[0])));
+        releaseGradientInputs(dy, saved, y.id);
         return xs.map((_, i) => (i === 0 ? g : tf.clone(g)));
       },
     };

@@ -11,6 +11,7 @@
  * the 7x7 stem's: 2.2x). Same values as tf.conv2d's own gradient (checked in tests).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { releaseGradientInputs } from "../ops/release_gradient.ts";
 
 type Padding = "same" | "valid" | [[number, number], [number, number]];
 
@@ -128,7 +129,8 @@ export function conv2dInputGrad(
       const rows = Math.ceil(h / sh);
       const cols = Math.ceil(w / sw);
       if (ph.taps === 0 || pw.taps === 0 || ph.rows <= 0 || pw.rows <= 0) {
-        return tf.zeros([dy.shape[0], rows, cols, kernel.shape[2]]);
+        // tf.fill runs in the backend; tf.zeros would upload a JS array of zeros (issue 13).
+        return tf.fill([dy.shape[0], rows, cols, kernel.shape[2]], 0);
       }
       // The whole kernel when every tap belongs to this phase (always for stride 1, and for the
       // one live phase of a 1x1 strided conv): WASM's StridedSlice is a slow copy.
@@ -292,8 +294,8 @@ export function conv2dForwardGrad(
     return {
       value: y,
       // tfjs runs a custom gradient outside any tidy of its own: the masked dy is freed here.
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.tidy(() =>
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dx = tf.tidy(() =>
           conv2dInputGrad(
             (relu ? tf.mul(dy, tf.step(saved[0])) : dy) as tf.Tensor4D,
             kernel,
@@ -302,7 +304,10 @@ export function conv2dForwardGrad(
             padding,
             { kind, flipped: options.flipped?.() },
           )
-        ),
+        );
+        releaseGradientInputs(dy, saved, y.id);
+        return dx;
+      },
     };
   });
   return f(x) as tf.Tensor4D;
