@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
 import { readImage } from "./lib/image_io.ts";
+import { wasmThreadsCount } from "./lib/wasm_threads.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
 import { median, objectiveEvaluation } from "../src/shared/bench.ts";
 
@@ -85,7 +86,7 @@ export async function compareWithTorch(o: VsTorchOptions): Promise<void> {
     const r = await torchMs(py, script, h, w, threads);
     theirs.push(r.ms);
     version = r.torch;
-    // One torch thread too: Atelier's WASM runs on one, so this is the per-core comparison.
+    // One torch thread too: the per-core comparison.
     theirs1.push((await torchMs(py, script, h, w, 1)).ms);
   }
   ev.dispose();
@@ -98,7 +99,13 @@ export async function compareWithTorch(o: VsTorchOptions): Promise<void> {
     date: new Date().toISOString(),
     shape: [1, h, w, 3],
     gflopPerEval: ev.flops / 1e9,
-    atelier: { backend: "wasm", ms: a, gflops: ev.flops / a / 1e6, runs: ours },
+    atelier: {
+      backend: "wasm",
+      threads: wasmThreadsCount(),
+      ms: a,
+      gflops: ev.flops / a / 1e6,
+      runs: ours,
+    },
     torch: { version, threads, ms: b, gflops: ev.flops / b / 1e6, runs: theirs },
     torch1: { version, threads: 1, ms: b1, gflops: ev.flops / b1 / 1e6, runs: theirs1 },
     ratio: a / b,
@@ -106,11 +113,11 @@ export async function compareWithTorch(o: VsTorchOptions): Promise<void> {
   };
   const line = `resnet50 ${w}x${h}, one objective evaluation: Atelier wasm ${a.toFixed(0)} ms (${
     result.atelier.gflops.toFixed(1)
-  } GFLOP/s, one thread), PyTorch ${version} ${threads} threads ${b.toFixed(0)} ms, one thread ${
-    b1.toFixed(0)
-  } ms: Atelier / PyTorch = ${result.ratio.toFixed(2)} (all threads), ${
-    result.ratio1.toFixed(2)
-  } (one thread)`;
+  } GFLOP/s, ${result.atelier.threads} thread(s)), PyTorch ${version} ${threads} threads ${
+    b.toFixed(0)
+  } ms, one thread ${b1.toFixed(0)} ms: Atelier / PyTorch = ${
+    result.ratio.toFixed(2)
+  } (all threads), ${result.ratio1.toFixed(2)} (one thread)`;
   console.log(line);
   await Deno.mkdir(o.out, { recursive: true });
   await Deno.writeTextFile(join(o.out, "vs_torch.json"), JSON.stringify(result, null, 2) + "\n");
