@@ -88,10 +88,10 @@ export function styleLoss(gramOut: tf.Tensor2D, gramTarget: tf.Tensor2D): tf.Sca
  * `styleLoss(gram(features), target)` for a symmetric target (a Gram, or a blend of Grams,
  * always is), as two ops with their own gradients: D = G − A from F, then L = Σ D² / c². Every
  * [c, c] pass is a single-threaded kernel on WASM (ResNet-50's res5c has c = 2048: 4M entries),
- * and autodiff through gram(), squaredDifference() and mean() makes nine of them per evaluation;
- * this makes four or five: G − A (and G's 1/(h·w·c), folded into F instead when F [n, c] is the
- * smaller), D², its mean, and ∂L/∂D = 2D/c². ∂L/∂G is symmetric, so ∂L/∂F = 2 F ∂L/∂D / (h·w·c)
- * with no transpose of dG either (issue 13). Caller disposes the result.
+ * and autodiff through gram(), squaredDifference() and mean() made nine of them per evaluation;
+ * this makes five: G's 1/(h·w·c), G − A, D², its mean, and ∂L/∂D = 2D/c². ∂L/∂G is symmetric,
+ * so ∂L/∂F = 2 F ∂L/∂D / (h·w·c) with no transpose of dG either (issue 13). Caller disposes the
+ * result.
  */
 export function gramLoss(features: tf.Tensor4D, gramTarget: tf.Tensor2D): tf.Scalar {
   const [batch, h, w, c] = features.shape;
@@ -103,17 +103,15 @@ export function gramLoss(features: tf.Tensor4D, gramTarget: tf.Tensor2D): tf.Sca
   assertSameShape("gramLoss", { shape: [c, c] }, gramTarget);
   const n = h * w;
   const scale = n * c;
-  // D = FᵀF / (n·c) − A, with 1/√(n·c) on F when F is smaller than G.
-  const prescale = n < c;
+  // D = FᵀF / (n·c) − A with gram()'s own ops, so that D is exactly 0 where G equals a target
+  // gram() made from the same features.
   const difference = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor4D;
     const save = args[1] as tf.GradSaveFunc;
     save([x]);
     const d = tf.tidy(() => {
       const f = tf.reshape(x, [n, c]);
-      if (!prescale) return tf.sub(tf.div(tf.matMul(f, f, true, false), scale), gramTarget);
-      const fs = tf.mul(f, 1 / Math.sqrt(scale));
-      return tf.sub(tf.matMul(fs, fs, true, false), gramTarget);
+      return tf.sub(tf.div(tf.matMul(f, f, true, false), scale), gramTarget);
     });
     return {
       value: d,

@@ -92,13 +92,108 @@ export function flipKernel(kernel: tf.Tensor4D, kind: ConvKind = "conv2d"): tf.T
   });
 }
 
+/**
+ * Whether a strided conv2d's input gradient takes one convolution over every phase at once
+ * (blockKernel()) instead of one per phase interleaved by Pack: where the input has few channels
+ * (an RGB image), Pack copies a few floats at a time in JS on WASM (ResNet-50's 7x7 stride-2
+ * stem: two Packs of [1, 85, 128, 3], 11 ms of a 256 px evaluation, single-threaded), while the
+ * zero taps a shared window adds cost little there (49 of 64 taps live for 7x7 stride 2). Not
+ * where a phase has no taps (1x1 strided shortcuts): its zeros would be most of the work.
+ */
+export function takesBlockGrad(
+  kernelShape: readonly number[],
+  strides: readonly [number, number],
+): boolean {
+  const [kh, kw, cin] = kernelShape;
+  const [sh, sw] = strides;
+  return sh === sw && sh > 1 && cin <= 4 && kh >= sh && kw >= sw;
+}
+
+/** The phases of one axis in one shared window: each phase's taps start at `offset[p]`. */
+interface Block {
+  phases: Phase[];
+  /** dy padding before the first row, for every phase at once (negative: rows cropped). */
+  front: number;
+  offsets: number[];
+  /** Taps of the shared window. */
+  taps: number;
+}
+
+function block(n: number, k: number, s: number, top: number): Block {
+  const phases = Array.from({ length: s }, (_, p) => phase(n, k, s, top, p));
+  const front = Math.max(...phases.map((p) => p.front));
+  const offsets = phases.map((p) => front - p.front);
+  const taps = Math.max(...phases.map((p, i) => offsets[i] + p.taps));
+  return { phases, front, offsets, taps };
+}
+
+/**
+ * The kernel of every phase of a stride-s input gradient in one window: [th, tw, cout, s²·cin],
+ * phase (a, b)'s sub-kernel (every s-th tap of the flipped kernel) at its offset in output
+ * channels (a·s + b)·cin to (a·s + b + 1)·cin, zeros elsewhere: the channel order
+ * tf.depthToSpace(·, s) interleaves into rows s·i + a, columns s·j + b. `flipped`: flipKernel()
+ * of a conv2d kernel [kh, kw, cout, cin]. Caller disposes.
+ */
+export function blockKernel(
+  flipped: tf.Tensor4D,
+  xShape: readonly number[],
+  strides: readonly [number, number],
+  padding: Padding,
+): tf.Tensor4D {
+  const [kh, kw, cout, cin] = flipped.shape;
+  const [, h, w] = xShape;
+  const s = strides[0];
+  const bh = block(
+    h,
+    kh,
+    s,
+    leadingPad(h, kh, s, typeof padding === "string" ? padding : padding[0]),
+  );
+  const bw = block(
+    w,
+    kw,
+    s,
+    leadingPad(w, kw, s, typeof padding === "string" ? padding : padding[1]),
+  );
+  const src = flipped.dataSync();
+  const co = s * s * cin;
+  const out = new Float32Array(bh.taps * bw.taps * cout * co);
+  for (let a = 0; a < s; a++) {
+    const ph = bh.phases[a];
+    for (let b = 0; b < s; b++) {
+      const pw = bw.phases[b];
+      for (let i = 0; i < ph.taps; i++) {
+        for (let j = 0; j < pw.taps; j++) {
+          const from = ((ph.begin + s * i) * kw + pw.begin + s * j) * cout * cin;
+          const to = ((bh.offsets[a] + i) * bw.taps + bw.offsets[b] + j) * cout * co;
+          for (let o = 0; o < cout; o++) {
+            for (let c = 0; c < cin; c++) {
+              out[to + o * co + (a * s + b) * cin + c] = src[from + o * cin + c];
+            }
+          }
+        }
+      }
+    }
+  }
+  return tf.tensor4d(out, [bh.taps, bw.taps, cout, co]);
+}
+
 /** Options of conv2dInputGrad(). */
 export interface InputGradOptions {
   /** conv2d (default) or depthwise with channel multiplier 1. */
   kind?: ConvKind;
   /** flipKernel(kernel, kind), when the caller keeps it across calls. */
   flipped?: tf.Tensor4D;
+  /**
+   * Keeps derived kernels across calls: returns the tensor kept under `key` for this conv, or
+   * keeps and returns make()'s (blockKernel(), where takesBlockGrad()). Without it they are made
+   * each time.
+   */
+  kernelCache?: KernelCache;
 }
+
+/** A caller's store of kernels derived from one conv's kernel (see InputGradOptions). */
+export type KernelCache = (key: string, make: () => tf.Tensor4D) => tf.Tensor4D;
 
 /**
  * The gradient of tf.conv2d(x, kernel, strides, padding) (or tf.depthwiseConv2d) with respect
@@ -123,6 +218,21 @@ export function conv2dInputGrad(
     // axis, each a stride-1 correlation of dy with every s-th tap of the flipped kernel, so no
     // multiply touches the zeros a zero-upsampled dy would hold (s² fewer multiply-adds).
     const flipped = options.flipped ?? flipKernel(kernel, kind);
+    if (kind === "conv2d" && takesBlockGrad(kernel.shape, strides)) {
+      // Every phase in one convolution over dy padded once, interleaved by DepthToSpace.
+      const bh = block(h, kh, sh, top);
+      const bw = block(w, kw, sw, left);
+      const rows = Math.ceil(h / sh);
+      const cols = Math.ceil(w / sw);
+      // The window depends on the leading padding, which "same" sets by the input's size.
+      const make = () => blockKernel(flipped, xShape, strides, padding);
+      const k = options.kernelCache?.(`block ${top} ${left}`, make) ?? make();
+      const window: Phase = { taps: bh.taps, begin: 0, front: bh.front, rows };
+      const windowW: Phase = { taps: bw.taps, begin: 0, front: bw.front, rows: cols };
+      const y = tf.conv2d(phaseInput(dy, window, windowW), k, 1, "valid");
+      const dx = tf.depthToSpace(y, sh) as tf.Tensor4D;
+      return rows * sh === h && cols * sw === w ? dx : tf.slice(dx, [0, 0, 0, 0], [-1, h, w, -1]);
+    }
     const conv = (x: tf.Tensor4D, k: tf.Tensor4D) =>
       kind === "conv2d" ? tf.conv2d(x, k, 1, "valid") : tf.depthwiseConv2d(x, k, 1, "valid");
     const part = (ph: Phase, pw: Phase): tf.Tensor4D => {
@@ -221,6 +331,8 @@ export interface ConvGradOptions {
    * first backward pass, instead of on every one). Without it the kernel is flipped each time.
    */
   flipped?: () => tf.Tensor4D;
+  /** InputGradOptions.kernelCache, for the kernels the input gradient derives. */
+  kernelCache?: KernelCache;
   /**
    * Added to the output inside the op ([cout], no gradient taken for it). Under tf.grad every
    * tensor of the forward pass lives until the forward pass ends (then those saved for the
@@ -302,7 +414,7 @@ export function conv2dForwardGrad(
             xi.shape,
             strides,
             padding,
-            { kind, flipped: options.flipped?.() },
+            { kind, flipped: options.flipped?.(), kernelCache: options.kernelCache },
           )
         );
         releaseGradientInputs(dy, saved, y.id);

@@ -294,14 +294,21 @@ export class Net {
     return needed;
   }
 
-  /** flipKernel() of a conv kernel, made on its first backward pass and kept until dispose(). */
-  #flipped(name: string, kernel: tf.Tensor4D, kind: ConvKind): tf.Tensor4D {
-    let t = this.#flips.get(name);
+  /**
+   * A kernel derived from a conv's (its flipKernel(), _conv_grad.ts's KernelCache), made on the
+   * first backward pass that needs it and kept until dispose().
+   */
+  #derived(key: string, make: () => tf.Tensor4D): tf.Tensor4D {
+    let t = this.#flips.get(key);
     if (!t) {
-      t = tf.keep(flipKernel(kernel, kind));
-      this.#flips.set(name, t);
+      t = tf.keep(make());
+      this.#flips.set(key, t);
     }
     return t;
+  }
+
+  #flipped(name: string, kernel: tf.Tensor4D, kind: ConvKind): tf.Tensor4D {
+    return this.#derived(name, () => flipKernel(kernel, kind));
   }
 
   /**
@@ -353,6 +360,7 @@ export class Net {
           return conv2dForwardGrad(x, k, node.strides, pads, {
             kind,
             flipped: () => this.#flipped(node.kernel, k, kind),
+            kernelCache: (key, make) => this.#derived(`${node.kernel} ${key}`, make),
             bias,
             relu,
           });

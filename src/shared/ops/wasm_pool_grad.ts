@@ -5,7 +5,7 @@
  * against under a millisecond for the pools themselves (`deno task bench --profile`, issue 13).
  * These visit each window once, in JS, reading and writing the backend's heap in place: a max
  * window adds its dy to its first maximum in row-major order (as tfjs's CPU kernel and
- * TensorFlow do; padding never wins), an average window adds dy / (window area) to each of its
+ * TensorFlow do; padding never wins; NaN compares greater than nothing), an average window adds dy / (window area) to each of its
  * pixels inside the image (tfjs's gradient divides by the whole window's area, also for "same"
  * padding). Values equal the CPU backend's (tests).
  */
@@ -31,7 +31,8 @@ function heapView(backend: WasmHeap, t: Info): Float32Array {
 
 /**
  * Adds the pool gradient of `dy` into `dx` (zeroed NHWC values of the pool's input, `x` its
- * values): `max`, each window's dy to its first maximum; `avg`, dy / (kh·kw) to each of its
+ * values): `max`, each window's dy to its first maximum (its first pixel, then any later one
+ * that compares greater); `avg`, dy / (kh·kw) to each of its
  * pixels inside the image.
  */
 export function poolGradInto(
@@ -65,11 +66,20 @@ export function poolGradInto(
           }
           continue;
         }
-        best.fill(-Infinity);
-        at.fill(-1);
+        // The window's first pixel, then every later one that compares greater (a window with
+        // no pixel inside the image has no output: the pool's windows all overlap it).
+        let first = true;
         for (let iy = y0; iy < y1; iy++) {
           for (let ix = x0; ix < x1; ix++) {
             const base = ((b * h + iy) * w + ix) * c;
+            if (first) {
+              for (let ch = 0; ch < c; ch++) {
+                best[ch] = x[base + ch];
+                at[ch] = base + ch;
+              }
+              first = false;
+              continue;
+            }
             for (let ch = 0; ch < c; ch++) {
               const v = x[base + ch];
               if (v > best[ch]) {
@@ -79,8 +89,7 @@ export function poolGradInto(
             }
           }
         }
-        // A window of NaNs has no maximum and routes nothing.
-        for (let ch = 0; ch < c; ch++) if (at[ch] >= 0) dx[at[ch]] += dy[out + ch];
+        if (!first) { for (let ch = 0; ch < c; ch++) dx[at[ch]] += dy[out + ch]; }
       }
     }
   }

@@ -4,6 +4,7 @@ import {
   conv2dForwardGrad,
   conv2dInputGrad,
   flipKernel,
+  type KernelCache,
   preferForwardConvGrad,
   setConvGradMode,
 } from "../../../src/shared/nets/_conv_grad.ts";
@@ -162,4 +163,42 @@ Deno.test("setConvGradMode() forces the conv2d gradient either way and restores 
   assert.equal(preferForwardConvGrad("conv2d"), true);
   assert.equal(setConvGradMode("auto"), "forward");
   assert.equal(preferForwardConvGrad("conv2d"), auto);
+});
+
+Deno.test("a strided conv over few channels takes one blocked conv + DepthToSpace for its input gradient, made once per padding", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const kept = new Map<string, tf.Tensor4D>();
+  let made = 0;
+  const kernelCache: KernelCache = (key, make) => {
+    if (!kept.has(key)) {
+      made++;
+      kept.set(key, tf.keep(make()));
+    }
+    return kept.get(key)!;
+  };
+  // [input channels, height]: RGB at an even and an odd height (a "same" 7x7 stride 2 pads
+  // differently at each: two cached kernels), and 8 channels (the per-phase path).
+  for (const [cin, h] of [[3, 32], [3, 33], [3, 32], [8, 32]]) {
+    const label = `cin ${cin}, h ${h}`;
+    const x = tf.randomNormal([1, h, 35, cin], 0, 1, "float32", cin + h) as tf.Tensor4D;
+    const w = tf.randomNormal([7, 7, cin, 16], 0, 0.2, "float32", cin) as tf.Tensor4D;
+    const r = tf.tidy(() => tf.randomNormal(tf.conv2d(x, w, 2, "same").shape, 0, 1, "float32", 5));
+    const g = (conv: (a: tf.Tensor4D) => tf.Tensor) =>
+      tf.grad((a: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D), r)))(x);
+    const ours = (a: tf.Tensor4D) => conv2dForwardGrad(a, w, [2, 2], "same", { kernelCache });
+    const profile = await tf.profile(() => tf.tidy(() => void g(ours)));
+    const kernels = new Set(profile.kernels.map((k) => k.name));
+    assert.equal(kernels.has("DepthToSpace"), cin <= 4, `${label}: ${[...kernels]}`);
+    assert.equal(kernels.has("Pack"), cin > 4, `${label}: ${[...kernels]}`);
+    const [gRef, gOurs] = [g((a) => tf.conv2d(a, w, 2, "same")), g(ours)];
+    const err = tf.tidy(() =>
+      tf.max(tf.abs(tf.sub(gOurs, gRef))).dataSync()[0] / tf.max(tf.abs(gRef)).dataSync()[0]
+    );
+    assert.ok(err < 1e-5, `${label}: relative error ${err}`);
+    tf.dispose([x, w, r, gRef, gOurs]);
+  }
+  assert.equal(made, 2);
+  tf.dispose([...kept.values()]);
+  assert.equal(tf.memory().numTensors, before);
 });
