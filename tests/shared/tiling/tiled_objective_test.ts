@@ -37,6 +37,23 @@ async function withNet(fn: (net: Net, image: tf.Tensor4D) => Promise<void>) {
   assert.equal(tf.memory().numTensors, before, "tensors left behind");
 }
 
+/**
+ * Style Grams of a seeded painting at "block" and "deep" and content maps of a seeded photo at
+ * "pool" (100x70, the test image's size), with what disposes them.
+ */
+function seededTargets(net: Net) {
+  const style = tf.randomUniform([1, 48, 48, 3], 0, 1, "float32", 8) as tf.Tensor4D;
+  const content = tf.randomUniform([1, 100, 70, 3], 0, 1, "float32", 9) as tf.Tensor4D;
+  const sf = net.forward(style, ["block", "deep"]);
+  const styleGrams = styleTargets([sf]);
+  const contentTargets: FeatureMap = net.forward(content, ["pool"]);
+  const dispose = () => {
+    tf.dispose([style, content, Object.values(sf), Object.values(styleGrams)]);
+    tf.dispose(Object.values(contentTargets));
+  };
+  return { styleGrams, contentTargets, dispose };
+}
+
 Deno.test("tiledFeatures() equals the whole image's features; without the halo it does not", async () => {
   await withNet(async (net, image) => {
     const fields = receptiveFields(net.manifest, layers);
@@ -61,11 +78,7 @@ Deno.test("tiledFeatures() equals the whole image's features; without the halo i
 
 Deno.test("tiledValueAndGrad() equals tf.valueAndGrad of buildStyleObjective() on the whole image", async () => {
   await withNet(async (net, image) => {
-    const style = tf.randomUniform([1, 48, 48, 3], 0, 1, "float32", 8) as tf.Tensor4D;
-    const content = tf.randomUniform([1, 100, 70, 3], 0, 1, "float32", 9) as tf.Tensor4D;
-    const sf = net.forward(style, ["block", "deep"]);
-    const styleGrams = styleTargets([sf]);
-    const contentTargets: FeatureMap = net.forward(content, ["pool"]);
+    const { styleGrams, contentTargets, dispose } = seededTargets(net);
     const options = {
       contentTargets,
       styleGrams,
@@ -82,18 +95,13 @@ Deno.test("tiledValueAndGrad() equals tf.valueAndGrad of buildStyleObjective() o
     for (const k of ["content", "style", "tv"] as const) assert.ok(r.tiled.terms[k] > 0, k);
     assert.ok(r.lossRel < 1e-5, `loss ${r.tiled.total} vs ${r.untiled}`);
     assert.ok(r.gradRel < 1e-5, `gradient relative L2 ${r.gradRel}`);
-    tf.dispose([style, content, Object.values(sf), Object.values(styleGrams)]);
-    tf.dispose(Object.values(contentTargets));
+    dispose();
   });
 });
 
 Deno.test("tiledValueAndGrad() runs 2n - 1 forward passes over n tiles, one tile included, and stays exact", async () => {
   await withNet(async (net, image) => {
-    const style = tf.randomUniform([1, 48, 48, 3], 0, 1, "float32", 8) as tf.Tensor4D;
-    const content = tf.randomUniform([1, 100, 70, 3], 0, 1, "float32", 9) as tf.Tensor4D;
-    const sf = net.forward(style, ["block", "deep"]);
-    const styleGrams = styleTargets([sf]);
-    const contentTargets: FeatureMap = net.forward(content, ["pool"]);
+    const { styleGrams, contentTargets, dispose } = seededTargets(net);
     const halo = haloFor(receptiveFields(net.manifest, layers));
     const forward = net.forward.bind(net);
     let forwards = 0;
@@ -124,8 +132,7 @@ Deno.test("tiledValueAndGrad() runs 2n - 1 forward passes over n tiles, one tile
       }
     }
     net.forward = forward;
-    tf.dispose([style, content, Object.values(sf), Object.values(styleGrams)]);
-    tf.dispose(Object.values(contentTargets));
+    dispose();
   });
 });
 
