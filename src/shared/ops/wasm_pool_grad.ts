@@ -32,8 +32,7 @@ function heapView(backend: WasmHeap, t: Info): Float32Array {
 /**
  * Adds the pool gradient of `dy` into `dx` (zeroed NHWC values of the pool's input, `x` its
  * values): `max`, each window's dy to its first maximum (its first pixel, then any later one
- * that compares greater); `avg`, dy / (kh·kw) to each of its
- * pixels inside the image.
+ * that compares greater); `avg`, dy / (kh·kw) to each of its pixels inside the image.
  */
 export function poolGradInto(
   kind: "max" | "avg",
