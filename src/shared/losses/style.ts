@@ -139,6 +139,40 @@ export function gramLoss(features: tf.Tensor4D, gramTarget: tf.Tensor2D): tf.Sca
   return tf.tidy(() => meanSquare(difference(features)) as tf.Scalar);
 }
 
+/**
+ * The pullback of a Gram's upstream gradient: a scalar whose gradient with respect to
+ * `features` is that of Σ gram(features) ⊙ `dGram` for a symmetric `dGram` [c, c], i.e.
+ * 2 F dGram / (h·w·c), and whose value is 0, not that sum. For passes that need only the
+ * gradient (the tiled objective's pass 2): the Gram product FᵀF and its [c, c] passes are not
+ * made (ResNet-50's res4f and res5c in a 656 px tile: about 7 GFLOP per tile). Caller disposes.
+ */
+export function gramPullback(features: tf.Tensor4D, dGram: tf.Tensor2D): tf.Scalar {
+  const [batch, h, w, c] = features.shape;
+  if (features.rank !== 4 || batch !== 1) {
+    throw new RangeError(
+      `gramPullback() got a tensor of shape [${features.shape}]: expected one NHWC feature map [1, h, w, c]`,
+    );
+  }
+  assertSameShape("gramPullback", { shape: [c, c] }, dGram);
+  const n = h * w;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor4D;
+    const save = args[1] as tf.GradSaveFunc;
+    save([x]);
+    return {
+      value: tf.scalar(0),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const f = tf.reshape(saved[0], [n, c]) as tf.Tensor2D;
+          // F D as (D Fᵀ)ᵀ when F has fewer rows than columns (see gram()).
+          const fd = n >= c ? tf.matMul(f, dGram) : tf.transpose(tf.matMul(dGram, f, false, true));
+          return tf.reshape(tf.mul(fd, tf.mul(dy, 2 / (n * c))), [1, h, w, c]);
+        }),
+    };
+  });
+  return op(features) as tf.Scalar;
+}
+
 /** One layer's weight in a weighted sum of per-layer losses (as in a Recipe's `layers`). */
 export interface LayerWeightLike {
   layer: string;

@@ -29,6 +29,7 @@ import {
   type FeatureMap,
   gram,
   type GramMap,
+  gramPullback,
   styleLoss,
   type StyleObjectiveOptions,
 } from "../losses/mod.ts";
@@ -338,8 +339,8 @@ export async function tiledValueAndHostGrad(
           for (const { layer } of styleLayers) {
             const f = features[layer];
             const share = f.shape[1] * f.shape[2] / counts[layer];
-            const gt = gram(f, { symmetricUpstream: true });
-            s = tf.add(s, tf.mul(tf.sum(tf.mul(gt, dGram[layer])), share));
+            // Only the gradient of Σ gram(F_t) ⊙ D counts here: gramPullback() makes no Gram.
+            s = tf.add(s, tf.mul(gramPullback(f, dGram[layer]), share));
           }
           for (const { layer, weight } of contentLayers) {
             const f = features[layer];

@@ -4,6 +4,7 @@ import {
   blendGrams,
   gram,
   gramLoss,
+  gramPullback,
   layeredStyleLoss,
   normaliseWeights,
   styleLoss,
@@ -177,5 +178,33 @@ Deno.test("gramLoss() is styleLoss(gram()) in value and gradient, with more pixe
     const f = tf.zeros([1, 2, 2, 3]) as tf.Tensor4D;
     const wrong = tf.zeros([2, 2]) as tf.Tensor2D;
     assert.throws(() => gramLoss(f, wrong), /shapes \[3,3\] and \[2,2\]/);
+    tf.dispose([f, wrong]);
+  }));
+
+Deno.test("gramPullback() has the gradient of Σ gram(F) ⊙ D for a symmetric D, value 0, no Gram made", () =>
+  noLeak(() => {
+    // Hand value: F = [[2, 0]] (1 pixel, 2 channels), D = [[1, 3], [3, 0]]: d/dF of
+    // Σ gram(F) ⊙ D = 2 F D / (h·w·c) = 2·[2, 6] / 2 = [2, 6].
+    const f1 = tf.tensor4d([2, 0], [1, 1, 1, 2]);
+    const d1 = tf.tensor2d([1, 3, 3, 0], [2, 2]);
+    const { value, grad } = tf.valueAndGrad((x) => gramPullback(x as tf.Tensor4D, d1))(f1);
+    assert.equal(value.dataSync()[0], 0);
+    close(grad.dataSync(), [2, 6]);
+    tf.dispose([f1, d1, value, grad]);
+    // Against autodiff of the sum, with more pixels than channels and fewer.
+    for (const [h, w, c] of [[2, 3, 4], [1, 2, 9]]) {
+      const x = tf.randomNormal([1, h, w, c], 0, 1, "float32", 3) as tf.Tensor4D;
+      const d = tf.tidy(() => {
+        const r = tf.randomNormal([c, c], 0, 1, "float32", 4);
+        return tf.add(r, tf.transpose(r)) as tf.Tensor2D;
+      });
+      const ours = tf.grad((t) => gramPullback(t as tf.Tensor4D, d))(x);
+      const theirs = tf.grad((t) => tf.sum(tf.mul(gram(t as tf.Tensor4D), d)))(x);
+      close(ours.dataSync(), theirs.dataSync(), 1e-5);
+      tf.dispose([x, d, ours, theirs]);
+    }
+    const f = tf.zeros([1, 2, 2, 3]) as tf.Tensor4D;
+    const wrong = tf.zeros([2, 2]) as tf.Tensor2D;
+    assert.throws(() => gramPullback(f, wrong), /shapes \[3,3\] and \[2,2\]/);
     tf.dispose([f, wrong]);
   }));
