@@ -22,6 +22,33 @@ export interface GramOptions {
   symmetricUpstream?: boolean;
 }
 
+/** [h, w, c] of one NHWC feature map [1, h, w, c]; a RangeError naming `fn` otherwise. */
+function mapShape(fn: string, features: tf.Tensor4D): [number, number, number] {
+  const [batch, h, w, c] = features.shape;
+  if (features.rank !== 4 || batch !== 1) {
+    throw new RangeError(
+      `${fn}() got a tensor of shape [${features.shape}]: expected one NHWC feature map [1, h, w, c]`,
+    );
+  }
+  return [h, w, c];
+}
+
+/**
+ * F S (times `k`, if given) as a [1, h, w, c] map, for F [h·w, c] and a symmetric S [c, c]:
+ * computed as (S Fᵀ)ᵀ when the map has fewer pixels than channels, since XNNPACK packs the second
+ * operand of every product afresh on WASM and Fᵀ [c, n] is then smaller than S [c, c]
+ * (ResNet-50's res5c at 256 px: 48 pixels, 2048 channels; issue 13).
+ */
+function timesSymmetric(
+  f: tf.Tensor2D,
+  sym: tf.Tensor2D,
+  [h, w, c]: [number, number, number],
+  k?: number | tf.Tensor,
+): tf.Tensor4D {
+  const fs = h * w >= c ? tf.matMul(f, sym) : tf.transpose(tf.matMul(sym, f, false, true));
+  return tf.reshape(k === undefined ? fs : tf.mul(fs, k), [1, h, w, c]);
+}
+
 /**
  * Normalised Gram matrix of one feature map: `G = Fᵀ F / (h·w·c)` where `F` is the
  * `[h·w, c]` matrix of the map (one row per pixel), so `G[i][j]` is the mean over pixels of
@@ -38,19 +65,13 @@ export interface GramOptions {
  * Caller disposes the result.
  */
 export function gram(features: tf.Tensor4D, options: GramOptions = {}): tf.Tensor2D {
-  const [batch, h, w, c] = features.shape;
-  if (features.rank !== 4 || batch !== 1) {
-    throw new RangeError(
-      `gram() got a tensor of shape [${features.shape}]: expected one NHWC feature map [1, h, w, c]`,
-    );
-  }
+  const shape = mapShape("gram", features);
+  const [h, w, c] = shape;
   const n = h * w;
   const scale = n * c;
   // One product forward and one backward: dF = F (dG + dGᵀ) / (n·c). tfjs's own matMul gradient
   // would take two [n, c] x [c, c] products (one per operand, both F). The symmetric S = dG + dGᵀ
-  // also allows dF = (S Fᵀ)ᵀ, which is faster on WASM when the map has fewer pixels than
-  // channels: XNNPACK packs the second operand of every product afresh, and Fᵀ [c, n] is then
-  // smaller than S [c, c] (ResNet-50's res5c at 256 px: 48 pixels, 2048 channels; issue 13).
+  // also allows dF = (S Fᵀ)ᵀ (timesSymmetric()).
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const x = args[0] as tf.Tensor4D;
     const save = args[1] as tf.GradSaveFunc;
@@ -65,8 +86,7 @@ export function gram(features: tf.Tensor4D, options: GramOptions = {}): tf.Tenso
           const sym = (options.symmetricUpstream
             ? tf.mul(dy, 2 / scale)
             : tf.div(tf.add(dy, tf.transpose(dy)), scale)) as tf.Tensor2D;
-          const df = n >= c ? tf.matMul(fs, sym) : tf.transpose(tf.matMul(sym, fs, false, true));
-          return tf.reshape(df, [1, h, w, c]);
+          return timesSymmetric(fs, sym, shape);
         }),
     };
   });
@@ -94,12 +114,8 @@ export function styleLoss(gramOut: tf.Tensor2D, gramTarget: tf.Tensor2D): tf.Sca
  * result.
  */
 export function gramLoss(features: tf.Tensor4D, gramTarget: tf.Tensor2D): tf.Scalar {
-  const [batch, h, w, c] = features.shape;
-  if (features.rank !== 4 || batch !== 1) {
-    throw new RangeError(
-      `gramLoss() got a tensor of shape [${features.shape}]: expected one NHWC feature map [1, h, w, c]`,
-    );
-  }
+  const shape = mapShape("gramLoss", features);
+  const [h, w, c] = shape;
   assertSameShape("gramLoss", { shape: [c, c] }, gramTarget);
   const n = h * w;
   const scale = n * c;
@@ -118,11 +134,7 @@ export function gramLoss(features: tf.Tensor4D, gramTarget: tf.Tensor2D): tf.Sca
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const f = tf.reshape(saved[0], [n, c]) as tf.Tensor2D;
-          const dd = dy as tf.Tensor2D;
-          // F dD as (dD Fᵀ)ᵀ when F has fewer rows than columns: XNNPACK packs the second
-          // operand of a product afresh, and Fᵀ [c, n] is then the smaller one.
-          const fd = n >= c ? tf.matMul(f, dd) : tf.transpose(tf.matMul(dd, f, false, true));
-          return tf.reshape(tf.mul(fd, 2 / scale), [1, h, w, c]);
+          return timesSymmetric(f, dy as tf.Tensor2D, shape, 2 / scale);
         }),
     };
   });
@@ -147,12 +159,8 @@ export function gramLoss(features: tf.Tensor4D, gramTarget: tf.Tensor2D): tf.Sca
  * made (ResNet-50's res4f and res5c in a 656 px tile: about 7 GFLOP per tile). Caller disposes.
  */
 export function gramPullback(features: tf.Tensor4D, dGram: tf.Tensor2D): tf.Scalar {
-  const [batch, h, w, c] = features.shape;
-  if (features.rank !== 4 || batch !== 1) {
-    throw new RangeError(
-      `gramPullback() got a tensor of shape [${features.shape}]: expected one NHWC feature map [1, h, w, c]`,
-    );
-  }
+  const shape = mapShape("gramPullback", features);
+  const [h, w, c] = shape;
   assertSameShape("gramPullback", { shape: [c, c] }, dGram);
   const n = h * w;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -164,9 +172,7 @@ export function gramPullback(features: tf.Tensor4D, dGram: tf.Tensor2D): tf.Scal
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const f = tf.reshape(saved[0], [n, c]) as tf.Tensor2D;
-          // F D as (D Fᵀ)ᵀ when F has fewer rows than columns (see gram()).
-          const fd = n >= c ? tf.matMul(f, dGram) : tf.transpose(tf.matMul(dGram, f, false, true));
-          return tf.reshape(tf.mul(fd, tf.mul(dy, 2 / (n * c))), [1, h, w, c]);
+          return timesSymmetric(f, dGram, shape, tf.mul(dy, 2 / (n * c)));
         }),
     };
   });

@@ -217,7 +217,6 @@ export function conv2dInputGrad(
     // dx[i] = sum_t dy[o] W[t] over o·s + t - top = i. A stride s splits dx into s phases per
     // axis, each a stride-1 correlation of dy with every s-th tap of the flipped kernel, so no
     // multiply touches the zeros a zero-upsampled dy would hold (s² fewer multiply-adds).
-    const flipped = options.flipped ?? flipKernel(kernel, kind);
     if (kind === "conv2d" && takesBlockGrad(kernel.shape, strides)) {
       // Every phase in one convolution over dy padded once, interleaved by DepthToSpace.
       const bh = block(h, kh, sh, top);
@@ -225,7 +224,8 @@ export function conv2dInputGrad(
       const rows = Math.ceil(h / sh);
       const cols = Math.ceil(w / sw);
       // The window depends on the leading padding, which "same" sets by the input's size.
-      const make = () => blockKernel(flipped, xShape, strides, padding);
+      const make = () =>
+        blockKernel(options.flipped ?? flipKernel(kernel, kind), xShape, strides, padding);
       const k = options.kernelCache?.(`block ${top} ${left}`, make) ?? make();
       const window: Phase = { taps: bh.taps, begin: 0, front: bh.front, rows };
       const windowW: Phase = { taps: bw.taps, begin: 0, front: bw.front, rows: cols };
@@ -233,6 +233,7 @@ export function conv2dInputGrad(
       const dx = tf.depthToSpace(y, sh) as tf.Tensor4D;
       return rows * sh === h && cols * sw === w ? dx : tf.slice(dx, [0, 0, 0, 0], [-1, h, w, -1]);
     }
+    const flipped = options.flipped ?? flipKernel(kernel, kind);
     const conv = (x: tf.Tensor4D, k: tf.Tensor4D) =>
       kind === "conv2d" ? tf.conv2d(x, k, 1, "valid") : tf.depthwiseConv2d(x, k, 1, "valid");
     const part = (ph: Phase, pw: Phase): tf.Tensor4D => {

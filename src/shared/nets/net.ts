@@ -174,9 +174,10 @@ export class Net {
     const needed = this.#needed(targets.map((t) => t.node));
     const antialias = opts.antialias ?? this.antialias;
     const pooling = opts.pooling ?? this.pooling;
-    const fused = this.#fusedRelus(needed, targets.map((t) => t.node), antialias);
+    const readers = this.#readers(needed, targets.map((t) => t.node));
+    const fused = this.#fusedRelus(needed, readers, antialias);
     const fusedConvs = new Set(fused.values());
-    const pads = this.#foldedPads(needed, targets.map((t) => t.node), antialias);
+    const pads = this.#foldedPads(needed, readers, antialias);
     return tf.tidy(() => {
       const values = new Map<string, tf.Tensor4D>();
       values.set("input", this.preprocess(image));
@@ -224,18 +225,15 @@ export class Net {
    * the end of each (issue 13: ResNet-50's 33 conv-ReLU and 16 sum-ReLU pairs). Not for strided
    * convolutions of an anti-aliased pass, whose ReLU follows the blur.
    */
-  #fusedRelus(needed: Set<string>, targets: string[], antialias: boolean): Map<string, string> {
-    const readers = new Map<string, number>(targets.map((t) => [t, 1]));
-    for (const name of needed) {
-      const node = this.#nodes.get(name)!;
-      for (const input of node.op === "add" ? node.inputs : [node.input]) {
-        readers.set(input, (readers.get(input) ?? 0) + 1);
-      }
-    }
+  #fusedRelus(
+    needed: Set<string>,
+    readers: Map<string, string[]>,
+    antialias: boolean,
+  ): Map<string, string> {
     const fused = new Map<string, string>();
     for (const name of needed) {
       const node = this.#nodes.get(name)!;
-      if (node.op !== "relu" || readers.get(node.input) !== 1) continue;
+      if (node.op !== "relu" || readers.get(node.input)?.length !== 1) continue;
       const before = this.#nodes.get(node.input);
       if (before?.op === "add") fused.set(name, before.name);
       if (before?.op !== "conv2d" && before?.op !== "depthwiseConv2d") continue;
@@ -247,24 +245,17 @@ export class Net {
 
   /**
    * Zero paddings that run inside the convolution after them, as its explicit padding (`pads`:
-   * their names; `convs`: those convolutions' paddings): pads whose only reader is a "valid" conv2d, not
-   * a requested layer. The pad and its gradient (a crop) are single-threaded copies on WASM, and
+   * their names; `convs`: those convolutions' paddings): pads whose only reader is a "valid"
+   * conv2d, not a requested layer. The pad and its gradient (a crop) are single-threaded copies on WASM, and
    * the conv's input gradient then comes out at the unpadded size (ResNet-50's 7x7 stem: about
    * 5 ms of a 256 px evaluation; issue 13). Not for strided convolutions of an anti-aliased
    * pass.
    */
   #foldedPads(
     needed: Set<string>,
-    targets: string[],
+    readers: Map<string, string[]>,
     antialias: boolean,
   ): { pads: Set<string>; convs: Map<string, ExplicitPads> } {
-    const readers = new Map<string, string[]>(targets.map((t) => [t, ["(layer)"]]));
-    for (const name of needed) {
-      const node = this.#nodes.get(name)!;
-      for (const input of node.op === "add" ? node.inputs : [node.input]) {
-        readers.set(input, [...readers.get(input) ?? [], name]);
-      }
-    }
     const folded = { pads: new Set<string>(), convs: new Map<string, ExplicitPads>() };
     for (const name of needed) {
       const pad = this.#nodes.get(name)!;
@@ -277,6 +268,21 @@ export class Net {
       folded.convs.set(conv.name, pad.padding);
     }
     return folded;
+  }
+
+  /**
+   * Who reads each node's output in a pass over `needed`: the nodes among them, and "(layer)"
+   * for each requested layer (`targets`, node names).
+   */
+  #readers(needed: Set<string>, targets: string[]): Map<string, string[]> {
+    const readers = new Map<string, string[]>(targets.map((t) => [t, ["(layer)"]]));
+    for (const name of needed) {
+      const node = this.#nodes.get(name)!;
+      for (const input of node.op === "add" ? node.inputs : [node.input]) {
+        readers.set(input, [...readers.get(input) ?? [], name]);
+      }
+    }
+    return readers;
   }
 
   #needed(outputs: string[]): Set<string> {

@@ -211,15 +211,35 @@ export async function tiledValueAndHostGrad(
     g.dispose();
     addInto(grad, data, tile.crop, w);
   };
-  const disposeAll = () =>
-    tf.dispose([
-      Object.values(gramSums),
-      Object.values(contentSums),
-      tvSum ?? [],
-      Object.values(grams),
-      Object.values(dGram),
-      terms,
-    ]);
+  // Tile i's terms weighted by its feature count N_t, which it adds to `counts`: N_t·gram(F_t)
+  // per style layer, N_t·contentLoss(F_t, P_t) per content layer (in the current tidy scope).
+  const weightedTerms = (
+    i: number,
+    features: FeatureMap,
+    windows: Record<string, CoreWindow>,
+  ) => {
+    const count = (layer: string) => features[layer].shape[1] * features[layer].shape[2];
+    for (const layer of layers) counts[layer] = (counts[layer] ?? 0) + count(layer);
+    const gramTerms: Record<string, tf.Tensor2D> = {};
+    const contentTerms: Record<string, tf.Scalar> = {};
+    for (const { layer } of styleLayers) {
+      // D = ∂L/∂G of a Gram against a (symmetric) Gram target is symmetric.
+      gramTerms[layer] = tf.mul(gram(features[layer], { symmetricUpstream: true }), count(layer));
+    }
+    for (const { layer } of contentLayers) {
+      const target = targetOf(i, layer, windows[layer]);
+      contentTerms[layer] = tf.mul(contentLoss(features[layer], target), count(layer));
+    }
+    return { grams: gramTerms, contents: contentTerms };
+  };
+  // Frees pass 1's sums once the loss and D are known (and on failure).
+  const freeSums = () => {
+    tf.dispose([Object.values(gramSums), Object.values(contentSums), tvSum ?? [], terms]);
+    for (const k of Object.keys(gramSums)) delete gramSums[k];
+    for (const k of Object.keys(contentSums)) delete contentSums[k];
+    tvSum = undefined;
+    terms = [];
+  };
   let content: number, style: number, tvValue: number;
   try {
     for (const [i, tile] of grid.tiles.entries()) {
@@ -231,66 +251,49 @@ export async function tiledValueAndHostGrad(
           return accumulate(tvSum, tileTv(block, tile, grid));
         });
       }
-      if (!layers.length || i === last) {
-        if (i !== last) options.onTile?.(1, i, n);
-        continue;
+      if (i === last) continue;
+      if (layers.length) {
+        const crop = windowOf(tile.crop);
+        const { features, windows } = coreFeatures(net, crop, tile, forward);
+        tf.tidy(() => {
+          const own = weightedTerms(i, features, windows);
+          for (const [layer, g] of Object.entries(own.grams)) {
+            gramSums[layer] = accumulate(gramSums[layer], g);
+          }
+          for (const [layer, c] of Object.entries(own.contents)) {
+            contentSums[layer] = accumulate(contentSums[layer], c);
+          }
+        });
+        tf.dispose([crop, Object.values(features)]);
       }
-      const crop = windowOf(tile.crop);
-      const { features, windows } = coreFeatures(net, crop, tile, forward);
-      tf.tidy(() => {
-        for (const layer of layers) {
-          const [, th, tw] = features[layer].shape;
-          counts[layer] = (counts[layer] ?? 0) + th * tw;
-        }
-        for (const { layer } of styleLayers) {
-          const f = features[layer];
-          const nt = f.shape[1] * f.shape[2];
-          gramSums[layer] = accumulate(gramSums[layer], tf.mul(gram(f), nt));
-        }
-        for (const { layer } of contentLayers) {
-          const f = features[layer];
-          const target = targetOf(i, layer, windows[layer]);
-          const nt = f.shape[1] * f.shape[2];
-          contentSums[layer] = accumulate(contentSums[layer], tf.mul(contentLoss(f, target), nt));
-        }
-      });
-      tf.dispose([crop, Object.values(features)]);
       options.onTile?.(1, i, n);
     }
 
     // The last tile: the whole loss (G_l = (Σ_{t<n} N_t·gram(F_t) + N_n·gram(F_n)) / N, the
     // content means likewise) and its gradient with respect to the last crop. G_l and the two
     // terms are kept for D_l and the value.
-    if (layers.length && n > 0) {
+    if ((layers.length || tv) && n > 0) {
       options.signal?.throwIfAborted();
-      await addTileGradient(grid.tiles[last], (features, windows) => {
-        let c: tf.Scalar = tf.scalar(0);
-        let s: tf.Scalar = tf.scalar(0);
-        for (const layer of layers) {
-          const [, th, tw] = features[layer].shape;
-          counts[layer] = (counts[layer] ?? 0) + th * tw;
-        }
-        for (const { layer, weight } of contentLayers) {
-          const f = features[layer];
-          const target = targetOf(last, layer, windows[layer]);
-          const own = tf.mul(contentLoss(f, target), f.shape[1] * f.shape[2]);
-          const sum = contentSums[layer] ? tf.add(contentSums[layer], own) : own;
-          c = tf.add(c, tf.mul(tf.div(sum, counts[layer]), weight * weights.content));
-        }
-        for (const { layer, weight } of styleLayers) {
-          const f = features[layer];
-          // D = ∂L/∂G of a Gram against a (symmetric) Gram target is symmetric.
-          const own = tf.mul(gram(f, { symmetricUpstream: true }), f.shape[1] * f.shape[2]);
-          const sum = gramSums[layer] ? tf.add(gramSums[layer], own) : own;
-          const g = tf.div(sum, counts[layer]) as tf.Tensor2D;
-          grams[layer] = tf.keep(g);
-          s = tf.add(s, tf.mul(styleLoss(g, styleGrams[layer]), weight * weights.style));
-        }
-        terms = [tf.keep(c), tf.keep(s)];
-        return tf.add(c, s);
-      });
-      options.onTile?.(1, last, n);
-    } else if (tv && n > 0) {
+      if (layers.length) {
+        await addTileGradient(grid.tiles[last], (features, windows) => {
+          const own = weightedTerms(last, features, windows);
+          const total = <T extends tf.Tensor>(sums: Record<string, T>, layer: string, t: T) =>
+            tf.div(sums[layer] ? tf.add(sums[layer], t) : t, counts[layer]) as T;
+          let c: tf.Scalar = tf.scalar(0);
+          let s: tf.Scalar = tf.scalar(0);
+          for (const { layer, weight } of contentLayers) {
+            const mean = total(contentSums, layer, own.contents[layer]);
+            c = tf.add(c, tf.mul(mean, weight * weights.content));
+          }
+          for (const { layer, weight } of styleLayers) {
+            const g = total(gramSums, layer, own.grams[layer]);
+            grams[layer] = tf.keep(g);
+            s = tf.add(s, tf.mul(styleLoss(g, styleGrams[layer]), weight * weights.style));
+          }
+          terms = [tf.keep(c), tf.keep(s)];
+          return tf.add(c, s);
+        });
+      }
       options.onTile?.(1, last, n);
     }
 
@@ -309,11 +312,7 @@ export async function tiledValueAndHostGrad(
       const tvTerm = tvSum ? tf.mul(tvSum, weights.tv) : tf.scalar(0);
       return tf.stack([c, s, tvTerm]);
     });
-    tf.dispose([Object.values(gramSums), Object.values(contentSums), tvSum ?? [], terms]);
-    terms = [];
-    tvSum = undefined;
-    for (const k of Object.keys(gramSums)) delete gramSums[k];
-    for (const k of Object.keys(contentSums)) delete contentSums[k];
+    freeSums();
     [content, style, tvValue] = await value.data();
     value.dispose();
 
@@ -354,7 +353,8 @@ export async function tiledValueAndHostGrad(
       options.onTile?.(2, i, n);
     }
   } finally {
-    disposeAll();
+    freeSums();
+    tf.dispose([Object.values(grams), Object.values(dGram)]);
   }
   return { total: content + style + tvValue, terms: { content, style, tv: tvValue }, grad };
 }

@@ -148,6 +148,14 @@ Deno.test("gram()'s gradient is tfjs's matMul gradient, with more pixels than ch
     }
   }));
 
+/** A seeded random symmetric [c, c] matrix R + Rᵀ (a Gram target or upstream gradient). */
+function randomSymmetric(c: number, seed: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const r = tf.randomNormal([c, c], 0, 1, "float32", seed);
+    return tf.add(r, tf.transpose(r)) as tf.Tensor2D;
+  });
+}
+
 Deno.test("gramLoss() is styleLoss(gram()) in value and gradient, with more pixels than channels and fewer", () =>
   noLeak(() => {
     // Hand value: F = [[2, 0]] (1x1x1x2) against A = 0 is L = 1 with gradient (2, 0) (see the
@@ -165,10 +173,7 @@ Deno.test("gramLoss() is styleLoss(gram()) in value and gradient, with more pixe
     // Against the general path at 6 pixels x 4 channels and 2 x 9, symmetric random targets.
     for (const [h, w, c] of [[2, 3, 4], [1, 2, 9]]) {
       const x = tf.randomNormal([1, h, w, c], 0, 1, "float32", 7) as tf.Tensor4D;
-      const target = tf.tidy(() => {
-        const r = tf.randomNormal([c, c], 0, 1, "float32", 8);
-        return tf.add(r, tf.transpose(r)) as tf.Tensor2D;
-      });
+      const target = randomSymmetric(c, 8);
       const ours = tf.valueAndGrad((t) => gramLoss(t as tf.Tensor4D, target))(x);
       const theirs = tf.valueAndGrad((t) => styleLoss(gram(t as tf.Tensor4D), target))(x);
       close(ours.value.dataSync(), theirs.value.dataSync(), 1e-5);
@@ -194,10 +199,7 @@ Deno.test("gramPullback() has the gradient of Σ gram(F) ⊙ D for a symmetric D
     // Against autodiff of the sum, with more pixels than channels and fewer.
     for (const [h, w, c] of [[2, 3, 4], [1, 2, 9]]) {
       const x = tf.randomNormal([1, h, w, c], 0, 1, "float32", 3) as tf.Tensor4D;
-      const d = tf.tidy(() => {
-        const r = tf.randomNormal([c, c], 0, 1, "float32", 4);
-        return tf.add(r, tf.transpose(r)) as tf.Tensor2D;
-      });
+      const d = randomSymmetric(c, 4);
       const ours = tf.grad((t) => gramPullback(t as tf.Tensor4D, d))(x);
       const theirs = tf.grad((t) => tf.sum(tf.mul(gram(t as tf.Tensor4D), d)))(x);
       close(ours.dataSync(), theirs.dataSync(), 1e-5);
