@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type ConvGradMode, type Net, setConvGradMode } from "./nets/net.ts";
 import { forwardFlops } from "./nets/flops.ts";
 import { defaultRecipe } from "./recipe.ts";
-import { buildStyleObjective, gram, type GramMap } from "./losses/mod.ts";
+import { buildStyleObjective, gramStatistic, type StyleTargetMap } from "./losses/mod.ts";
 
 /** One evaluation, ready to run; dispose() frees its targets. */
 export interface Evaluation {
@@ -33,13 +33,14 @@ export function objectiveEvaluation(
   const styleLayers = recipe.layers.style.map((l) => l.layer);
   const layers = [...new Set([...contentLayers, ...styleLayers])];
   const targets = tf.tidy(() => net.forward(content, contentLayers));
-  const grams: GramMap = tf.tidy(() => {
+  // The run's Gram statistic (targets with their mean square), as createRunObjective() makes it.
+  const grams: StyleTargetMap = tf.tidy(() => {
     const f = net.forward(style, styleLayers);
-    return Object.fromEntries(styleLayers.map((l) => [l, gram(f[l])]));
+    return Object.fromEntries(styleLayers.map((l) => [l, gramStatistic.targets([f[l]])]));
   });
   const objective = buildStyleObjective({
     contentTargets: targets,
-    styleGrams: grams,
+    style: { statistic: gramStatistic, targets: grams },
     contentLayers: recipe.layers.content,
     styleLayers: recipe.layers.style,
     weights: recipe.weights,
@@ -58,7 +59,7 @@ export function objectiveEvaluation(
     flops: 2 * forwardFlops(net.manifest, h, w, layers),
     shape: content.shape,
     dispose() {
-      tf.dispose([Object.values(targets), Object.values(grams)]);
+      tf.dispose([Object.values(targets), Object.values(grams).flatMap((t) => Object.values(t))]);
     },
   };
 }

@@ -62,6 +62,11 @@ const recipeOf = (net: Net, over: Partial<RecipeInput> = {}): Recipe =>
   });
 
 /** Each weighted term of the run objective of `recipe` at `image`. */
+/** Asserts 0 <= `value` <= 1e-5·`scale`: a loss that is 0 up to float32 rounding of its sums. */
+function nearZero(value: number, scale: number, what: string) {
+  assert.ok(value >= 0 && value <= 1e-5 * scale, `${what}: ${value} against ${scale}`);
+}
+
 async function terms(
   net: Net,
   images: { content: tf.Tensor4D; styles: tf.Tensor4D[] },
@@ -163,14 +168,17 @@ Deno.test("createRunObjective() scores the style with the recipe's statistic, sl
 
 Deno.test("createRunObjective() smooths the content, style and output features alike with SWAG options", async () => {
   await withNet(async ({ net, content, other }) => {
-    // Painting = photo: at the photo itself both terms are exactly 0 only if the targets went
-    // through the same SWAG as the output's features (raw targets vs smoothed output differ).
+    // Painting = photo: at the photo itself both terms are 0 only if the targets went through
+    // the same SWAG as the output's features (raw targets vs smoothed output differ). The style
+    // term to float32 rounding: gramLoss()'s kernel form, for the deep layers, is a difference
+    // of sums (style.ts).
     const images = { content, styles: [content] };
     for (const setting of [true, { over: "channels" as const, temperature: 2 }]) {
       const recipe = recipeOf(net, { swag: setting });
       const at = await terms(net, images, recipe, content);
+      const away = await terms(net, images, recipe, other);
       assert.equal(at.content, 0, JSON.stringify(setting));
-      assert.equal(at.style, 0, JSON.stringify(setting));
+      nearZero(at.style, away.style, JSON.stringify(setting));
     }
     // And the variants are different objectives.
     const [map, channels] = [
@@ -208,7 +216,8 @@ Deno.test("createRunObjective() runs every forward pass anti-aliased when the re
     );
     assert.notEqual(on.total, off.total);
     assert.notEqual(on.style, off.style);
-    // Targets are anti-aliased too: with painting = photo, the photo scores exactly 0.
+    // Targets are anti-aliased too: with painting = photo, the photo scores 0 (the style term to
+    // float32 rounding, as above).
     const same = await terms(
       net,
       { content, styles: [content] },
@@ -216,7 +225,7 @@ Deno.test("createRunObjective() runs every forward pass anti-aliased when the re
       content,
     );
     assert.equal(same.content, 0);
-    assert.equal(same.style, 0);
+    nearZero(same.style, on.style, "anti-aliased");
     // The recipe decides, not how the net was loaded: an anti-aliased load with a recipe that
     // leaves it off gives the plain numbers bit for bit, and loadNet() passes the option on.
     const aa = await loadNet(MANIFEST, { antialias: true });

@@ -45,7 +45,9 @@ export interface StyleStatistic {
 
 /**
  * Gatys et al.'s Gram statistic exactly as style.ts computes it: target `A = Σ_k ŵ_k G_k`,
- * loss `Σ(G − A)²/c²`. The default: the numbers match layeredStyleLoss().
+ * loss `Σ(G − A)²/c²`. The default: the numbers match layeredStyleLoss(). The target also
+ * carries `meanSquare` = Σ A²/c², made once here rather than at every evaluation of gramLoss()'s
+ * kernel form.
  */
 export const gramStatistic: StyleStatistic = {
   kind: "gram",
@@ -53,11 +55,16 @@ export const gramStatistic: StyleStatistic = {
     const w = normaliseWeights(featuresPerStyle.length, blend);
     return tf.tidy(() => {
       const parts = featuresPerStyle.map((f, k) => tf.mul(gram(f), w[k]));
-      return { gram: parts.length === 1 ? parts[0] : tf.addN(parts) };
+      const a = parts.length === 1 ? parts[0] : tf.addN(parts);
+      return { gram: a, meanSquare: tf.mean(tf.square(a)) };
     });
   },
   loss(features, target) {
-    return gramLoss(features, target.gram as tf.Tensor2D);
+    return gramLoss(
+      features,
+      target.gram as tf.Tensor2D,
+      target.meanSquare as tf.Scalar | undefined,
+    );
   },
 };
 
@@ -73,12 +80,10 @@ export const gramStatistic: StyleStatistic = {
 export const relativeGramStatistic: StyleStatistic = {
   kind: "gram",
   targets(featuresPerStyle, blend) {
-    const { gram: a } = gramStatistic.targets(featuresPerStyle, blend);
-    const norm = tf.tidy(() => {
-      const m = tf.mean(tf.square(a));
-      return tf.where(tf.greater(m, 0), m, tf.onesLike(m));
-    });
-    return { gram: a, norm };
+    const target = gramStatistic.targets(featuresPerStyle, blend);
+    const m = target.meanSquare;
+    const norm = tf.tidy(() => tf.where(tf.greater(m, 0), m, tf.onesLike(m)));
+    return { ...target, norm };
   },
   loss(features, target) {
     return tf.tidy(() => tf.div(gramStatistic.loss(features, target), target.norm));

@@ -106,19 +106,35 @@ export function styleLoss(gramOut: tf.Tensor2D, gramTarget: tf.Tensor2D): tf.Sca
 
 /**
  * `styleLoss(gram(features), target)` for a symmetric target (a Gram, or a blend of Grams,
- * always is), as two ops with their own gradients: D = G − A from F, then L = Σ D² / c². Every
- * [c, c] pass is a single-threaded kernel on WASM (ResNet-50's res5c has c = 2048: 4M entries),
- * and autodiff through gram(), squaredDifference() and mean() made nine of them per evaluation;
- * this makes five: G's 1/(h·w·c), G − A, D², its mean, and ∂L/∂D = 2D/c². ∂L/∂G is symmetric,
- * so ∂L/∂F = 2 F ∂L/∂D / (h·w·c) with no transpose of dG either (issue 13). Caller disposes the
- * result.
+ * always is), L = Σ (G − A)² / c² with G = FᵀF / s, s = h·w·c, in one of two forms with their own
+ * gradients, ∂L/∂F = 4 F (G − A) / (s·c²). Every [c, c] elementwise pass is a single-threaded
+ * kernel on WASM, and every [n, c] x [c, c] product a threaded one (issue 13):
+ *
+ * - n = h·w ≥ c/2 (the "Gram form"): D = G − A from F with gram()'s own ops (so D is exactly 0
+ *   where G equals a target gram() made from the same features), then L = mean(D²), and
+ *   ∂L/∂F = 4 F D / (s·c²): two products and five [c, c] passes (autodiff made nine).
+ * - n < c/2 (the "kernel form": deep layers of small images, ResNet-50's res4f and res5c at
+ *   256 px have 176 and 48 pixels for 1024 and 2048 channels): no [c, c] matrix but A is made.
+ *   With K = F Fᵀ [n, n], Σ G² = Σ K² / s² and Σ G ⊙ A = Σ (F A) ⊙ F / s, so
+ *   L = (Σ K² / s² − 2 Σ (F A) ⊙ F / s + Σ A²) / c² and ∂L/∂F = 4 (K F / s − F A) / (s·c²):
+ *   one [n, c] x [c, c] product and two small ones. L is a difference of float32 sums here, so
+ *   at G = A it is within about 1e-6·Σ A² / c² of 0, not exactly 0.
+ *
+ * `targetMeanSquare`, Σ A² / c² as a scalar, spares the kernel form a pass over A at every call
+ * (the Gram statistic's targets carry it); without it the kernel form computes it. Caller
+ * disposes the result.
  */
-export function gramLoss(features: tf.Tensor4D, gramTarget: tf.Tensor2D): tf.Scalar {
+export function gramLoss(
+  features: tf.Tensor4D,
+  gramTarget: tf.Tensor2D,
+  targetMeanSquare?: tf.Scalar,
+): tf.Scalar {
   const shape = mapShape("gramLoss", features);
   const [h, w, c] = shape;
   assertSameShape("gramLoss", { shape: [c, c] }, gramTarget);
   const n = h * w;
   const scale = n * c;
+  if (2 * n < c) return kernelGramLoss(features, gramTarget, shape, targetMeanSquare);
   // D = FᵀF / (n·c) − A with gram()'s own ops, so that D is exactly 0 where G equals a target
   // gram() made from the same features.
   const difference = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -149,6 +165,56 @@ export function gramLoss(features: tf.Tensor4D, gramTarget: tf.Tensor2D): tf.Sca
     };
   });
   return tf.tidy(() => meanSquare(difference(features)) as tf.Scalar);
+}
+
+/** gramLoss()'s kernel form (see there), for maps with fewer than c/2 pixels. */
+function kernelGramLoss(
+  features: tf.Tensor4D,
+  gramTarget: tf.Tensor2D,
+  shape: [number, number, number],
+  targetMeanSquare?: tf.Scalar,
+): tf.Scalar {
+  const [h, w, c] = shape;
+  const n = h * w;
+  const s = n * c;
+  // P = F A, the one large product, made once for the value and the gradient: the loss op takes
+  // it as an input and gives F its whole gradient, 4 (K F / s − P) / (s·c²), so P is made by an
+  // op that passes no gradient back (its share is already in the loss op's).
+  const product = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor4D;
+    return {
+      // F A as it stands, not as (A Fᵀ)ᵀ: A is the same tensor at every evaluation, and
+      // tfjs-wasm keeps XNNPACK's packing of a product's second operand with the tensor (8 ms
+      // against 14 for res5c's 48 x 2048 at 256 px).
+      value: tf.matMul(tf.reshape(x, [n, c]), gramTarget),
+      gradFunc: () => tf.zeros(x.shape),
+    };
+  });
+  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, p] = args as tf.Tensor[];
+    (args[2] as tf.GradSaveFunc)([x, p]);
+    const value = tf.tidy(() => {
+      const f = tf.reshape(x, [n, c]);
+      const k = tf.matMul(f, f, false, true);
+      const aa = targetMeanSquare ?? tf.mean(tf.square(gramTarget));
+      const kk = tf.div(tf.sum(tf.square(k)), s * s * c * c);
+      const pf = tf.div(tf.sum(tf.mul(p, f)), (s * c * c) / 2);
+      // A sum of squares, which the rounding of this difference can take below 0 near A.
+      return tf.relu(tf.add(tf.sub(kk, pf), aa));
+    });
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [xs, ps] = saved;
+          const f = tf.reshape(xs, [n, c]);
+          const kf = tf.matMul(tf.matMul(f, f, false, true), f);
+          const dx = tf.mul(tf.sub(tf.div(kf, s), ps), tf.mul(dy, 4 / (s * c * c)));
+          return [tf.reshape(dx, [1, h, w, c]), tf.zeros(ps.shape)];
+        }),
+    };
+  });
+  return tf.tidy(() => loss(features, product(features)) as tf.Scalar);
 }
 
 /**

@@ -186,6 +186,28 @@ Deno.test("gramLoss() is styleLoss(gram()) in value and gradient, with more pixe
     tf.dispose([f, wrong]);
   }));
 
+Deno.test("gramLoss()'s kernel form (fewer than c/2 pixels) has hand-derived values, with or without A's mean square", () =>
+  noLeak(() => {
+    // F = [[1, 2, 0]] (1x1x1x3, n = 1 < c/2), s = n·c = 3: G = FᵀF/3 = [[1,2,0],[2,4,0],[0,0,0]]/3.
+    // Against A = diag(1, 0, 0): D = [[-2/3, 2/3, 0], [2/3, 4/3, 0], 0], ΣD² = 28/9,
+    // L = ΣD²/c² = 28/81; dF = 4 F D / (s·c²) = 4/27 · [2/3, 10/3, 0] = [8/81, 40/81, 0].
+    const f = tf.tensor4d([1, 2, 0], [1, 1, 1, 3]);
+    const a = tf.tensor2d([1, 0, 0, 0, 0, 0, 0, 0, 0], [3, 3]);
+    const meanSquare = tf.scalar(1 / 9);
+    for (const m of [undefined, meanSquare]) {
+      const { value, grad } = tf.valueAndGrad((x) => gramLoss(x as tf.Tensor4D, a, m))(f);
+      close(value.dataSync(), [28 / 81]);
+      close(grad.dataSync(), [8 / 81, 40 / 81, 0]);
+      tf.dispose([value, grad]);
+    }
+    // At its own Gram the loss is 0 up to float32 rounding of the sums, and so is the gradient.
+    const g = gram(f);
+    const { value, grad } = tf.valueAndGrad((x) => gramLoss(x as tf.Tensor4D, g))(f);
+    assert.ok(Math.abs(value.dataSync()[0]) < 1e-7, `loss ${value.dataSync()[0]}`);
+    close(grad.dataSync(), [0, 0, 0], 1e-7);
+    tf.dispose([f, a, meanSquare, g, value, grad]);
+  }));
+
 Deno.test("gramPullback() has the gradient of Σ gram(F) ⊙ D for a symmetric D, value 0, no Gram made", () =>
   noLeak(() => {
     // Hand value: F = [[2, 0]] (1 pixel, 2 channels), D = [[1, 3], [3, 0]]: d/dF of
