@@ -48,34 +48,35 @@ async function darknet() {
 
 Deno.test("planRunTiles() under memoryBudgetFor() runs Darknet-tiny at 512 px untiled on WASM", async () => {
   // L-BFGS m = 10 keeps 4 + 2·10 = 24 whole-image vectors of 12 B/px: 288·512² = 75,497,472.
-  // 3.4e6 + 1694·512² + 75,497,472 = 3,400,000 + 444,071,936 + 75,497,472 = 522,969,408 B
+  // 3.4e6 + 1536·512² + 75,497,472 = 3,400,000 + 402,653,184 + 75,497,472 = 481,550,656 B
   // <= 1.5 GiB: untiled, with the recipe's history.
-  assert.deepEqual(MEASURED_COSTS["darknet-tiny"].wasm, { fixedBytes: 3.4e6, bytesPerPixel: 1694 });
+  assert.deepEqual(MEASURED_COSTS["darknet-tiny"].wasm, { fixedBytes: 3.4e6, bytesPerPixel: 1536 });
   const p = studioPlan(await darknet(), { width: 512, height: 512 }, WASM);
-  assert.deepEqual([p.tiled, p.tiles, p.peakBytes, p.history], [false, 1, 522_969_408, undefined]);
+  assert.deepEqual([p.tiled, p.tiles, p.peakBytes, p.history], [false, 1, 481_550_656, undefined]);
 });
 
 Deno.test("planRunTiles() under memoryBudgetFor() tiles Darknet-tiny at 2048 px on WASM with every L-BFGS vector in JS memory", async () => {
   // Whole-image bytes: 96 B/px of evaluation buffers + conv8's targets 4·256/8² = 16 B/px +
   // 12·(4 + 2m) B/px of L-BFGS vectors = (160 + 24m)·2048², 2048² = 4,194,304.
   // m = 10 on the device: 400·4,194,304 = 1,677,721,600 > 1.5 GiB (1,610,612,736): no tile.
-  // Host history (m = 10 kept, 160 B/px): 671,088,640, tiles of 608 px (16 tiles): tiled, so
+  // Host history (m = 10 kept, 160 B/px): 671,088,640, crop² <= (1,610,612,736 - 3.4e6 -
+  // 671,088,640) / 1536 = 609,455.8 -> crop <= 780, tiles of 640 px (16 tiles): tiled, so
   // the planner tries every vector in JS memory (HOST_RUN_BYTES_PER_PIXEL, 48 B/px: four
   // images of the content in the backend): 48·4,194,304 = 201,326,592;
-  //   1,610,612,736 - 3.4e6 - 201,326,592 = 1,405,886,144 -> crop² <= 1,405,886,144 / 1694 =
-  //   829,920.98 -> crop <= 910 (911² = 829,921) -> t <= 910 - 133 = 777 -> t = 768 (16·48),
-  //   crop 901, ceil(2048/768)² = 3² = 9 tiles, peak 3.4e6 + 1694·901² + 201,326,592 =
-  //   3,400,000 + 1,375,190,894 + 201,326,592 = 1,579,917,486. (With host history: 16 tiles of
-  //   608 px; before that, m cut to 8, 225 tiles of 144 px.)
+  //   1,610,612,736 - 3.4e6 - 201,326,592 = 1,405,886,144 -> crop² <= 1,405,886,144 / 1536 =
+  //   915,290.5 -> crop <= 956 (957² = 915,849) -> t <= 956 - 133 = 823 -> t = 816 (16·51),
+  //   crop 949, ceil(2048/816)² = 3² = 9 tiles, peak 3.4e6 + 1536·949² + 201,326,592 =
+  //   3,400,000 + 1,383,323,136 + 201,326,592 = 1,588,049,728. (With host history: 16 tiles of
+  //   640 px; before that, m cut to 8, 225 tiles of 144 px, with the costs of that time.)
   const p = studioPlan(await darknet(), { width: 2048, height: 2048 }, WASM);
   assert.deepEqual(
     [p.tiled, p.tile, p.crop, p.tiles, p.peakBytes, p.history, p.hostHistory, p.hostVectors],
-    [true, 768, 901, 9, 1_579_917_486, undefined, undefined, true],
+    [true, 816, 949, 9, 1_588_049_728, undefined, undefined, true],
   );
   // WebGL with 512 px textures and 4 GiB: misfit() wants the largest activation, conv1's 16
   // channels at stride 1, in one texture of 4 channels per texel: side²·16/4 <= 512² -> crop
   // <= 256 -> t <= 256 - 133 = 123 -> t = 112 (16·7), crop 245, ceil(2048/112)² = 19² = 361
-  // tiles; m = 10 fits 4 GiB (1,677,721,600 + 3.4e6 + 1694·245² = 1.78e9), but 112 < 118,
+  // tiles; m = 10 fits 4 GiB (1,677,721,600 + 3.4e6 + 1536·245² = 1.77e9), but 112 < 118,
   // and every smaller m hits the same texture limit: the first plan found, m = 10, is kept.
   const gl = studioPlan(await darknet(), { width: 2048, height: 2048 }, {
     maxTensorBytes: Infinity,
@@ -97,22 +98,23 @@ Deno.test("planRunTiles() under memoryBudgetFor() plans Darknet-tiny at 4096 px 
   // 4096x2731 = 11,186,176 px. On the device (m = 10): 400·11,186,176 = 4,474,470,400 B; host
   // history: 160·11,186,176 = 1,789,788,160 B > 1.5 GiB: neither fits, in any tile. Every
   // vector in JS memory: 48·11,186,176 = 536,936,448 B; 1,610,612,736 - 3.4e6 - 536,936,448 =
-  // 1,070,276,288 -> crop² <= 631,804.2 -> crop <= 794 (795² = 632,025) -> t <= 661 -> 656
-  // (16·41), crop 789, ceil(2731/656)·ceil(4096/656) = 5·7 = 35 tiles, peak 3.4e6 + 1694·789²
-  // + 536,936,448 = 3,400,000 + 1,054,550,574 + 536,936,448 = 1,594,887,022.
+  // 1,070,276,288 -> crop² <= 1,070,276,288 / 1536 = 696,794.5 -> crop <= 834 (835² =
+  // 697,225) -> t <= 701 -> 688 (16·43), crop 821, ceil(2731/688)·ceil(4096/688) = 4·6 = 24
+  // tiles, peak 3.4e6 + 1536·821² + 536,936,448 = 3,400,000 + 1,035,326,976 + 536,936,448 =
+  // 1,575,663,424.
   const p = studioPlan(manifest, { width: 4096, height: 2731 }, WASM);
   assert.deepEqual(
     [p.tiled, p.tile, p.crop, p.tiles, p.peakBytes, p.history, p.hostHistory, p.hostVectors],
-    [true, 656, 789, 35, 1_594_887_022, undefined, undefined, true],
+    [true, 688, 821, 24, 1_575_663_424, undefined, undefined, true],
   );
   // 4096 x 4096 = 16,777,216 px: 48·16,777,216 = 805,306,368; 1,610,612,736 - 3.4e6 -
-  // 805,306,368 = 801,906,368 -> crop² <= 473,380.4 -> crop <= 688 (688² = 473,344) -> t <= 555
-  // -> 544 (16·34), crop 677, ceil(4096/544)² = 8² = 64 tiles, peak 3.4e6 + 1694·677² +
-  // 805,306,368 = 3,400,000 + 776,409,326 + 805,306,368 = 1,585,115,694.
+  // 805,306,368 = 801,906,368 -> crop² <= 522,074.5 -> crop <= 722 (723² = 522,729) -> t <= 589
+  // -> 576 (16·36), crop 709, ceil(4096/576)² = 8² = 64 tiles, peak 3.4e6 + 1536·709² +
+  // 805,306,368 = 3,400,000 + 772,118,016 + 805,306,368 = 1,580,824,384.
   const sq = studioPlan(manifest, { width: 4096, height: 4096 }, WASM);
   assert.deepEqual(
     [sq.tile, sq.crop, sq.tiles, sq.peakBytes, sq.hostVectors],
-    [544, 677, 64, 1_585_115_694, true],
+    [576, 709, 64, 1_580_824_384, true],
   );
   // A Fourier parameterisation mixes the whole image: no host vectors, and host history's
   // error (the least memory) is the one reported.
@@ -145,21 +147,21 @@ Deno.test("planRunTiles() under memoryBudgetFor() plans ResNet-50 at 4096x2731 o
     { width: 4096, height: 2731 },
     memoryBudgetFor(manifest, { limits: WASM, backend: "wasm", used: layers }),
   )!;
-  // 95.1 MB + 4411 B/px (MEASURED_COSTS), the 96 px approximate halo, align 32 (res5c): crop
+  // 280 MB + 2380 B/px (MEASURED_COSTS), the 96 px approximate halo, align 32 (res5c): crop
   // = t + 96 + 31 + 96 = t + 223. On the device: (96 + res3d's 4·512/8² = 32 + 288)·11,186,176
   // B > 1.5 GiB; host history: 176·11,186,176 = 1,968,766,976 > 1.5 GiB. Every vector in JS
-  // memory: 1,610,612,736 - 95.1e6 - 536,936,448 = 978,576,288 -> crop² <= 221,849.1 -> crop
-  // <= 471 (471² = 221,841) -> t <= 248 -> 224 (32·7), crop 447, ceil(2731/224)·ceil(4096/224)
-  // = 13·19 = 247 tiles, peak 95.1e6 + 4411·447² + 536,936,448 = 95,100,000 + 881,357,499 +
-  // 536,936,448 = 1,513,393,947.
+  // memory: 1,610,612,736 - 280e6 - 536,936,448 = 793,676,288 -> crop² <= 333,477.4 -> crop
+  // <= 577 (578² = 334,084) -> t <= 354 -> 352 (32·11), crop 575, ceil(2731/352)·ceil(4096/352)
+  // = 8·12 = 96 tiles, peak 280e6 + 2380·575² + 536,936,448 = 280,000,000 + 786,887,500 +
+  // 536,936,448 = 1,603,823,948.
   assert.deepEqual(
     [p.tiled, p.tile, p.crop, p.tiles, p.peakBytes, p.hostVectors],
-    [true, 224, 447, 247, 1_513_393_947, true],
+    [true, 352, 575, 96, 1_603_823_948, true],
   );
 });
 
 Deno.test("largestTiledFit() offers Darknet-tiny's WASM maximum at 3:2: 4096 px, the studio's cap", async () => {
-  // 4096x2731 plans 35 tiles of 656 px with every vector in JS memory (the test above), so the
+  // 4096x2731 plans 24 tiles of 688 px with every vector in JS memory (the test above), so the
   // largest size that fits is the cap itself. (Before host vectors: 3824 px with host history,
   // 160 B/px; 3568 px with the history on the device.)
   const manifest = await darknet();

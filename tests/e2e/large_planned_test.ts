@@ -1,8 +1,8 @@
 /**
  * Issue 14's studio target, in real headless Chromium against the real server on WASM, with
  * the memory planner's own choice (no ?tile=N): a 1024 px Darknet-tiny run, which fits one pass
- * on WASM (1.5 GiB), runs untiled (no tile line shows); a 2048 px one runs in the planner's 24
- * tiles of 400 px (the tile lines count 24). Both download the full-size PNG. (The by-hand
+ * on WASM (1.5 GiB), runs untiled (no tile line shows); a 2048 px one runs in the planner's 20
+ * tiles of 432 px (the tile lines count 20). Both download the full-size PNG. (The by-hand
  * `deno task studio:large` records the same runs with memory and timing; bench/studio_large.md.)
  */
 import assert from "node:assert/strict";
@@ -54,8 +54,8 @@ Deno.test(
       // The planner's choice for this recipe, as the worker makes it. misfit(): the activation
       // model says one pass fits WASM, so the studio gives the run no memory budget. Had it
       // planned, planRunTiles() would also run it untiled: with L-BFGS m = 10 (4 + 2·10 = 24
-      // vectors of 12 B/px) a pass costs 3.4e6 + (1694 + 288)·1024·681 = 3,400,000 +
-      // 1982·697,344 = 1,385,535,808 B <= 1.5 GiB (1,610,612,736).
+      // vectors of 12 B/px) a pass costs 3.4e6 + (1536 + 288)·1024·681 = 3,400,000 +
+      // 1824·697,344 = 1,275,355,456 B <= 1.5 GiB (1,610,612,736).
       const path = new URL("../../static/models/darknet-tiny/manifest.json", import.meta.url);
       const manifest = parseManifest(JSON.parse(await Deno.readTextFile(path)), path.pathname);
       const used = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
@@ -71,7 +71,7 @@ Deno.test(
       assert.deepEqual([plan.tiled, plan.tiles, plan.peakBytes, plan.history], [
         false,
         1,
-        1_385_535_808,
+        1_275_355_456,
         undefined,
       ]);
     });
@@ -103,7 +103,7 @@ function watchTiles(page: Page): Promise<void> {
 }
 
 Deno.test(
-  "studio paints 2048 px with Darknet-tiny on WASM in the planner's 24 tiles of 400 px and downloads the full-size PNG",
+  "studio paints 2048 px with Darknet-tiny on WASM in the planner's 20 tiles of 432 px and downloads the full-size PNG",
   opts,
   async () => {
     await withStudio({ webgpu: false }, async (server, b) => {
@@ -115,13 +115,13 @@ Deno.test(
       await paint(page);
       await shot(page, "42-large-2048-done");
       const lines = await tileLines(page);
-      // Both passes of every evaluation go over the same 24 tiles; the last tile of each pass
-      // is always posted (worker.ts), so the final line is pass 2's tile 24.
+      // Both passes of every evaluation go over the same 20 tiles; the last tile of each pass
+      // is always posted (worker.ts), so the final line is pass 2's tile 20.
       assert.ok(lines.length >= 2, `tile lines: ${lines.length}`);
       for (const l of lines) {
-        assert.match(l, /^scale 1\/1 · tile ([1-9]|1\d|2[0-4])\/24 \(pass [12]\/2\)$/);
+        assert.match(l, /^scale 1\/1 · tile ([1-9]|1\d|20)\/20 \(pass [12]\/2\)$/);
       }
-      assert.equal(lines.at(-1), "scale 1/1 · tile 24/24 (pass 2/2)");
+      assert.equal(lines.at(-1), "scale 1/1 · tile 20/20 (pass 2/2)");
       const meta = await sharp(await download(page, "Download PNG")).metadata();
       assert.deepEqual([meta.width, meta.height], [2048, 1362]);
       const recipe = parseRecipe(
@@ -134,10 +134,10 @@ Deno.test(
       // model wants more than 1.5 GiB), so the run gets memoryBudgetFor()'s budget, and
       // planRunTiles() with L-BFGS m = 10: whole-image bytes (96 + conv8's 16 + 12·24) = 400 B/px
       // · 2048·1362 (2,789,376 px) = 1,115,750,400; left 1,610,612,736 - 3.4e6 - that =
-      // 491,462,336; / 1694 = 290,119 -> crop <= 538 (539² = 290,521) -> core <= 538 - 59 - 15
-      // - 59 = 405 -> 400 (16·25) >= the 118 px halo, m kept; crop 533; ceil(1362/400) ·
-      // ceil(2048/400) = 4·6 = 24 tiles; peak 3.4e6 + 1694·533² + 1,115,750,400 = 3,400,000 +
-      // 481,246,766 + 1,115,750,400 = 1,600,397,166.
+      // 491,462,336; / 1536 = 319,962.5 -> crop <= 565 (566² = 320,356) -> core <= 565 - 59 -
+      // 15 - 59 = 432 -> 432 (16·27) >= the 118 px halo, m kept; crop 565; ceil(1362/432) ·
+      // ceil(2048/432) = 4·5 = 20 tiles; peak 3.4e6 + 1536·565² + 1,115,750,400 = 3,400,000 +
+      // 490,329,600 + 1,115,750,400 = 1,609,480,000.
       const path = new URL("../../static/models/darknet-tiny/manifest.json", import.meta.url);
       const manifest = parseManifest(JSON.parse(await Deno.readTextFile(path)), path.pathname);
       const used = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
@@ -156,10 +156,10 @@ Deno.test(
         [plan.tiled, plan.tile, plan.crop, plan.tiles, plan.peakBytes, plan.history],
         [
           true,
-          400,
-          533,
-          24,
-          1_600_397_166,
+          432,
+          565,
+          20,
+          1_609_480_000,
           undefined,
         ],
       );

@@ -199,20 +199,20 @@ Deno.test("planRunTiles() tiles the issue's 2048 px Darknet-tiny run in a 2 GB b
   await withNet(64, (net) => {
     const recipe = defaultRecipe(net, { size: 2048 });
     const bytes = 2048 * 2 ** 20;
-    // Untiled: 3.4e6 + 1694 B/px · 2048² = 7.11e9 B > 2.15e9 B: it must tile (the crash).
+    // Untiled: 3.4e6 + 1536 B/px · 2048² = 6.45e9 B > 2.15e9 B: it must tile (the crash).
     const p = planRunTiles(net, recipe, { height: 2048, width: 2048 }, { bytes })!;
     assert.equal(p.tiled, true);
     // Halo 59 px each side, align 16; whole-image buffers (96 + conv8's 4·256/8² = 16) B/px
     // plus L-BFGS's 4 + 2·10 = 24 vectors of 12 B/px: 400 B/px · 2048² = 1,677,721,600 B.
-    // crop² <= (2,147,483,648 - 3.4e6 - 1,677,721,600) / 1694 = 275,302 -> crop <= 524 ->
-    // core <= 524 - 59 - 15 - 59 = 391 -> 384 (16·24), crop 517; 2048 / 384 -> 6 per axis,
-    // 36 tiles. The core is wider than the 118 px halo: the recipe's history is kept.
-    assert.deepEqual([p.tile, p.crop, p.tiles, p.history], [384, 517, 36, undefined]);
+    // crop² <= (2,147,483,648 - 3.4e6 - 1,677,721,600) / 1536 = 303,621.1 -> crop <= 551 ->
+    // core <= 551 - 59 - 15 - 59 = 418 -> 416 (16·26), crop 549; 2048 / 416 -> 5 per axis,
+    // 25 tiles. The core is wider than the 118 px halo: the recipe's history is kept.
+    assert.deepEqual([p.tile, p.crop, p.tiles, p.history], [416, 549, 25, undefined]);
     assert.ok(p.peakBytes <= bytes);
-    // One pass with the history costs 3.4e6 + (1694 + 288)·px: 1056 px needs
-    // 3.4e6 + 1982·1056² = 2.214e9 > 2.147e9 and tiles; 1024 px fits (2.082e9).
-    assert.equal(planRunTiles(net, recipe, { height: 1056, width: 1056 }, { bytes })!.tiled, true);
-    assert.equal(planRunTiles(net, recipe, { height: 1024, width: 1024 }, { bytes })!.tiled, false);
+    // One pass with the history costs 3.4e6 + (1536 + 288)·px: 1088 px needs
+    // 3.4e6 + 1824·1088² = 2.163e9 > 2.147e9 and tiles; 1072 px fits (2.100e9).
+    assert.equal(planRunTiles(net, recipe, { height: 1088, width: 1088 }, { bytes })!.tiled, true);
+    assert.equal(planRunTiles(net, recipe, { height: 1072, width: 1072 }, { bytes })!.tiled, false);
     return Promise.resolve();
   });
 });
@@ -316,32 +316,34 @@ Deno.test("planRunTiles() plans 4096 px runs in the CLI's 2 GB budget with every
   const darknet = await manifestOf("darknet-tiny");
   const dk = { layers: ARCH_DEFAULTS["darknet-tiny"].layers, optimizer: lbfgs };
   // Darknet-tiny, 4096x2731 = 11,186,176 px, crop = t + 133 (59 + 15 + 59). Host history
-  // (160 B/px): 1,789,788,160 B, crop² <= (2,147,483,648 - 3.4e6 - 1,789,788,160) / 1694 =
-  // 209,147.3 -> crop <= 457 -> t = 320, 117 tiles: tiled, so every vector goes to JS memory
-  // (48 B/px = 536,936,448 B): crop² <= 1,607,147,200 / 1694 = 948,729.2 -> crop <= 974
-  // (975² = 950,625) -> t <= 841 -> 832 (16·52), crop 965, ceil(2731/832)·ceil(4096/832) =
-  // 4·5 = 20 tiles, peak 3.4e6 + 1694·965² + 536,936,448 = 2,117,831,598.
+  // (160 B/px): 1,789,788,160 B, crop² <= (2,147,483,648 - 3.4e6 - 1,789,788,160) / 1536 =
+  // 230,661.1 -> crop <= 480 -> t = 336, 117 tiles: tiled, so every vector goes to JS memory
+  // (48 B/px = 536,936,448 B): crop² <= 1,607,147,200 / 1536 = 1,046,319.8 -> crop <= 1022
+  // (1023² = 1,046,529) -> t <= 889 -> 880 (16·55), crop 1013, ceil(2731/880)·ceil(4096/880)
+  // = 4·5 = 20 tiles, peak 3.4e6 + 1536·1013² + 536,936,448 = 3,400,000 + 1,576,195,584 +
+  // 536,936,448 = 2,116,532,032.
   const p = planRunTiles(darknet, dk, { height: 2731, width: 4096 }, { bytes })!;
   assert.deepEqual(
     [p.tile, p.crop, p.tiles, p.peakBytes, p.hostVectors],
-    [832, 965, 20, 2_117_831_598, true],
+    [880, 1013, 20, 2_116_532_032, true],
   );
   // The README's by-hand run (astronaut.png is square): 4096² = 16,777,216 px, host history
   // alone 160·16,777,216 = 2.68e9 B > 2 GiB; every vector in JS memory: 805,306,368 B,
-  // crop² <= (2,147,483,648 - 3.4e6 - 805,306,368) / 1694 = 790,305.4 -> crop <= 888
-  // (889² = 790,321) -> t <= 755 -> 752 (16·47), crop 885, ceil(4096/752)² = 6² = 36 tiles,
-  // peak 3.4e6 + 1694·885² + 805,306,368 = 2,135,489,518.
+  // crop² <= (2,147,483,648 - 3.4e6 - 805,306,368) / 1536 = 871,599.8 -> crop <= 933
+  // (934² = 872,356) -> t <= 800 -> 800 (16·50), crop 933, ceil(4096/800)² = 6² = 36 tiles,
+  // peak 3.4e6 + 1536·933² + 805,306,368 = 3,400,000 + 1,337,071,104 + 805,306,368 =
+  // 2,145,777,472.
   const sq = planRunTiles(darknet, dk, { height: 4096, width: 4096 }, { bytes })!;
   assert.deepEqual(
     [sq.tile, sq.crop, sq.tiles, sq.peakBytes, sq.hostVectors],
-    [752, 885, 36, 2_135_489_518, true],
+    [800, 933, 36, 2_145_777_472, true],
   );
-  // ResNet-50, 95.1 MB + 4411 B/px, 96 px halo, align 32: crop = t + 223. Host history
-  // (96 + 32 + 48 = 176 B/px): 1,968,766,976 B leaves crop² <= 18,956, below the smallest crop
-  // (255 px). Every vector in JS memory: crop² <= (2,147,483,648 - 95.1e6 - 536,936,448) /
-  // 4411 = 343,560.9 -> crop <= 586 (587² = 344,569) -> t <= 363 -> 352 (32·11), crop 575,
-  // ceil(2731/352)·ceil(4096/352) = 8·12 = 96 tiles, peak 95.1e6 + 4411·575² + 536,936,448 =
-  // 2,090,423,323.
+  // ResNet-50, 280 MB + 2380 B/px, 96 px halo, align 32: crop = t + 223. Host history
+  // (96 + 32 + 48 = 176 B/px): 1,968,766,976 B + 280e6 is already over 2 GiB, before any crop.
+  // Every vector in JS memory: crop² <= (2,147,483,648 - 280e6 - 536,936,448) / 2380 =
+  // 559,053.4 -> crop <= 747 (748² = 559,504) -> t <= 524 -> 512 (32·16), crop 735,
+  // ceil(2731/512)·ceil(4096/512) = 6·8 = 48 tiles, peak 280e6 + 2380·735² + 536,936,448 =
+  // 280,000,000 + 1,285,735,500 + 536,936,448 = 2,102,671,948.
   const rn = planRunTiles(
     await manifestOf("resnet50"),
     { layers: ARCH_DEFAULTS.resnet50.layers, optimizer: lbfgs },
@@ -350,7 +352,7 @@ Deno.test("planRunTiles() plans 4096 px runs in the CLI's 2 GB budget with every
   )!;
   assert.deepEqual(
     [rn.tile, rn.crop, rn.tiles, rn.peakBytes, rn.hostVectors],
-    [352, 575, 96, 2_090_423_323, true],
+    [512, 735, 48, 2_102_671_948, true],
   );
 });
 

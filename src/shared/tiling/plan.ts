@@ -17,19 +17,34 @@ export interface PixelCost {
 }
 
 /**
- * Measured on the 2-core reference machine (2026-12-02, tfjs 4.22, default layers, float16
- * storage, after ReLU fusion and WASM Identity sharing buffers), tf.profile peak bytes above the
- * loaded net of tf.grad(Σ features²) at 128 and 256 px (`deno task bench:large --costs`,
- * bench/large_costs.md): darknet-tiny 31,117,404 B and 114,358,044 B, so
- * 83,240,640 B / (65536 - 16384) px = 1694 B/px and 31,117,404 - 1694·16384 = 3.4 MB fixed;
- * resnet50 167,322,672 B and 384,113,712 B: 216,791,040 / 49152 = 4411 B/px and 95.1 MB fixed
- * (mostly the flipped kernels that the first backward pass makes and keeps). At 256 and 384 px
- * the same fit gives 1694 and 4397 B/px: linear. (Before: 1993 B/px + 4.5 MB and 6287 B/px +
- * 126.4 MB.)
+ * Measured on the 2-core reference machine (fifth session: fused conv kernels, JS pool gradients,
+ * fewer temporaries; tfjs 4.22, WASM, default layers), tf.profile peak bytes above the loaded net
+ * of tf.grad(Σ features²) at 128 and 256 px (`deno task bench:large --costs`,
+ * bench/large_costs.md; two runs agreed to the byte): darknet-tiny 28,528,732 B and 104,003,356 B,
+ * so 75,474,624 B / (65536 - 16384) px = 1536 B/px and 28,528,732 - 1536·16384 = 3.4 MB fixed;
+ * resnet50 127,861,856 B and 244,865,820 B: 117,003,964 / 49152 = 2380 B/px and 88.9 MB fixed
+ * (mostly the flipped kernels that the first backward pass makes and keeps, 93.9 MB). After a
+ * 128 px pass (--cost-sizes 128,256,384,512) the same fit gives 1536 and 2302 B/px at 256/384 px
+ * and 1536 and 2301 at 384/512: linear for Darknet-tiny; for ResNet-50 the 128/256 px slope
+ * over-states larger crops (713 MB modelled at 512 px against 697 measured).
+ *
+ * ResNet-50's fixed part is not the measured one: the proxy under-states a real tiled run. The last
+ * tile of pass 1 (the whole loss and its gradient, tiled_objective.ts) peaks holding 13 copies of
+ * every style layer's Gram (a snapshot of the live tensors there), 13 · 22.3 MB, which tf.grad(Σ
+ * features²) never makes (Darknet-tiny's are 13 · 1.4 MB). Exact peaks of whole runs above the
+ * loaded net (scripts/bench_run_memory.ts --net resnet50 --content astronaut.png --sizes 384
+ * --histories 10 --iterations 2, --budget 445 and 485): 421.2 MB in 32 px tiles (255 px crops) and
+ * 433.7 MB in 64 px tiles, where 88.9 MB + 2380 B/px and the run's 48 B/px model 250.7 and 292.0
+ * MB: up to 170.5 MB short. So the fixed part is 280 MB, the measured 88.9 plus 191.1 MB, that
+ * shortfall and about 5% of that peak; those runs then model 441.8 and 483.1 MB. Darknet-tiny's
+ * measured figures hold: every run measured peaked below its plan, untiled at 128 to 768 px and
+ * tiled under a budget in 16 to 400 px tiles (in 16 px tiles at 384 px, --budget 45: 38.0 MB
+ * against 44.6 modelled). (Before: 1694 B/px + 3.4 MB and 4411 B/px + 95.1 MB; before that 1993
+ * B/px + 4.5 MB and 6287 B/px + 126.4 MB.)
  */
 export const MEASURED_COSTS: Record<string, Record<string, PixelCost>> = {
-  "darknet-tiny": { wasm: { fixedBytes: 3.4e6, bytesPerPixel: 1694 } },
-  resnet50: { wasm: { fixedBytes: 95.1e6, bytesPerPixel: 4411 } },
+  "darknet-tiny": { wasm: { fixedBytes: 3.4e6, bytesPerPixel: 1536 } },
+  resnet50: { wasm: { fixedBytes: 280e6, bytesPerPixel: 2380 } },
 };
 
 /**

@@ -101,10 +101,10 @@ Deno.test("planTiles() for ResNet-50 at 4096 px on a 4 GB budget tiles with the 
     cost: c,
   });
   // Default layers: halo 241 before, 210 after, align 32; content res3d (512 ch at stride 8) =
-  // 32 B/px. whole = (96 + 32)·4096² = 2,147,483,648; crop² <= (4,294,967,296 - 95.1e6 -
-  // 2,147,483,648) / 4411 = 465,287 -> crop <= 682.1; crop = t + 241 + 31 + 210 = t + 482
-  // -> t <= 200.1 -> t = 192 (32·6), crop 674, ceil(4096/192)² = 22² = 484 tiles.
-  assert.deepEqual([p.tiled, p.tile, p.crop, p.tiles], [true, 192, 674, 484]);
+  // 32 B/px. whole = (96 + 32)·4096² = 2,147,483,648; crop² <= (4,294,967,296 - 280e6 -
+  // 2,147,483,648) / 2380 = 784,657.0 -> crop <= 885.8; crop = t + 241 + 31 + 210 = t + 482
+  // -> t <= 403.8 -> t = 384 (32·12), crop 866, ceil(4096/384)² = 11² = 121 tiles.
+  assert.deepEqual([p.tiled, p.tile, p.crop, p.tiles], [true, 384, 866, 121]);
 });
 
 Deno.test("planTiles() with a narrower, approximate halo fits larger tiles", async () => {
@@ -115,7 +115,7 @@ Deno.test("planTiles() with a narrower, approximate halo fits larger tiles", asy
     cost: MEASURED_COSTS.resnet50.wasm,
     halo: { before: 96, after: 96 },
   });
-  // As above, crop <= 682.1, now crop = t + 96 + 31 + 96 = t + 223 -> t <= 459.1 -> t = 448
-  // (32·14), crop 671, ceil(4096/448)² = 10² = 100 tiles.
-  assert.deepEqual([p.tile, p.crop, p.tiles, p.halo], [448, 671, 100, { before: 96, after: 96 }]);
+  // As above, crop <= 885.8, now crop = t + 96 + 31 + 96 = t + 223 -> t <= 662.8 -> t = 640
+  // (32·20), crop 863, ceil(4096/640)² = 7² = 49 tiles.
+  assert.deepEqual([p.tile, p.crop, p.tiles, p.halo], [640, 863, 49, { before: 96, after: 96 }]);
 });
