@@ -114,7 +114,7 @@ export function styleLoss(gramOut: tf.Tensor2D, gramTarget: tf.Tensor2D): tf.Sca
  *   where G equals a target gram() made from the same features), then L = mean(D²), and
  *   ∂L/∂F = 4 F D / (s·c²): two products and five [c, c] passes (autodiff made nine).
  * - n < c/2 (the "kernel form": deep layers of small images, ResNet-50's res4f and res5c at
- *   256 px have 176 and 48 pixels for 1024 and 2048 channels): no [c, c] matrix but A is made.
+ *   256 px have 176 and 48 pixels for 1024 and 2048 channels): no [c, c] matrix is made.
  *   With K = F Fᵀ [n, n], Σ G² = Σ K² / s² and Σ G ⊙ A = Σ (F A) ⊙ F / s, so
  *   L = (Σ K² / s² − 2 Σ (F A) ⊙ F / s + Σ A²) / c² and ∂L/∂F = 4 (K F / s − F A) / (s·c²):
  *   one [n, c] x [c, c] product and two small ones. L is a difference of float32 sums here, so
@@ -177,28 +177,27 @@ function kernelGramLoss(
   const [h, w, c] = shape;
   const n = h * w;
   const s = n * c;
-  // P = F A, the one large product, made once for the value and the gradient: the loss op takes
-  // it as an input and gives F its whole gradient, 4 (K F / s − P) / (s·c²), so P is made by an
-  // op that passes no gradient back (its share is already in the loss op's).
-  const product = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const x = args[0] as tf.Tensor4D;
-    return {
-      // F A as it stands, not as (A Fᵀ)ᵀ: A is the same tensor at every evaluation, and
-      // tfjs-wasm keeps XNNPACK's packing of a product's second operand with the tensor (8 ms
-      // against 14 for res5c's 48 x 2048 at 256 px).
-      value: tf.matMul(tf.reshape(x, [n, c]), gramTarget),
-      gradFunc: () => tf.zeros(x.shape),
-    };
-  });
+  // P = F A, the one large product, and K = F Fᵀ are each made once, for the value and the
+  // gradient: the loss op takes them as inputs and gives F its whole gradient,
+  // 4 (K F / s − P) / (s·c²), so they are made by ops that pass no gradient back (their share is
+  // already in the loss op's).
+  const held = (fn: (f: tf.Tensor2D) => tf.Tensor2D) =>
+    tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const x = args[0] as tf.Tensor4D;
+      return { value: fn(tf.reshape(x, [n, c])), gradFunc: () => tf.zeros(x.shape) };
+    });
+  // F A as it stands, not as (A Fᵀ)ᵀ: A is the same tensor at every evaluation, and tfjs-wasm
+  // keeps XNNPACK's packing of a product's second operand with the tensor (8 ms against 14 for
+  // res5c's 48 x 2048 at 256 px).
+  const product = held((f) => tf.matMul(f, gramTarget));
+  const kernel = held((f) => tf.matMul(f, f, false, true));
   const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x, p] = args as tf.Tensor[];
-    (args[2] as tf.GradSaveFunc)([x, p]);
+    const [x, p, k] = args as tf.Tensor[];
+    (args[3] as tf.GradSaveFunc)([x, p, k]);
     const value = tf.tidy(() => {
-      const f = tf.reshape(x, [n, c]);
-      const k = tf.matMul(f, f, false, true);
       const aa = targetMeanSquare ?? tf.mean(tf.square(gramTarget));
       const kk = tf.div(tf.sum(tf.square(k)), s * s * c * c);
-      const pf = tf.div(tf.sum(tf.mul(p, f)), (s * c * c) / 2);
+      const pf = tf.div(tf.sum(tf.mul(p, tf.reshape(x, [n, c]))), (s * c * c) / 2);
       // A sum of squares, which the rounding of this difference can take below 0 near A.
       return tf.relu(tf.add(tf.sub(kk, pf), aa));
     });
@@ -206,15 +205,14 @@ function kernelGramLoss(
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const [xs, ps] = saved;
-          const f = tf.reshape(xs, [n, c]);
-          const kf = tf.matMul(tf.matMul(f, f, false, true), f);
+          const [xs, ps, ks] = saved;
+          const kf = tf.matMul(ks as tf.Tensor2D, tf.reshape(xs, [n, c]) as tf.Tensor2D);
           const dx = tf.mul(tf.sub(tf.div(kf, s), ps), tf.mul(dy, 4 / (s * c * c)));
-          return [tf.reshape(dx, [1, h, w, c]), tf.zeros(ps.shape)];
+          return [tf.reshape(dx, [1, h, w, c]), tf.zeros(ps.shape), tf.zeros(ks.shape)];
         }),
     };
   });
-  return tf.tidy(() => loss(features, product(features)) as tf.Scalar);
+  return tf.tidy(() => loss(features, product(features), kernel(features)) as tf.Scalar);
 }
 
 /**
