@@ -47,6 +47,13 @@ export interface ArchDefaults {
   styleScale?: number;
   /** Colour control (RecipeSchema's `colour`; absent: the images as given). */
   colour?: ColourSpec;
+  /**
+   * The style weight by output size, as [long side px, weight] pairs in increasing size: a
+   * recipe that leaves `weights.style` to the defaults takes it from here (log-log interpolated
+   * between the pairs, the end values beyond them; styleWeightFor()). Absent: `weights.style`
+   * at every size.
+   */
+  styleWeightBySize?: readonly (readonly [number, number])[];
 }
 
 const equal = (names: string[]) => names.map((layer) => ({ layer, weight: 1 }));
@@ -121,12 +128,19 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // style layers (3.03), TV 1 (3.24), 1e7 (2.94, content 1.10), noise start (3.81), Fourier +
   // transforms + Adam (3.13), styleScale 1.3; relative Gram ("target"), a stem layer, the
   // pyramid and anti-aliasing earlier (grid/darknet-tiny/report.md).
+  //
+  // The style weight grows with the output size (sixth session): at 512 px 1e5 left the photo
+  // nearly untouched (article pairs 1.96 / content 0.62), 1e7 scored 1.62 / 0.85, and on the six
+  // tuning pairs 0.80x the style distance of 1e5 for 1.31x the content distance, faces still
+  // recognisable; 300 iterations at 1e5 gave only 1.91 / 0.71. At 768 px 1e7 scored 1.49 / 0.71
+  // and 1e8 1.50 / 0.72, so the weight is held beyond 512 px.
   "darknet-tiny": {
     layers: {
       content: equal(["conv8"]),
       style: equal(["conv2", "conv6", "conv10", "conv14"]),
     },
     weights: { content: 1, style: 1e5, tv: 0 },
+    styleWeightBySize: [[256, 1e5], [512, 1e7]],
     pooling: "avg",
     colour: PALETTE,
   },

@@ -49,6 +49,28 @@ export function archDefaults(architecture: string): ArchDefaults | undefined {
   return Object.hasOwn(ARCH_DEFAULTS, architecture) ? ARCH_DEFAULTS[architecture] : undefined;
 }
 
+/**
+ * The default style weight of `d` at output long side `size`: `d.styleWeightBySize`
+ * interpolated linearly in log size and log weight between its pairs (to 3 significant digits,
+ * so that a recipe records a readable number) and held at the end values beyond them, or
+ * `d.weights.style` without a table.
+ */
+export function styleWeightFor(d: ArchDefaults, size: number): number {
+  const table = d.styleWeightBySize;
+  if (!table?.length) return d.weights.style;
+  if (size <= table[0][0]) return table[0][1];
+  for (let i = 1; i < table.length; i++) {
+    const [s0, w0] = table[i - 1];
+    const [s1, w1] = table[i];
+    if (size <= s1) {
+      if (size === s1) return w1;
+      const t = Math.log(size / s0) / Math.log(s1 / s0);
+      return Number(Math.exp(Math.log(w0) + t * Math.log(w1 / w0)).toPrecision(3));
+    }
+  }
+  return table[table.length - 1][1];
+}
+
 /** The network a recipe is for: its id and architecture (a manifest has both). */
 export interface RecipeNet {
   id: string;
@@ -137,6 +159,11 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
     [...bases].reduce((acc: RecipeLayer, b) => merge(acc, b), defaults),
     opts.overrides,
   );
+  // A style weight nobody set follows the output size where the architecture says how.
+  const layers = [...bases, opts.overrides];
+  if (d?.styleWeightBySize && !layers.some((l) => l?.weights?.style !== undefined)) {
+    r.weights = { ...r.weights, style: styleWeightFor(d, r.size ?? RECIPE_DEFAULTS.size) };
+  }
   // Switching to Adam without a step size takes Adam's default, not L-BFGS's fields.
   if (r.optimizer?.kind === "adam" && !("learningRate" in r.optimizer)) {
     r.optimizer = { ...RECIPE_DEFAULTS.adam };

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { ARCH_DEFAULTS, PRESETS } from "../../src/shared/presets.ts";
 import { makeRecipe } from "../../src/shared/recipe.ts";
+import { styleWeightFor } from "../../src/shared/recipe_defaults.ts";
 
 Deno.test("makeRecipe() takes defaults by architecture, so an imported model id gets them too", () => {
   // An imported VGG-19 under its own id: the id is not a key of ARCH_DEFAULTS, the architecture
@@ -126,5 +127,54 @@ Deno.test("the literature presets keep the article's recipe whatever the tuned d
       ["res4f", 1],
       ["res5c", 1],
     ]);
+  }
+});
+
+Deno.test("styleWeightFor() interpolates the style weight in log size and log weight, held beyond the ends", () => {
+  const d = {
+    ...ARCH_DEFAULTS["darknet-tiny"],
+    weights: { content: 1, style: 7, tv: 0 },
+    styleWeightBySize: [[256, 1e5], [512, 1e7], [1024, 1e8]] as const,
+  };
+  assert.equal(styleWeightFor(d, 256), 1e5);
+  assert.equal(styleWeightFor(d, 512), 1e7);
+  // Half way in log size (256·√2) is half way in log weight: 10^6; 1024/√2 is 10^7.5, kept to
+  // 3 significant digits; 384 = 256·1.5 is 10^(5 + 2·log2 1.5) = 1.48e6.
+  assert.equal(styleWeightFor(d, 256 * Math.SQRT2), 1e6);
+  assert.equal(styleWeightFor(d, 1024 / Math.SQRT2), 3.16e7);
+  assert.equal(styleWeightFor(d, 384), 1.48e6);
+  // Beyond the ends: the end values.
+  assert.equal(styleWeightFor(d, 64), 1e5);
+  assert.equal(styleWeightFor(d, 4096), 1e8);
+  // Without a table: the weights' own style weight, at every size.
+  assert.equal(styleWeightFor({ ...d, styleWeightBySize: undefined }, 4096), 7);
+});
+
+Deno.test("makeRecipe() takes a default style weight by output size, unless a base or the caller sets one", () => {
+  ARCH_DEFAULTS["test-size"] = {
+    ...ARCH_DEFAULTS["darknet-tiny"],
+    weights: { content: 1, style: 3, tv: 0 },
+    styleWeightBySize: [[256, 1e5], [512, 1e7]],
+  };
+  const net = { id: "x", architecture: "test-size" };
+  try {
+    assert.equal(makeRecipe(net).weights.style, 1e5); // RECIPE_DEFAULTS.size, 256
+    assert.equal(makeRecipe(net, { overrides: { size: 512 } }).weights.style, 1e7);
+    assert.equal(makeRecipe(net, { overrides: { size: 2048 } }).weights.style, 1e7);
+    // The other weights stay the architecture's.
+    assert.deepEqual(makeRecipe(net, { overrides: { size: 512, weights: { tv: 2 } } }).weights, {
+      content: 1,
+      style: 1e7,
+      tv: 2,
+    });
+    // A style weight set anywhere wins, at any size: a replayed recipe keeps its own.
+    const set = { weights: { style: 42 } };
+    assert.equal(makeRecipe(net, { base: set, overrides: { size: 512 } }).weights.style, 42);
+    assert.equal(makeRecipe(net, { overrides: { size: 512, ...set } }).weights.style, 42);
+    // A studio layer with the weight left unset ("use the default") does not count as set.
+    const unset = { size: 512, weights: { content: undefined, style: undefined } };
+    assert.equal(makeRecipe(net, { overrides: unset }).weights.style, 1e7);
+  } finally {
+    delete ARCH_DEFAULTS["test-size"];
   }
 });
