@@ -56,6 +56,12 @@ export interface ArchDefaults {
   styleWeightBySize?: readonly (readonly [number, number])[];
 }
 
+/**
+ * Darknet-tiny's style weight at the default size, 256 px: its `weights.style` and the first
+ * point of its `styleWeightBySize`, one number so that the two cannot drift apart.
+ */
+const DARKNET_STYLE_WEIGHT = 1e5;
+
 const equal = (names: string[]) => names.map((layer) => ({ layer, weight: 1 }));
 
 /**
@@ -139,8 +145,8 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
       content: equal(["conv8"]),
       style: equal(["conv2", "conv6", "conv10", "conv14"]),
     },
-    weights: { content: 1, style: 1e5, tv: 0 },
-    styleWeightBySize: [[256, 1e5], [512, 1e7]],
+    weights: { content: 1, style: DARKNET_STYLE_WEIGHT, tv: 0 },
+    styleWeightBySize: [[256, DARKNET_STYLE_WEIGHT], [512, 1e7]],
     pooling: "avg",
     colour: PALETTE,
   },
