@@ -12,8 +12,10 @@ import { parseArgs } from "node:util";
 import { basename, join, relative, resolve } from "node:path";
 import {
   geometricMean,
+  isArticleRow,
   METRICS,
   NONROBUST,
+  reducedRow,
   relativeTable,
   ROBUST,
   type ScoredOutput,
@@ -63,7 +65,7 @@ for (const dir of dirs) {
   const row = basename(dir);
   folders.push({ row, dir, meta: r.meta, runs: r.runs });
   for (const s of r.scored as ScoredOutput[]) {
-    if (s.row === ROBUST || s.row === NONROBUST) {
+    if (isArticleRow(s.row)) {
       if (article.has(`${s.row}/${s.pair}`)) continue;
       article.add(`${s.row}/${s.pair}`);
       scored.push(s);
@@ -74,6 +76,14 @@ const base = basename(resolve(a.base));
 const judges = [...new Set(folders.flatMap((f) => f.meta.judges))];
 const vsRobust = relativeTable(scored, judges);
 const vsBase = relativeTable(scored, judges, base);
+/** Like for like: relative to the robust output reduced to a folder's output size. */
+const vsReduced = new Map<number, ReturnType<typeof relativeTable>>();
+const reducedTable = (size: number) => {
+  if (!vsReduced.has(size)) {
+    vsReduced.set(size, relativeTable(scored, judges, reducedRow(ROBUST, size)));
+  }
+  return vsReduced.get(size)!;
+};
 
 const num = (x: number | undefined) =>
   x === undefined || Number.isNaN(x)
@@ -89,9 +99,12 @@ const lines = [
   `and over all pairs run (article + tuning pairs) / the base recipe's (${base}) ("vs base").`,
   "Judge: the first of the judges that is not the optimised network. Lower is better for style,",
   "colour and nyquist; content is the judge's distance to the photo (issue target <= 1.5 vs robust).",
+  '"style vs robust at size": like for like, over the robust output reduced to the recipe\'s output',
+  "size and judged as ours is (empty where the folder has no reduced row: sizes from 768 px, or",
+  "results written before the row existed; `--reuse` re-judges a folder).",
   "",
-  "| recipe | net | size/iters | judge | style vs robust | colour vs robust | content vs robust | nyquist vs robust | style vs base | colour vs base | content vs base | nyquist vs base | s/pair | evals/iter | overrides |",
-  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  "| recipe | net | size/iters | judge | style vs robust | colour vs robust | content vs robust | nyquist vs robust | style vs robust at size | style vs base | colour vs base | content vs base | nyquist vs base | s/pair | evals/iter | overrides |",
+  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 ];
 const summary: Record<string, unknown>[] = [];
 for (const f of folders) {
@@ -100,6 +113,7 @@ for (const f of folders) {
     judges.find((j) => j !== net)!;
   const r = vsRobust[f.row]?.[judge] ?? {};
   const b = vsBase[f.row]?.[judge] ?? {};
+  const atSize = reducedTable(f.meta.size)[f.row]?.[judge]?.style?.geomean;
   const seconds = geometricMean(f.runs.map((x) => x.seconds));
   const epi = f.runs.reduce((s, x) => s + x.evaluations, 0) /
     Math.max(1, f.runs.reduce((s, x) => s + x.iterations, 0));
@@ -111,6 +125,7 @@ for (const f of folders) {
     iterations: f.meta.iterations,
     overrides: f.meta.overrides,
     vsRobust: Object.fromEntries(METRICS.map((m) => [m, r[m]?.geomean])),
+    styleVsRobustAtSize: atSize,
     vsBase: Object.fromEntries(METRICS.map((m) => [m, b[m]?.geomean])),
     vsBasePerPair: Object.fromEntries(METRICS.map((m) => [m, b[m]?.perPair])),
     secondsPerPairGeomean: seconds,
@@ -119,20 +134,28 @@ for (const f of folders) {
   lines.push(
     `| ${f.row} | ${net} | ${f.meta.size}/${f.meta.iterations} | ${judge} | ${
       METRICS.map((m) => num(r[m]?.geomean)).join(" | ")
-    } | ${METRICS.map((m) => num(b[m]?.geomean)).join(" | ")} | ${seconds.toFixed(0)} | ${
-      epi.toFixed(2)
-    } | \`${JSON.stringify(f.meta.overrides)}\` |`,
+    } | ${num(atSize)} | ${METRICS.map((m) => num(b[m]?.geomean)).join(" | ")} | ${
+      seconds.toFixed(0)
+    } | ${epi.toFixed(2)} | \`${JSON.stringify(f.meta.overrides)}\` |`,
   );
 }
-// The article's own outputs, per judge, for scale (the robust one is 1.00 by construction).
-for (const row of [ROBUST, NONROBUST]) {
+// The article's own outputs, per judge, for scale (the robust one is 1.00 by construction),
+// and reduced to each output size in the grid.
+const sizes = [...new Set(folders.map((f) => f.meta.size))].sort((x, y) => x - y);
+const articleRows = [
+  ROBUST,
+  NONROBUST,
+  ...sizes.flatMap((n) => ([ROBUST, NONROBUST] as const).map((r) => reducedRow(r, n))),
+];
+for (const row of articleRows) {
   for (const judge of judges) {
     const r = vsRobust[row]?.[judge];
     if (!r?.style) continue;
+    const at = row.match(/ at (\d+) px$/)?.[1];
     lines.push(
-      `| ${row} | resnet50 (article) | 768x512 | ${judge} | ${
+      `| ${row} | resnet50 (article) | ${at ? `${at} px` : "768x512"} | ${judge} | ${
         METRICS.map((m) => num(r[m]?.geomean)).join(" | ")
-      } | | | | | | | |`,
+      } | ${at ? num(reducedTable(Number(at))[row]?.[judge]?.style?.geomean) : ""} | | | | | | | |`,
     );
   }
 }

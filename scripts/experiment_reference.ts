@@ -19,6 +19,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
 import { encodePng, readImage } from "./lib/image_io.ts";
+import { resizeToLongSide } from "../src/shared/image.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
 import { defaultRecipe, parseRecipe } from "../src/shared/recipe.ts";
@@ -32,6 +33,7 @@ import {
   centreSquare,
   NONROBUST,
   pictureStrip,
+  reducedRow,
   REFERENCE_PAIRS,
   type ReferencePair,
   relativeMarkdown,
@@ -178,6 +180,14 @@ for (const p of pairs) {
     const s = await score(image, p);
     s.artifacts = await nativeArtifacts(image, p);
     scored.push({ row, pair: p.id, score: s });
+    // Like for like: the article's output reduced to our output size, judged as ours is.
+    if (size < Math.max(image.shape[1], image.shape[2])) {
+      const small = resizeToLongSide(image, size);
+      const r = await score(small, p);
+      r.artifacts = await nativeArtifacts(small, p);
+      scored.push({ row: reducedRow(row, size), pair: p.id, score: r });
+      small.dispose();
+    }
   }
   articleImages.set(p.id, [robust, nonrobust]);
   console.log(`scored the article's outputs for ${p.id}`);
@@ -207,8 +217,11 @@ const started = performance.now();
  * results.json with what is done so far: written after every pair, so that a long run (ResNet-50
  * on a loaded machine) leaves usable results, and `--reuse` can pick up its images, if stopped.
  */
+const likeForLike = reducedRow(ROBUST, size);
 const writeResults = async () => {
   const table = relativeTable(scored, judgeIds);
+  const reduced = scored.some((s) => s.row === likeForLike);
+  const atSize = reduced ? relativeTable(scored, judgeIds, likeForLike) : undefined;
   const meta = {
     date: new Date().toISOString(),
     size,
@@ -221,9 +234,9 @@ const writeResults = async () => {
   };
   await Deno.writeTextFile(
     join(out, "results.json"),
-    JSON.stringify({ meta, runs, scored, relative: table }, null, 2),
+    JSON.stringify({ meta, runs, scored, relative: table, relativeAtSize: atSize }, null, 2),
   );
-  return { table, meta };
+  return { table, atSize, meta };
 };
 for (const netId of nets) {
   const net = await load(netId);
@@ -340,7 +353,7 @@ for (const netId of nets) {
   net.dispose();
 }
 
-const { table, meta } = await writeResults();
+const { table, atSize, meta } = await writeResults();
 const stripFiles = nets.flatMap((n) => [
   ...(pairs.some((p) => p.robust)
     ? [[n, `strip_${n}.png`, "photo, article robust, article standard, ours"]]
@@ -368,6 +381,19 @@ const md = [
   ),
   "",
   relativeMarkdown(table, judgeIds),
+  ...(atSize
+    ? [
+      `## Like for like: relative to the article's robust output reduced to ${size} px`,
+      "",
+      `The rows "${likeForLike}" and "${
+        reducedRow(NONROBUST, size)
+      }" above are the article's outputs ` +
+      `reduced to our output size and judged as ours are: what the judge's protocol does to ` +
+      `any ${size} px image. Here every row is divided by the reduced robust output instead.`,
+      "",
+      relativeMarkdown(atSize, judgeIds, likeForLike),
+    ]
+    : []),
   ...stripFiles.map(([n, file, what]) => `![${n}: ${what}](${file})`),
   "",
 ].join("\n");

@@ -70,6 +70,21 @@ export const ROBUST = "article robust";
 export const NONROBUST = "article standard";
 
 /**
+ * The row of one of the article's outputs reduced to long side `size` (the engine's input
+ * resize), so that it is judged as our outputs at that size are: like for like. The article's
+ * outputs are 768x512; the judge's protocol enlarges a 256 px image 1.5x and reduces a 768 px
+ * one 2x, which favours the larger image whatever painted it.
+ */
+export function reducedRow(row: typeof ROBUST | typeof NONROBUST, size: number): string {
+  return `${row} at ${size} px`;
+}
+
+/** True for a row of the article's outputs, full size or reduced (not a recipe's row). */
+export function isArticleRow(row: string): boolean {
+  return row === ROBUST || row === NONROBUST || /^article (robust|standard) at \d+ px$/.test(row);
+}
+
+/**
  * Resizes so that the short side is `size` (bilinear, as the experiment judges). Caller
  * disposes.
  */
@@ -179,14 +194,18 @@ const num = (x: number) => (x >= 100 || x < 0.01 ? x.toExponential(2) : x.toFixe
 export function relativeMarkdown(
   table: ReturnType<typeof relativeTable>,
   judges: readonly string[],
+  reference: string = ROBUST,
 ): string {
   const lines: string[] = [];
+  const what = reference === ROBUST
+    ? "the article's robust ResNet-50 output's"
+    : `the row "${reference}"'s`;
   for (const judge of judges) {
     lines.push(
-      `### judged by ${judge}`,
+      `### judged by ${judge}${reference === ROBUST ? "" : `, relative to ${reference}`}`,
       "",
-      "Geometric mean over pairs of each distance divided by the article's robust ResNet-50 " +
-        "output's on the same pair (1.00 = the robust output; style, colour and nyquist: lower " +
+      `Geometric mean over pairs of each distance divided by ${what} ` +
+        "on the same pair (1.00 = that output; style, colour and nyquist: lower " +
         "is better; content: lower is closer to the photo, the issue asks for <= 1.5). Per pair in " +
         "brackets. style = layer-balanced Gram distance to the painting, colour = Gaussian W2 " +
         "colour distance to the painting, content = judge content distance to the photo, " +

@@ -7,7 +7,10 @@ import type { OutputScore } from "../../src/shared/metrics/score.ts";
 import {
   centreSquare,
   geometricMean,
+  isArticleRow,
+  NONROBUST,
   pictureStrip,
+  reducedRow,
   REFERENCE_CONTENT,
   REFERENCE_PAIRS,
   relativeMarkdown,
@@ -95,6 +98,38 @@ Deno.test("relativeTable() divides by the robust output per pair and takes the g
   assert.match(md, /\| d \| \*\*2\.00\*\* \(a 1\.00, b 4\.00\) \|/);
   // Under judge "d" our row has no style cell, so it is left out of that section.
   assert.equal(md.split("### judged by d")[1].includes("| d |"), false);
+});
+
+Deno.test("the reduced article rows are article rows, and a table can be relative to one", () => {
+  const at256 = reducedRow(ROBUST, 256);
+  assert.equal(at256, "article robust at 256 px");
+  for (const row of [ROBUST, NONROBUST, at256, reducedRow(NONROBUST, 512)]) {
+    assert.ok(isArticleRow(row), row);
+  }
+  for (
+    const row of ["darknet-tiny", "dt256_pal_1e5", "article robust at px", "my article robust"]
+  ) {
+    assert.equal(isArticleRow(row), false, row);
+  }
+  // Like for like: ours over the reduced robust output (0.8 / 0.4 = 2 and 3 / 1 = 3), while the
+  // reduced output is 0.4 / 0.5 = 0.8 and 1 / 1 = 1 of the full-size one.
+  const scored = [
+    { row: ROBUST, pair: "a", score: scoreOf({ m: 0.5 }, 0.1) },
+    { row: ROBUST, pair: "b", score: scoreOf({ m: 1 }, 0.2) },
+    { row: at256, pair: "a", score: scoreOf({ m: 0.4 }, 0.1) },
+    { row: at256, pair: "b", score: scoreOf({ m: 1 }, 0.2) },
+    { row: "d", pair: "a", score: scoreOf({ m: 0.8 }, 0.1) },
+    { row: "d", pair: "b", score: scoreOf({ m: 3 }, 0.2) },
+  ];
+  const like = relativeTable(scored, ["m"], at256);
+  assert.deepEqual(like.d.m.style?.perPair, { a: 2, b: 3 });
+  assert.ok(Math.abs(like.d.m.style!.geomean - Math.sqrt(6)) < 1e-12);
+  assert.deepEqual(relativeTable(scored, ["m"])[at256].m.style?.perPair, { a: 0.8, b: 1 });
+  const md = relativeMarkdown(like, ["m"], at256);
+  assert.match(md, /### judged by m, relative to article robust at 256 px/);
+  assert.match(md, /divided by the row "article robust at 256 px"'s on the same pair/);
+  assert.match(md, /\| d \| \*\*2\.45\*\* \(a 2\.00, b 3\.00\) \|/);
+  assert.match(relativeMarkdown(like, ["m"]), /divided by the article's robust ResNet-50 output's/);
 });
 
 Deno.test("toShortSide() and centreSquare() resize and crop as the judge expects", async () => {
