@@ -165,9 +165,9 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // (1.68 / 0.94 / 0.56), 1e5 scored 1.24 / 0.94 / 0.94 and 1e6 1.08 / 0.94 / 1.23; on the six
   // tuning pairs 1e5 is 0.58x the style distance of 1e4 for 1.62x its content distance (1e6:
   // 0.48x / 2.06x, and the astronaut's face fades under the shipwreck's waves; 3e5: 0.51x / 1.88x,
-  // the face already fading). At 256 px 1e5
-  // scored 1.89 / 1.07 / 1.01 against 2.15 / 1.07 / 0.78, and 0.76x / 1.32x on the tuning pairs,
-  // faces recognisable in every strip (experiments/grid/mobilenet-v1_{256,512}_tuning/).
+  // the face already fading). At 256 px 1e5 scored 1.89 / 1.07 / 1.01 against 2.15 / 1.07 / 0.78,
+  // and 0.76x / 1.32x on the tuning pairs, faces recognisable in every strip
+  // (experiments/grid/mobilenet-v1_{256,512}_tuning/).
   "mobilenet-v1": {
     layers: {
       content: equal(["conv_pw_4_relu"]),
