@@ -16,6 +16,7 @@ import {
   METRICS,
   NONROBUST,
   reducedRow,
+  reducedSize,
   relativeTable,
   ROBUST,
   type ScoredOutput,
@@ -151,11 +152,11 @@ for (const row of articleRows) {
   for (const judge of judges) {
     const r = vsRobust[row]?.[judge];
     if (!r?.style) continue;
-    const at = row.match(/ at (\d+) px$/)?.[1];
+    const at = reducedSize(row);
     lines.push(
       `| ${row} | resnet50 (article) | ${at ? `${at} px` : "768x512"} | ${judge} | ${
         METRICS.map((m) => num(r[m]?.geomean)).join(" | ")
-      } | ${at ? num(reducedTable(Number(at))[row]?.[judge]?.style?.geomean) : ""} | | | | | | | |`,
+      } | ${at ? num(reducedTable(at)[row]?.[judge]?.style?.geomean) : ""} | | | | | | | |`,
     );
   }
 }

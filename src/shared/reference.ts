@@ -79,9 +79,15 @@ export function reducedRow(row: typeof ROBUST | typeof NONROBUST, size: number):
   return `${row} at ${size} px`;
 }
 
+/** The output size of a reducedRow() name, or undefined for any other row. */
+export function reducedSize(row: string): number | undefined {
+  const m = /^article (?:robust|standard) at (\d+) px$/.exec(row);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** True for a row of the article's outputs, full size or reduced (not a recipe's row). */
 export function isArticleRow(row: string): boolean {
-  return row === ROBUST || row === NONROBUST || /^article (robust|standard) at \d+ px$/.test(row);
+  return row === ROBUST || row === NONROBUST || reducedSize(row) !== undefined;
 }
 
 /**

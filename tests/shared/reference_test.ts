@@ -11,6 +11,7 @@ import {
   NONROBUST,
   pictureStrip,
   reducedRow,
+  reducedSize,
   REFERENCE_CONTENT,
   REFERENCE_PAIRS,
   relativeMarkdown,
@@ -111,6 +112,9 @@ Deno.test("the reduced article rows are article rows, and a table can be relativ
   ) {
     assert.equal(isArticleRow(row), false, row);
   }
+  assert.equal(reducedSize(at256), 256);
+  assert.equal(reducedSize(reducedRow(NONROBUST, 512)), 512);
+  assert.equal(reducedSize(ROBUST), undefined);
   // Like for like: ours over the reduced robust output (0.8 / 0.4 = 2 and 3 / 1 = 3), while the
   // reduced output is 0.4 / 0.5 = 0.8 and 1 / 1 = 1 of the full-size one.
   const scored = [
