@@ -50,6 +50,8 @@ export const USAGE =
   --param pixel|fourier  --decorrelate  --pooling max|avg  --antialias
   --swag [map|channels[:T]]     SWAG softmax over the whole map or over channels, temperature T
   --jitter N --pad N --scales 0.9,1,1.1 --angles -5,0,5   (transformation robustness)
+  --views N           fixed views: the objective averages N transform draws made once (L-BFGS
+                      needs one objective); without it, a new draw per iteration
   --memory-mb N       memory one evaluation may use (default ${DEFAULT_MEMORY_MB}, under WASM's 4 GB heap):
                       sizes whose one pass does not fit run tiled, in bounded memory
   --tile N            force tiles of N px wherever the image is larger (tests, benchmarks)
@@ -102,6 +104,7 @@ const OPTIONS = {
   pad: { type: "string" },
   scales: { type: "string" },
   angles: { type: "string" },
+  views: { type: "string" },
   out: { type: "string" },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
@@ -297,12 +300,13 @@ export function parseStylizeArgs(argv: string[]): StylizeArgs {
       kind: oneOf("param", a.param, ["pixel", "fourier"] as const),
       decorrelate: a.decorrelate,
     },
-    transforms: a.pad || a.jitter || a.scales || a.angles
+    transforms: a.pad || a.jitter || a.scales || a.angles || a.views
       ? {
         pad: num("pad", a.pad),
         jitter: num("jitter", a.jitter),
         scales: nums("scales", a.scales),
         angles: nums("angles", a.angles),
+        views: num("views", a.views),
       }
       : undefined,
     swag: swagFlag(a.swag),

@@ -15,10 +15,11 @@ import {
 } from "./losses/mod.ts";
 import type { Net } from "./nets/net.ts";
 import { atLeastMinSize } from "./image.ts";
+import { iterationSeed } from "./init.ts";
 import { createRng } from "./random.ts";
 import type { RunImages } from "./recipe.ts";
 import { swagOptionsOf, swagScaled, type SwagSetting } from "./smoothing/swag.ts";
-import { standardTransforms, type Transform } from "./transforms/mod.ts";
+import { standardTransforms, type Transform, transformsActive } from "./transforms/mod.ts";
 import type { Recipe, TransformsSpec } from "./types.ts";
 
 /** Options of features(). */
@@ -143,51 +144,80 @@ export function createRunObjective(net: Net, images: RunImages, recipe: Recipe):
       weights: octaveWeights,
     })
   );
-  let seed = 0;
-  let contentTargets: FeatureMap | undefined;
-  let objective: Objective | undefined;
-  const begin = (s: number) => {
-    seed = s;
-    // Without transforms the content target never changes: compute it once.
-    if (contentTargets && !recipe.transforms) return;
-    if (contentTargets) tf.dispose(Object.values(contentTargets));
-    contentTargets = contentTargetsFor(s);
-    objective = buildStyleObjective({
+  // One objective per view: the iteration's draw, or the recipe's fixed views (drawn once).
+  interface ViewObjective {
+    seed: number;
+    contentTargets: FeatureMap;
+    objective: Objective;
+  }
+  // Views of an identity transform would all be the image: one suffices.
+  const fixedSeeds = recipe.transforms?.views && transformsActive(recipe.transforms)
+    ? Array.from({ length: recipe.transforms.views }, (_, k) => viewSeed(recipe.seed, k))
+    : undefined;
+  const viewObjective = (seed: number): ViewObjective => {
+    const contentTargets = contentTargetsFor(seed);
+    return {
+      seed,
       contentTargets,
-      style: { statistic, targets: styleTargets[0] },
-      contentLayers: recipe.layers.content,
-      styleLayers: recipe.layers.style,
-      weights: { ...recipe.weights, style: octaveWeights.style },
+      objective: buildStyleObjective({
+        contentTargets,
+        style: { statistic, targets: styleTargets[0] },
+        contentLayers: recipe.layers.content,
+        styleLayers: recipe.layers.style,
+        weights: { ...recipe.weights, style: octaveWeights.style },
+      }),
+    };
+  };
+  let current: ViewObjective[] = [];
+  const release = () => tf.dispose(current.map((v) => Object.values(v.contentTargets)));
+  const begin = (s: number) => {
+    // Without transforms, or with fixed views, the content targets never change.
+    if (current.length && (!recipe.transforms || fixedSeeds)) return;
+    release();
+    current = [];
+    for (const seed of fixedSeeds ?? [s]) current.push(viewObjective(seed));
+  };
+  const evaluateView = (image: tf.Tensor4D, v: ViewObjective): ObjectiveValue => {
+    const seen = view(image, v.seed);
+    const fine = v.objective(features(net, seen, allLayers, opts), image);
+    if (!coarse.length) return fine;
+    const style = [fine.terms.style];
+    const total = [fine.total];
+    // Each octave halves the one before (not the full image again).
+    let reduced = seen;
+    coarse.forEach((o) => {
+      reduced = reduceOctaves(reduced, 1);
+      const r = o(features(net, atLeastMinSize(reduced), styleLayers, opts), image);
+      style.push(r.terms.style);
+      total.push(r.total);
     });
+    return {
+      total: tf.addN(total) as tf.Scalar,
+      terms: { ...fine.terms, style: tf.addN(style) as tf.Scalar },
+    };
   };
   return {
     begin,
     evaluate(image) {
-      if (!objective) throw new Error("RunObjective.evaluate() before begin()");
-      const seen = view(image, seed);
-      const fine = objective(features(net, seen, allLayers, opts), image);
-      if (!coarse.length) return fine;
-      const style = [fine.terms.style];
-      const total = [fine.total];
-      // Each octave halves the one before (not the full image again).
-      let reduced = seen;
-      coarse.forEach((o) => {
-        reduced = reduceOctaves(reduced, 1);
-        const v = o(features(net, atLeastMinSize(reduced), styleLayers, opts), image);
-        style.push(v.terms.style);
-        total.push(v.total);
-      });
-      return {
-        total: tf.addN(total) as tf.Scalar,
-        terms: { ...fine.terms, style: tf.addN(style) as tf.Scalar },
-      };
+      if (!current.length) throw new Error("RunObjective.evaluate() before begin()");
+      if (current.length === 1) return evaluateView(image, current[0]);
+      // The mean over the views, term by term.
+      const values = current.map((v) => evaluateView(image, v));
+      const mean = (xs: tf.Scalar[]) => tf.div(tf.addN(xs), values.length) as tf.Scalar;
+      const terms: Record<string, tf.Scalar> = {};
+      for (const k of Object.keys(values[0].terms)) terms[k] = mean(values.map((v) => v.terms[k]));
+      return { total: mean(values.map((v) => v.total)), terms };
     },
-    dispose: () =>
-      tf.dispose([
-        Object.values(contentTargets ?? {}),
-        styleTargets.flatMap((t) => Object.values(t)),
-      ]),
+    dispose: () => {
+      release();
+      tf.dispose(styleTargets.flatMap((t) => Object.values(t)));
+    },
   };
+}
+
+/** The seed of fixed view `k` (apart from the iterations' seeds). */
+export function viewSeed(seed: number, k: number): number {
+  return iterationSeed(seed ^ 0x71e5, k);
 }
 
 /**

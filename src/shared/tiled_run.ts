@@ -16,6 +16,7 @@ import type { Closure } from "./optim/optimizer.ts";
 import type { Parameterization } from "./param/parameterization.ts";
 import type { RunImages } from "./recipe.ts";
 import { swagOptionsOf } from "./smoothing/swag.ts";
+import { transformsActive } from "./transforms/compose.ts";
 import { type TileGrid, tileGrid } from "./tiling/grid.ts";
 import {
   APPROXIMATE_HALOS,
@@ -80,11 +81,7 @@ export interface TileProgress {
  * anti-aliasing blur widens the receptive field beyond the manifest's.
  */
 export function tilingRefusal(recipe: Recipe): string | undefined {
-  const t = recipe.transforms;
-  if (
-    t && (t.pad > 0 || t.jitter > 0 || t.scales.some((s) => s !== 1) ||
-      t.angles.some((a) => a !== 0))
-  ) return "transforms";
+  if (transformsActive(recipe.transforms)) return "transforms";
   if (swagOptionsOf(recipe.swag)) return "swag";
   if ((recipe.style?.loss ?? "gram") !== "gram") return `style.loss "${recipe.style!.loss}"`;
   if (recipe.style?.normalize === "target") return `style.normalize "target"`;

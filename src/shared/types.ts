@@ -79,6 +79,9 @@ export const ParamSchema = z.object({
 }).strict();
 export type ParamSpec = z.infer<typeof ParamSchema>;
 
+/** The most fixed views a recipe may ask for (each costs one forward and backward pass). */
+export const MAX_VIEWS = 16;
+
 export const TransformsSchema = z.object({
   /** Constant padding in px before the other transforms. */
   pad: z.number().int().min(0).max(64).default(D.transforms.pad),
@@ -92,6 +95,12 @@ export const TransformsSchema = z.object({
   angles: z.array(z.number().finite().min(-180).max(180)).max(64).default(() => [
     ...D.transforms.angles,
   ]),
+  /**
+   * Fixed views: the objective is the mean over this many transform draws, made once from the
+   * seed, so that every evaluation sees the same objective (L-BFGS needs one). Absent: one
+   * new draw per iteration (lucid's way, for Adam).
+   */
+  views: z.number().int().min(1).max(MAX_VIEWS).optional(),
 }).strict();
 export type TransformsSpec = z.infer<typeof TransformsSchema>;
 

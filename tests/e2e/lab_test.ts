@@ -194,6 +194,15 @@ Deno.test(
       await page.getByLabel("SWAG activation smoothing").selectOption("map");
       await page.getByLabel("Pooling").selectOption("avg");
       await page.getByLabel("Layer balance").selectOption("target");
+      // L-BFGS with a new transform draw per step stops early: the panel says so until fixed
+      // views are set, and the views keep the transforms named "lucid".
+      await page.getByLabel("Optimiser").selectOption("lbfgs");
+      const hint = page.getByRole("note").filter({ hasText: "L-BFGS needs one objective" });
+      await hint.waitFor();
+      await page.getByLabel("Fixed views").fill("2");
+      await page.getByLabel("Fixed views").dispatchEvent("change");
+      await hint.waitFor({ state: "detached" });
+      assert.equal(await page.getByLabel("Transformation robustness").inputValue(), "lucid");
       await shot(page, "16-fixes");
       await runToEnd(page);
       await shot(page, "16b-fixes-run");
@@ -219,10 +228,11 @@ Deno.test(
         jitter: 4,
         scales: [0.95, 1, 1.05],
         angles: [-5, 0, 5],
+        views: 2,
       });
       assert.equal(recipe.net.id, "darknet-tiny");
       assert.equal(recipe.net.pooling, "avg");
-      assert.equal(recipe.optimizer.kind, "adam");
+      assert.equal(recipe.optimizer.kind, "lbfgs");
 
       // Reset the controls, then the remix restores them.
       await page.getByRole("button", { name: /Reset to the/ }).click();
@@ -234,6 +244,7 @@ Deno.test(
       assert.equal(await page.getByLabel("SWAG activation smoothing").inputValue(), "map");
       assert.equal(await page.getByLabel("Layer balance").inputValue(), "target");
       assert.equal(await page.getByLabel("Transformation robustness").inputValue(), "lucid");
+      assert.equal(await page.getByLabel("Fixed views").inputValue(), "2");
       assert.equal(await page.getByLabel("Pooling").inputValue(), "avg");
       await shot(page, "17-fixes-remix");
     });

@@ -109,6 +109,15 @@ Deno.test("parseStylizeArgs() reads the new run flags: pyramid, style loss, colo
   assert.equal(f("--swag", "map").swag, true);
   assert.deepEqual(f("--swag", "channels:0.5").swag, { over: "channels", temperature: 0.5 });
   assert.deepEqual(f("--swag", "map:2").swag, { over: "map", temperature: 2 });
+  // Fixed views ride with the transforms; the flags a user left out stay to the recipe.
+  assert.deepEqual(f("--jitter", "4", "--views", "4").transforms, {
+    pad: undefined,
+    jitter: 4,
+    scales: undefined,
+    angles: undefined,
+    views: 4,
+  });
+  assert.equal(f().transforms, undefined);
 });
 
 Deno.test("parseStylizeArgs() puts --memory-mb, --tile and --exact-halo in the run's memory budget", () => {

@@ -9,7 +9,7 @@ import { setupTf, tf } from "../_tf.ts";
 import { loadImage, ROOT, sharedImage } from "../_images.ts";
 import { loadNet } from "../../src/shared/nets/loader.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
-import { createRunObjective, reduceOctaves } from "../../src/shared/features.ts";
+import { createRunObjective, reduceOctaves, viewSeed } from "../../src/shared/features.ts";
 import { atLeastMinSize } from "../../src/shared/image.ts";
 import { defaultRecipe } from "../../src/shared/recipe.ts";
 import {
@@ -72,10 +72,11 @@ async function terms(
   images: { content: tf.Tensor4D; styles: tf.Tensor4D[] },
   recipe: Recipe,
   image: tf.Tensor4D,
+  seed = 0,
 ): Promise<Record<string, number>> {
   const objective = createRunObjective(net, images, recipe);
   try {
-    objective.begin(0);
+    objective.begin(seed);
     const names = ["total", "content", "style", "tv"];
     const v = tf.tidy(() => {
       const { total, terms } = objective.evaluate(image);
@@ -309,5 +310,32 @@ Deno.test("createRunObjective() with style octaves scores the mean of the style 
     assert.ok(Math.abs(got.style - want) <= 1e-5 * want, `style ${got.style}, expected ${want}`);
     assert.equal(got.content, one.content);
     assert.ok(Math.abs(got.total - (got.content + got.style + got.tv)) <= 1e-5 * got.total);
+  });
+});
+
+Deno.test("createRunObjective() with fixed views scores the mean over views drawn once from the seed", async () => {
+  await withNet(async ({ net, content, style, other }) => {
+    const images = { content, styles: [style] };
+    const transforms = { pad: 4, jitter: 4, scales: [], angles: [] };
+    const drawn = recipeOf(net, { seed: 7, transforms });
+    const fixed = recipeOf(net, { seed: 7, transforms: { ...transforms, views: 3 } });
+    // Each view by hand: the per-iteration objective begun with that view's seed.
+    const each = [];
+    for (let k = 0; k < 3; k++) each.push(await terms(net, images, drawn, other, viewSeed(7, k)));
+    assert.notEqual(each[0].style, each[1].style, "the views differ");
+    // The iteration's seed does not change fixed views.
+    for (const seed of [0, 12345]) {
+      const got = await terms(net, images, fixed, other, seed);
+      for (const k of ["total", "content", "style"]) {
+        const want = each.reduce((a, t) => a + t[k], 0) / 3;
+        assert.ok(Math.abs(got[k] - want) <= 1e-5 * want, `${k}: ${got[k]}, expected ${want}`);
+      }
+    }
+    // Views of transforms that move no pixel are one view: the plain objective, bit for bit.
+    const identity = { pad: 0, jitter: 0, scales: [1], angles: [0], views: 4 };
+    assert.deepEqual(
+      await terms(net, images, recipeOf(net, { seed: 7, transforms: identity }), other),
+      await terms(net, images, recipeOf(net, { seed: 7 }), other),
+    );
   });
 });

@@ -5,7 +5,8 @@
  * pooling (Gatys et al. 2016 use average pooling) and anti-aliasing (Zhang 2019). They edit
  * the settings, so the recipe, a share, a permalink and a remix all carry them.
  */
-import type { ParamSpec, TransformsSpec } from "../../shared/types.ts";
+import { transformsActive } from "../../shared/transforms/compose.ts";
+import { MAX_VIEWS, type ParamSpec, type TransformsSpec } from "../../shared/types.ts";
 import {
   type Settings,
   swagControls,
@@ -32,6 +33,8 @@ export function ParamControls(props: {
   transforms: TransformsSpec;
   onParam: (p: ParamSpec) => void;
   onTransforms: (t: TransformsSpec) => void;
+  /** Offer fixed views (style transfer's objective; feature visualisation draws per step). */
+  views?: boolean;
 }) {
   const { param, transforms: t } = props;
   const named = transformsPreset(t);
@@ -72,7 +75,11 @@ export function ParamControls(props: {
           onChange={(e) => {
             const v = e.currentTarget.value;
             if (v === "off") props.onTransforms(TRANSFORMS_OFF);
-            else if (v === "lucid") props.onTransforms(TRANSFORMS_LUCID);
+            else if (v === "lucid") {
+              props.onTransforms(
+                t.views ? { ...TRANSFORMS_LUCID, views: t.views } : TRANSFORMS_LUCID,
+              );
+            }
           }}
         >
           <option value="off">Off</option>
@@ -129,6 +136,28 @@ export function ParamControls(props: {
             }}
           />
         </label>
+        {props.views && (
+          <label title="The objective averages this many transform draws made once, so that L-BFGS sees one objective. Empty: a new draw per step (for Adam).">
+            Fixed views
+            <input
+              type="number"
+              aria-label="Fixed views"
+              min={1}
+              max={MAX_VIEWS}
+              placeholder="per step"
+              value={t.views ?? ""}
+              onChange={(e) => {
+                const v = e.currentTarget.value.trim();
+                const n = Math.round(Number(v));
+                if (v === "") {
+                  const { views: _, ...rest } = t;
+                  props.onTransforms(rest);
+                } else if (n >= 1 && n <= MAX_VIEWS) props.onTransforms({ ...t, views: n });
+                else e.currentTarget.value = t.views === undefined ? "" : String(t.views);
+              }}
+            />
+          </label>
+        )}
       </div>
     </>
   );
@@ -148,7 +177,14 @@ export function FixesPanel(props: {
         transforms={s.transforms}
         onParam={(param) => props.onChange({ ...s, param })}
         onTransforms={(transforms) => props.onChange({ ...s, transforms })}
+        views
       />
+      {s.optimizer === "lbfgs" && transformsActive(s.transforms) && !s.transforms.views && (
+        <p class="hint" role="note">
+          L-BFGS needs one objective: with a new transform draw per step it stops early. Set fixed
+          views (e.g. 4) or pick Adam.
+        </p>
+      )}
       <SwagControls settings={s} onChange={props.onChange} />
       <label>
         Pooling

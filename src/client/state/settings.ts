@@ -26,7 +26,9 @@ export const TRANSFORMS_LUCID: TransformsSpec = LUCID_TRANSFORMS;
 
 /** "off", "lucid" or "custom": which named set a transforms spec equals. */
 export function transformsPreset(t: TransformsSpec): "off" | "lucid" | "custom" {
-  const same = (a: TransformsSpec, b: TransformsSpec) => JSON.stringify(a) === JSON.stringify(b);
+  // Fixed views say how the draws are used, not which transforms: they do not name a set.
+  const same = (a: TransformsSpec, b: TransformsSpec) =>
+    JSON.stringify({ ...a, views: undefined }) === JSON.stringify({ ...b, views: undefined });
   return same(t, TRANSFORMS_OFF) ? "off" : same(t, TRANSFORMS_LUCID) ? "lucid" : "custom";
 }
 

@@ -19,6 +19,12 @@ export function compose(...transforms: Transform[]): Transform {
     });
 }
 
+/** Whether a transforms spec moves any pixel (pad, jitter, a scale but 1, an angle but 0). */
+export function transformsActive(spec: Partial<TransformsSpec> | undefined): boolean {
+  return !!spec && ((spec.pad ?? 0) > 0 || (spec.jitter ?? 0) > 0 ||
+    (spec.scales ?? []).some((s) => s !== 1) || (spec.angles ?? []).some((a) => a !== 0));
+}
+
 /**
  * The Recipe's chain: pad (constant grey, lucid's default), jitter, scale, rotate, skipping the
  * ones that are off (0 px or an empty list). With nothing on it copies the image.
