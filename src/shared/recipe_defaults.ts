@@ -149,6 +149,7 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
     ...(d?.pyramid ? { pyramid: d.pyramid } : {}),
     ...(d?.styleScale !== undefined ? { styleScale: d.styleScale } : {}),
     ...(d?.colour ? { colour: { ...d.colour } } : {}),
+    ...(d?.param ? { param: { ...d.param } } : {}),
     init: RECIPE_DEFAULTS.init,
     iterations: RECIPE_DEFAULTS.iterations,
     optimizer: { ...RECIPE_DEFAULTS.optimizer },

@@ -7,6 +7,7 @@ import {
   DEFAULT_SETTINGS,
   effective,
   fromRecipe,
+  loadSettings,
   PYRAMID_ON,
   type PyramidFields,
   swagControls,
@@ -26,13 +27,15 @@ Deno.test("buildRecipe() of the studio's default settings is the engine's defaul
   );
   const engine = makeRecipe({ id: "resnet50", architecture: "resnet50" }, { overrides: images });
   assert.deepEqual(studio, engine);
-  // And the schema's own defaults are the same values.
+  // The studio leaves the parameterisation to the architecture, as the engine does.
+  assert.equal(DEFAULT_SETTINGS.param, undefined);
   const parsed = RecipeSchema.parse(assembleRecipe({ id: "resnet50", architecture: "resnet50" }));
-  assert.deepEqual(parsed.param, DEFAULT_SETTINGS.param);
-  // A remix of that recipe gives back the default settings (model aside).
+  assert.deepEqual(parsed.param, engine.param);
+  assert.deepEqual(effective(DEFAULT_SETTINGS, "resnet50").param, engine.param);
+  // A remix of that recipe gives back the default transforms and its parameterisation, pinned.
   const back = fromRecipe(DEFAULT_SETTINGS, engine);
   assert.deepEqual(back.transforms, DEFAULT_SETTINGS.transforms);
-  assert.deepEqual(back.param, DEFAULT_SETTINGS.param);
+  assert.deepEqual(back.param, engine.param);
 });
 
 Deno.test("effective() before a model is known (no architecture) gives empty layers, not a crash", () => {
@@ -118,4 +121,24 @@ Deno.test("the studio runs an architecture's default pyramid, and null turns it 
     parseRecipe(buildRecipe(back, "resnet50", images)).pyramid,
     undefined,
   );
+});
+
+Deno.test("loadSettings() lets a saved plain-pixel setting from before the defaults follow the architecture", () => {
+  const key = "atelier.settings.v1";
+  const saved = localStorage.getItem(key);
+  try {
+    const plain = { kind: "pixel", decorrelate: false };
+    localStorage.setItem(key, JSON.stringify({ modelId: "resnet50", param: plain }));
+    assert.equal(loadSettings().param, undefined);
+    assert.equal(loadSettings().modelId, "resnet50");
+    // A choice other than the old default, or a preset's pinned one, stays.
+    const fourier = { kind: "fourier", decorrelate: true };
+    localStorage.setItem(key, JSON.stringify({ param: fourier }));
+    assert.deepEqual(loadSettings().param, fourier);
+    localStorage.setItem(key, JSON.stringify({ presetId: "nakano2019-resnet50", param: plain }));
+    assert.deepEqual(loadSettings().param, plain);
+  } finally {
+    if (saved === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, saved);
+  }
 });

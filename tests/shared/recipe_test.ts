@@ -75,12 +75,13 @@ Deno.test("makeRecipe() takes a pyramid and a style scale from an architecture's
   }
 });
 
-Deno.test("makeRecipe() takes the style statistic, anti-aliasing and SWAG from an architecture's defaults", () => {
+Deno.test("makeRecipe() takes the style statistic, anti-aliasing, SWAG and parameterisation from an architecture's defaults", () => {
   ARCH_DEFAULTS["test-fixes"] = {
     ...ARCH_DEFAULTS["darknet-tiny"],
     style: { loss: "gram", normalize: "target" },
     antialias: true,
     swag: { over: "channels", temperature: 2 },
+    param: { kind: "pixel", decorrelate: true },
   };
   try {
     const r = makeRecipe({ id: "x", architecture: "test-fixes" });
@@ -93,10 +94,17 @@ Deno.test("makeRecipe() takes the style statistic, anti-aliasing and SWAG from a
     });
     assert.equal(r.net.antialias, true);
     assert.deepEqual(r.swag, { over: "channels", temperature: 2 });
+    assert.deepEqual(r.param, { kind: "pixel", decorrelate: true });
     // The caller's choice wins over the architecture's.
     const o = makeRecipe({ id: "x", architecture: "test-fixes" }, {
-      overrides: { style: { loss: "sliced" }, net: { antialias: false }, swag: false },
+      overrides: {
+        style: { loss: "sliced" },
+        net: { antialias: false },
+        swag: false,
+        param: { decorrelate: false },
+      },
     });
+    assert.deepEqual(o.param, { kind: "pixel", decorrelate: false });
     assert.equal(o.style?.loss, "sliced");
     assert.equal(o.style?.normalize, undefined);
     assert.equal(o.net.antialias, false);
@@ -108,7 +116,7 @@ Deno.test("makeRecipe() takes the style statistic, anti-aliasing and SWAG from a
 
 Deno.test("the literature presets keep the article's recipe whatever the tuned defaults are", () => {
   // Nakano 2019 ran Gatys's Gram loss (channel scale), beta 1e4, four stage outputs at equal
-  // weight, max pooling, one scale, no colour control: a preset on top of our tuned ResNet-50
+  // weight, max pooling, one scale, no colour control, plain pixels: a preset on top of our tuned ResNet-50
   // default must give exactly that back, not the default's statistic, weights, pooling, pyramid
   // or palette.
   for (const id of ["nakano2019-resnet50", "nakano2019-robust-resnet50"]) {
@@ -121,6 +129,7 @@ Deno.test("the literature presets keep the article's recipe whatever the tuned d
     assert.equal(r.net.antialias ?? false, false);
     assert.equal(r.pyramid, undefined);
     assert.deepEqual(r.colour, { mode: "none", match: "pca" });
+    assert.deepEqual(r.param, { kind: "pixel", decorrelate: false });
     assert.deepEqual(r.layers.style.map((l) => [l.layer, l.weight]), [
       ["res2c", 1],
       ["res3d", 1],

@@ -39,6 +39,7 @@ export function AdvancedPanel(props: {
         <FixesPanel
           settings={s}
           defaultPooling={ARCH_DEFAULTS[props.architecture]?.pooling ?? "max"}
+          effectiveParam={e.param}
           onChange={props.onChange}
         />
         <StylePanel
@@ -103,7 +104,7 @@ export function AdvancedPanel(props: {
               contentLayers: undefined,
               styleLayers: undefined,
               weights: undefined,
-              param: DEFAULT_SETTINGS.param,
+              param: undefined,
               transforms: TRANSFORMS_OFF,
               swag: false,
               pooling: undefined,

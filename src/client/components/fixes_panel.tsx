@@ -166,6 +166,8 @@ export function ParamControls(props: {
 export function FixesPanel(props: {
   settings: Settings;
   defaultPooling: "max" | "avg";
+  /** The parameterisation in effect: the settings' or the architecture's default. */
+  effectiveParam: ParamSpec;
   onChange: (s: Settings) => void;
 }) {
   const s = props.settings;
@@ -173,7 +175,7 @@ export function FixesPanel(props: {
     <fieldset class="fixes">
       <legend>The article's fixes</legend>
       <ParamControls
-        param={s.param}
+        param={props.effectiveParam}
         transforms={s.transforms}
         onParam={(param) => props.onChange({ ...s, param })}
         onTransforms={(transforms) => props.onChange({ ...s, transforms })}

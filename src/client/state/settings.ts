@@ -95,8 +95,9 @@ export interface Settings extends PyramidFields {
   styleLayers?: string[];
   /** Undefined: the architecture's defaults. */
   weights?: LossWeights;
-  /** Image parameterisation (pixel or Fourier) and decorrelated colour. */
-  param: ParamSpec;
+  /** Image parameterisation (pixel or Fourier) and decorrelated colour. Undefined: the
+   * architecture's default. */
+  param?: ParamSpec;
   /** Transformation robustness applied before every evaluation. */
   transforms: TransformsSpec;
   /** SWAG activation smoothing (Wang et al. 2021): off, on (whole map, T = 1) or options. */
@@ -122,7 +123,6 @@ export const DEFAULT_SETTINGS: Settings = {
   learningRate: RECIPE_DEFAULTS.adam.learningRate,
   init: RECIPE_DEFAULTS.init,
   seed: RECIPE_DEFAULTS.seed,
-  param: { ...RECIPE_DEFAULTS.param },
   transforms: TRANSFORMS_OFF,
   swag: false,
   compareModels: [],
@@ -133,7 +133,13 @@ const KEY = "atelier.settings.v1";
 export function loadSettings(): Settings {
   try {
     const raw = localStorage.getItem(KEY);
-    return raw ? { ...DEFAULT_SETTINGS, ...JSON.parse(raw) } : { ...DEFAULT_SETTINGS };
+    if (!raw) return { ...DEFAULT_SETTINGS };
+    const stored = { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
+    // Before the architectures had a default parameterisation (issue 12), every saved setting
+    // held plain pixels; those follow the architecture now.
+    const p = stored.param;
+    if (p?.kind === "pixel" && !p.decorrelate && !stored.presetId) delete stored.param;
+    return stored;
   } catch {
     return { ...DEFAULT_SETTINGS };
   }
@@ -158,6 +164,7 @@ export function effective(s: Settings, architecture: string) {
     styleLayers: r.layers?.style?.map((l) => l.layer) ?? [],
     weights: r.weights ?? DEFAULT_LOSS_WEIGHTS,
     pooling: r.net.pooling ?? "max",
+    param: { ...RECIPE_DEFAULTS.param, ...r.param },
   };
 }
 
@@ -188,7 +195,7 @@ export function buildRecipe(s: Settings, architecture: string, images: RecipeIma
         ? { kind: "adam", learningRate: s.learningRate }
         : { ...RECIPE_DEFAULTS.optimizer },
       seed: s.seed,
-      param: { ...s.param },
+      param: s.param && { ...s.param },
       // Off is left out: a recipe without transforms is the plain setting.
       transforms: transformsPreset(s.transforms) === "off" ? undefined : {
         ...s.transforms,
