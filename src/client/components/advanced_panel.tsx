@@ -4,13 +4,7 @@
  */
 import type { LayerInfo } from "../../shared/nets/manifest.ts";
 import { ARCH_DEFAULTS } from "../../shared/presets.ts";
-import {
-  DEFAULT_SETTINGS,
-  effective,
-  PYRAMID_ON,
-  type Settings,
-  TRANSFORMS_OFF,
-} from "../state/settings.ts";
+import { effective, PYRAMID_ON, type Settings, TRANSFORMS_OFF } from "../state/settings.ts";
 import { FixesPanel } from "./fixes_panel.tsx";
 import { StylePanel } from "./style_panel.tsx";
 
