@@ -131,7 +131,7 @@ export function planHalo(
  */
 export function planRunTiles(
   net: Pick<Net, "manifest">,
-  recipe: Pick<Recipe, "layers"> & Partial<Pick<Recipe, "optimizer" | "param">>,
+  recipe: Pick<Recipe, "layers"> & Partial<Pick<Recipe, "optimizer" | "param" | "transforms">>,
   size: { height: number; width: number },
   memory: MemoryBudget,
   layers?: readonly string[],
@@ -158,8 +158,13 @@ export function planRunTiles(
       ...approximateHalo,
     };
   }
-  const cost = costOf(net, memory);
-  if (!cost) return undefined;
+  const measured = costOf(net, memory);
+  if (!measured) return undefined;
+  // Fixed views hold every view's pass on the gradient tape at once (features.ts).
+  const views = transformsActive(recipe.transforms) ? recipe.transforms?.views ?? 1 : 1;
+  const cost = views > 1
+    ? { ...measured, bytesPerPixel: measured.bytesPerPixel * views }
+    : measured;
   const plan = (vectors: number, wholeImageBytesPerPixel?: number): TilePlan => ({
     ...planTiles(net, size, {
       wholeImageBytesPerPixel,

@@ -217,6 +217,28 @@ Deno.test("planRunTiles() tiles the issue's 2048 px Darknet-tiny run in a 2 GB b
   });
 });
 
+Deno.test("planRunTiles() counts every fixed view's pass: four views of 1072 px do not fit where one does", async () => {
+  await withNet(64, (net) => {
+    const bytes = 2048 * 2 ** 20;
+    const size = { height: 1072, width: 1072 };
+    const jitter = { pad: 4, jitter: 4, scales: [], angles: [] };
+    const one = defaultRecipe(net, { size: 1072, transforms: jitter });
+    const four = defaultRecipe(net, { size: 1072, transforms: { ...jitter, views: 4 } });
+    // Above: 3.4e6 + 1824·1072² = 2.100e9 fits 2.147e9. Four views hold 4 · 1536 B/px of
+    // activations: 3.4e6 + (4·1536 + 288)·1072² = 7.395e9 does not; the planner tiles (which
+    // stylize() then refuses for transforms, naming them).
+    assert.equal(planRunTiles(net, one, size, { bytes })!.tiled, false);
+    assert.equal(planRunTiles(net, four, size, { bytes })!.tiled, true);
+    // Views of transforms that move nothing are one pass.
+    const still = defaultRecipe(net, {
+      size: 1072,
+      transforms: { pad: 0, jitter: 0, scales: [1], angles: [], views: 4 },
+    });
+    assert.equal(planRunTiles(net, still, size, { bytes })!.tiled, false);
+    return Promise.resolve();
+  });
+});
+
 async function manifestOf(id: string) {
   const path = join(ROOT, `static/models/${id}/manifest.json`);
   return { manifest: parseManifest(JSON.parse(await Deno.readTextFile(path)), path) };
