@@ -31,12 +31,12 @@ export interface EtaEvent {
 
 /**
  * The fixed cost of one iteration, in pixels' worth of its proportional cost: before two scales
- * are measured, an iteration at `px` pixels takes time ∝ FIXED_COST_PIXELS + px. From six recorded
- * default runs' progress events (ResNet-50 and MobileNet-v1 at 256 and 512 px, WASM, two threads;
- * tests/fixtures/eta/, README "Defaults that paint"): the line t = a + b·px through each run's
- * first two scales had a / b from 1,150 to 10,000 px and predicted its later scales to within 10%
- * in five of the six; 6,000 kept the ETAs closest over all six. The old rule, t ∝ px^0.7 from one scale, promised ResNet-50's 512 px
- * scale at 0.63x its time.
+ * are measured, an iteration at `px` pixels takes time ∝ FIXED_COST_PIXELS + px. From six
+ * recorded default runs' progress events (ResNet-50 and MobileNet-v1 at 256 and 512 px, WASM,
+ * two threads; tests/fixtures/eta/, README "Defaults that paint"): the line t = a + b·px through
+ * each run's first two scales had a / b from 1,150 to 10,000 px and predicted its later scales to
+ * within 10% in five of the six; 6,000 kept the ETAs closest over all six. The old rule,
+ * t ∝ px^0.7 from one scale, promised ResNet-50's 512 px scale at 0.63x its time.
  */
 export const FIXED_COST_PIXELS = 6000;
 
