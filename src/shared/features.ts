@@ -19,7 +19,7 @@ import { iterationSeed } from "./init.ts";
 import { createRng } from "./random.ts";
 import type { RunImages } from "./recipe.ts";
 import { swagOptionsOf, swagScaled, type SwagSetting } from "./smoothing/swag.ts";
-import { standardTransforms, type Transform, transformsActive } from "./transforms/mod.ts";
+import { fixedViews, standardTransforms, type Transform } from "./transforms/mod.ts";
 import type { Recipe, TransformsSpec } from "./types.ts";
 
 /** Options of features(). */
@@ -150,9 +150,9 @@ export function createRunObjective(net: Net, images: RunImages, recipe: Recipe):
     contentTargets: FeatureMap;
     objective: Objective;
   }
-  // Views of an identity transform would all be the image: one suffices.
-  const fixedSeeds = recipe.transforms?.views && transformsActive(recipe.transforms)
-    ? Array.from({ length: recipe.transforms.views }, (_, k) => viewSeed(recipe.seed, k))
+  const views = fixedViews(recipe.transforms);
+  const fixedSeeds = views
+    ? Array.from({ length: views }, (_, k) => viewSeed(recipe.seed, k))
     : undefined;
   const viewObjective = (seed: number): ViewObjective => {
     const contentTargets = contentTargetsFor(seed);

@@ -16,7 +16,7 @@ import type { Closure } from "./optim/optimizer.ts";
 import type { Parameterization } from "./param/parameterization.ts";
 import type { RunImages } from "./recipe.ts";
 import { swagOptionsOf } from "./smoothing/swag.ts";
-import { transformsActive } from "./transforms/compose.ts";
+import { fixedViews, transformsActive } from "./transforms/compose.ts";
 import { type TileGrid, tileGrid } from "./tiling/grid.ts";
 import {
   APPROXIMATE_HALOS,
@@ -161,10 +161,8 @@ export function planRunTiles(
   const measured = costOf(net, memory);
   if (!measured) return undefined;
   // Fixed views hold every view's pass on the gradient tape at once (features.ts).
-  const views = transformsActive(recipe.transforms) ? recipe.transforms?.views ?? 1 : 1;
-  const cost = views > 1
-    ? { ...measured, bytesPerPixel: measured.bytesPerPixel * views }
-    : measured;
+  const views = fixedViews(recipe.transforms) ?? 1;
+  const cost = { ...measured, bytesPerPixel: measured.bytesPerPixel * views };
   const plan = (vectors: number, wholeImageBytesPerPixel?: number): TilePlan => ({
     ...planTiles(net, size, {
       wholeImageBytesPerPixel,

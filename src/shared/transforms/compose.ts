@@ -26,6 +26,14 @@ export function transformsActive(spec: Partial<TransformsSpec> | undefined): boo
 }
 
 /**
+ * The fixed views a transforms spec runs (`views`), or undefined when it draws anew per
+ * iteration or moves no pixel (views of the identity are all the image: one pass suffices).
+ */
+export function fixedViews(spec: Partial<TransformsSpec> | undefined): number | undefined {
+  return spec?.views && transformsActive(spec) ? spec.views : undefined;
+}
+
+/**
  * The Recipe's chain: pad (constant grey, lucid's default), jitter, scale, rotate, skipping the
  * ones that are off (0 px or an empty list). With nothing on it copies the image.
  * Lucid's standard_transforms is the same chain with fixed values plus a final jitter(4).
