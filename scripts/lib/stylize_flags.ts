@@ -14,7 +14,12 @@
  */
 import { parseArgs } from "node:util";
 import { PRESETS } from "../../src/shared/presets.ts";
-import { MIN_SIZE, RECIPE_DEFAULTS, type RecipeLayer } from "../../src/shared/recipe.ts";
+import {
+  MAX_TV_ORDER,
+  MIN_SIZE,
+  RECIPE_DEFAULTS,
+  type RecipeLayer,
+} from "../../src/shared/recipe.ts";
 import type { Recipe } from "../../src/shared/types.ts";
 
 /**
@@ -39,6 +44,8 @@ export const USAGE =
   --seed N            (default ${RECIPE_DEFAULTS.seed})          --backend webgpu|wasm|cpu (default wasm)
   --content-layers a,b   --style-layers a,b   (layer names of the network)
   --content-weight X  --style-weight X  --tv-weight X   (loss weights)
+  --tv-order K        TV of K-th pixel differences, 1..${MAX_TV_ORDER} (default 1): a higher order
+                      costs the period-2 checkerboard as much and brush strokes less
   --style-blend-weights a,b     one per --style (normalised to sum 1)
   --style-scale X     the painting's long side relative to the output's, 0.1..4 (default 1)
   --pyramid MIN[,STEP]          coarse to fine from MIN px in steps of STEP (default ${RECIPE_DEFAULTS.pyramid.minSize},${
@@ -89,6 +96,7 @@ const OPTIONS = {
   "content-weight": { type: "string" },
   "style-scale": { type: "string" },
   "tv-weight": { type: "string" },
+  "tv-order": { type: "string" },
   tv: { type: "string" },
   pyramid: { type: "string" },
   "no-pyramid": { type: "boolean" },
@@ -285,6 +293,7 @@ export function parseStylizeArgs(argv: string[]): StylizeArgs {
       style: styleWeight,
       tv: num("tv-weight", a["tv-weight"] ?? a.tv),
     },
+    tvOrder: num("tv-order", a["tv-order"]),
     init,
     iterations: num(
       "num-iterations",

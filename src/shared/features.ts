@@ -165,6 +165,7 @@ export function createRunObjective(net: Net, images: RunImages, recipe: Recipe):
         contentLayers: recipe.layers.content,
         styleLayers: recipe.layers.style,
         weights: { ...recipe.weights, style: octaveWeights.style },
+        tvOrder: recipe.tvOrder,
       }),
     };
   };

@@ -51,6 +51,12 @@ export interface ArchDefaults {
   /** Image parameterisation (RecipeSchema's `param`; absent: plain pixels). */
   param?: ParamSpec;
   /**
+   * The TV term's difference order (RecipeSchema's `tvOrder`), which goes with `weights.tv`: a
+   * recipe that sets its own TV weight keeps its own order (absent: 1), as a weight means
+   * something else at another order. Absent: 1.
+   */
+  tvOrder?: number;
+  /**
    * The style weight by output size, as [long side px, weight] pairs in increasing size: a
    * recipe that leaves `weights.style` to the defaults takes it from here (log-log interpolated
    * between the pairs, the end values beyond them; styleWeightFor()). Absent: `weights.style`

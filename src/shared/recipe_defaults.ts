@@ -16,6 +16,8 @@ export const MAX_SIZE = 4096;
 export const MIN_SIZE = 32;
 /** Largest feature-visualisation side (px): a square image, optimised on the user's device. */
 export const MAX_VIS_SIZE = 1024;
+/** The highest difference order of the TV term (a recipe's `tvOrder`, losses/tv.ts). */
+export const MAX_TV_ORDER = 4;
 
 /**
  * What a recipe takes when neither the architecture, the base nor the caller says; RecipeSchema
@@ -164,6 +166,11 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
   const layers = [...bases, opts.overrides];
   if (d?.styleWeightBySize && !layers.some((l) => l?.weights?.style !== undefined)) {
     r.weights = { ...r.weights, style: styleWeightFor(d, r.size ?? RECIPE_DEFAULTS.size) };
+  }
+  // The architecture's TV order comes with its TV weight, not with a weight set above it (an old
+  // recipe's TV weight was meant for first differences).
+  if (d?.tvOrder !== undefined && !layers.some((l) => l?.weights?.tv !== undefined)) {
+    r.tvOrder ??= d.tvOrder;
   }
   // Switching to Adam without a step size takes Adam's default, not L-BFGS's fields.
   if (r.optimizer?.kind === "adam" && !("learningRate" in r.optimizer)) {

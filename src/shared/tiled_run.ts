@@ -350,6 +350,7 @@ export async function createTiledRunObjective(
     contentLayers: recipe.layers.content,
     styleLayers: recipe.layers.style,
     weights: recipe.weights,
+    tvOrder: recipe.tvOrder,
     grid,
     forward,
     signal: options.signal,

@@ -5,7 +5,7 @@
  * validate untrusted input with it.
  */
 import { z } from "zod";
-import { MAX_SIZE, MIN_SIZE, RECIPE_DEFAULTS } from "./recipe_defaults.ts";
+import { MAX_SIZE, MAX_TV_ORDER, MIN_SIZE, RECIPE_DEFAULTS } from "./recipe_defaults.ts";
 
 export { MAX_SIZE, MAX_VIS_SIZE, MIN_SIZE } from "./recipe_defaults.ts";
 
@@ -220,6 +220,12 @@ export const RecipeSchema = z.object({
   styles: z.array(StyleRefSchema).min(1).max(8),
   layers: LayersSchema,
   weights: LossWeightsSchema,
+  /**
+   * Difference order of the TV term (losses/tv.ts): 1 (absent, old recipes) neighbour
+   * differences; k the k-th difference, which costs the period-2 checkerboard as much and detail
+   * a few pixels wide far less.
+   */
+  tvOrder: z.number().int().min(1).max(MAX_TV_ORDER).optional(),
   init: InitSchema,
   iterations: z.number().int().min(1).max(10000),
   optimizer: OptimizerSchema,

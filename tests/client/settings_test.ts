@@ -142,3 +142,20 @@ Deno.test("loadSettings() lets a saved plain-pixel setting from before the defau
     else localStorage.setItem(key, saved);
   }
 });
+
+Deno.test("the studio's TV order goes with the TV weight: remixes and presets keep their own", () => {
+  // The settings carry an order into the recipe and a remix gives it back.
+  const s = { ...DEFAULT_SETTINGS, modelId: "darknet-tiny", tvOrder: 3 };
+  const r = parseRecipe(buildRecipe(s, "darknet-tiny", images));
+  assert.equal(r.tvOrder, 3);
+  assert.equal(effective(s, "darknet-tiny").tvOrder, 3);
+  assert.equal(fromRecipe(DEFAULT_SETTINGS, r).tvOrder, 3);
+  // A recipe with weights and no order (an old one) ran first differences: its remix says 1,
+  // whatever the current settings or the architecture say.
+  const { tvOrder: _o, ...old } = r;
+  assert.equal(fromRecipe(s, old).tvOrder, 1);
+  // A preset without weights keeps the user's weights, and so their order.
+  assert.equal(fromRecipe(s, { size: 512 }).tvOrder, 3);
+  // Nothing set: the order in effect is the architecture's (1 where it has none).
+  assert.equal(effective(DEFAULT_SETTINGS, "resnet50").tvOrder, 1);
+});

@@ -194,6 +194,10 @@ Deno.test(
       await page.getByLabel("SWAG activation smoothing").selectOption("map");
       await page.getByLabel("Pooling").selectOption("avg");
       await page.getByLabel("Layer balance").selectOption("target");
+      // A TV weight and a fourth-order TV.
+      await page.getByLabel("Total variation weight").fill("2");
+      await page.getByLabel("Total variation weight").dispatchEvent("change");
+      await page.getByLabel("Total variation order").selectOption("4");
       // L-BFGS with a new transform draw per step stops early: the panel says so until fixed
       // views are set, and the views keep the transforms named "lucid".
       await page.getByLabel("Optimiser").selectOption("lbfgs");
@@ -233,6 +237,8 @@ Deno.test(
       assert.equal(recipe.net.id, "darknet-tiny");
       assert.equal(recipe.net.pooling, "avg");
       assert.equal(recipe.optimizer.kind, "lbfgs");
+      assert.equal(recipe.weights.tv, 2);
+      assert.equal(recipe.tvOrder, 4);
 
       // Reset the controls, then the remix restores them.
       await page.getByRole("button", { name: /Reset to the/ }).click();
@@ -246,6 +252,7 @@ Deno.test(
       assert.equal(await page.getByLabel("Transformation robustness").inputValue(), "lucid");
       assert.equal(await page.getByLabel("Fixed views").inputValue(), "2");
       assert.equal(await page.getByLabel("Pooling").inputValue(), "avg");
+      assert.equal(await page.getByLabel("Total variation order").inputValue(), "4");
       await shot(page, "17-fixes-remix");
     });
   },

@@ -118,6 +118,12 @@ Deno.test("parseStylizeArgs() reads the new run flags: pyramid, style loss, colo
     views: 4,
   });
   assert.equal(f().transforms, undefined);
+  // The TV order beside the TV weight; left out, the recipe's (the architecture's) stays.
+  const tv = f("--tv-weight", "3", "--tv-order", "4");
+  assert.equal(tv.weights?.tv, 3);
+  assert.equal(tv.tvOrder, 4);
+  assert.equal(f().tvOrder, undefined);
+  assert.throws(() => f("--tv-order", "fourth"), /--tv-order must be a number, got "fourth"/);
 });
 
 Deno.test("parseStylizeArgs() puts --memory-mb, --tile and --exact-halo in the run's memory budget", () => {

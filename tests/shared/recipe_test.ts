@@ -187,3 +187,36 @@ Deno.test("makeRecipe() takes a default style weight by output size, unless a ba
     delete ARCH_DEFAULTS["test-size"];
   }
 });
+
+Deno.test("makeRecipe() takes an architecture's TV order with its TV weight, not under a weight set above", () => {
+  ARCH_DEFAULTS["test-tv"] = {
+    ...ARCH_DEFAULTS["darknet-tiny"],
+    weights: { content: 1, style: 1e5, tv: 3 },
+    tvOrder: 4,
+  };
+  const net = { id: "x", architecture: "test-tv" };
+  try {
+    assert.equal(makeRecipe(net).tvOrder, 4);
+    // The caller's order wins, with or without a weight of its own.
+    assert.equal(makeRecipe(net, { overrides: { tvOrder: 2 } }).tvOrder, 2);
+    assert.equal(makeRecipe(net, { overrides: { tvOrder: 2, weights: { tv: 9 } } }).tvOrder, 2);
+    // A TV weight set in a base (an old recipe file) or by the caller was meant for its own
+    // order: absent, 1.
+    assert.equal(makeRecipe(net, { base: { weights: { tv: 1 } } }).tvOrder, undefined);
+    assert.equal(makeRecipe(net, { overrides: { weights: { tv: 1 } } }).tvOrder, undefined);
+    // Other weights set leave the TV pair alone; a weight left unset does not count.
+    const r = makeRecipe(net, { overrides: { weights: { style: 7, tv: undefined } } });
+    assert.equal(r.tvOrder, 4);
+    assert.equal(r.weights.tv, 3);
+  } finally {
+    delete ARCH_DEFAULTS["test-tv"];
+  }
+});
+
+Deno.test("RecipeSchema refuses a TV order outside 1..4 by name", () => {
+  const net = { id: "x", architecture: "darknet-tiny" };
+  for (const tvOrder of [0, 5, 2.5]) {
+    assert.throws(() => makeRecipe(net, { overrides: { tvOrder } }), /tvOrder/);
+  }
+  assert.equal(makeRecipe(net, { overrides: { tvOrder: 4 } }).tvOrder, 4);
+});

@@ -4,9 +4,12 @@
  */
 import type { LayerInfo } from "../../shared/nets/manifest.ts";
 import { ARCH_DEFAULTS } from "../../shared/presets.ts";
+import { MAX_TV_ORDER } from "../../shared/recipe_defaults.ts";
 import { effective, PYRAMID_ON, type Settings, TRANSFORMS_OFF } from "../state/settings.ts";
 import { FixesPanel } from "./fixes_panel.tsx";
 import { StylePanel } from "./style_panel.tsx";
+
+const ORDINAL: Record<number, string> = { 2: "second", 3: "third", 4: "fourth" };
 
 export function AdvancedPanel(props: {
   settings: Settings;
@@ -24,8 +27,13 @@ export function AdvancedPanel(props: {
     // Keep manifest (depth) order.
     props.onChange({ ...s, [which]: features.map((l) => l.name).filter((n) => next.includes(n)) });
   };
+  // Setting the weights keeps the TV order in effect (the architecture's goes with its weights).
   const weight = (k: "content" | "style" | "tv", v: number) =>
-    v >= 0 && props.onChange({ ...s, weights: { ...e.weights, [k]: v } });
+    v >= 0 && props.onChange({
+      ...s,
+      weights: { ...e.weights, [k]: v },
+      tvOrder: s.tvOrder ?? (e.tvOrder !== 1 ? e.tvOrder : undefined),
+    });
   return (
     <details class="advanced">
       <summary>Advanced: layers, loss weights, style statistic, colour and fixes</summary>
@@ -90,6 +98,22 @@ export function AdvancedPanel(props: {
             />
           </label>
         ))}
+        <label>
+          Total variation order
+          <select
+            value={String(e.tvOrder)}
+            onChange={(ev) => props.onChange({ ...s, tvOrder: Number(ev.currentTarget.value) })}
+          >
+            {Array.from({ length: MAX_TV_ORDER }, (_, i) => i + 1).map((k) => (
+              <option key={k} value={String(k)}>
+                {k === 1 ? "1: neighbour differences" : `${k}: ${ORDINAL[k]} differences`}
+              </option>
+            ))}
+          </select>
+          <span class="hint">
+            Higher orders remove the fine checkerboard as strongly and keep brush strokes sharper.
+          </span>
+        </label>
         <button
           type="button"
           onClick={() =>
@@ -98,6 +122,7 @@ export function AdvancedPanel(props: {
               contentLayers: undefined,
               styleLayers: undefined,
               weights: undefined,
+              tvOrder: undefined,
               param: undefined,
               transforms: TRANSFORMS_OFF,
               swag: false,

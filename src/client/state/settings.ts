@@ -95,6 +95,11 @@ export interface Settings extends PyramidFields {
   styleLayers?: string[];
   /** Undefined: the architecture's defaults. */
   weights?: LossWeights;
+  /**
+   * The TV term's difference order, 1..4. Undefined: the architecture's, which comes with its
+   * TV weight (the engine drops it when `weights` is set: see AdvancedPanel).
+   */
+  tvOrder?: number;
   /** Image parameterisation (pixel or Fourier) and decorrelated colour. Undefined: the
    * architecture's default. */
   param?: ParamSpec;
@@ -163,6 +168,7 @@ export function effective(s: Settings, architecture: string) {
     contentLayers: r.layers?.content?.map((l) => l.layer) ?? [],
     styleLayers: r.layers?.style?.map((l) => l.layer) ?? [],
     weights: r.weights ?? DEFAULT_LOSS_WEIGHTS,
+    tvOrder: r.tvOrder ?? 1,
     pooling: r.net.pooling ?? "max",
     param: { ...RECIPE_DEFAULTS.param, ...r.param },
   };
@@ -189,6 +195,7 @@ export function buildRecipe(s: Settings, architecture: string, images: RecipeIma
       styles: images.styles,
       layers: { content: toLayers(s.contentLayers), style: toLayers(s.styleLayers) },
       weights: s.weights,
+      tvOrder: s.tvOrder,
       init: s.init,
       iterations: s.iterations,
       optimizer: s.optimizer === "adam"
@@ -231,6 +238,9 @@ export function fromRecipe(s: Settings, r: Partial<RecipeInput>): Settings {
     out.contentLayers = r.layers.content.map((l) => l.layer);
     out.styleLayers = r.layers.style.map((l) => l.layer);
   }
+  // A recipe's TV order goes with its TV weight: a recipe with weights and no order ran order 1.
+  if (r.weights) out.tvOrder = r.tvOrder ?? 1;
+  else if (r.tvOrder !== undefined) out.tvOrder = r.tvOrder;
   if (r.weights) out.weights = r.weights;
   // A recipe is complete: what it leaves out takes RecipeSchema's defaults.
   out.param = { ...RECIPE_DEFAULTS.param, ...r.param };

@@ -160,7 +160,9 @@ export function renderPermalink(r: GalleryRecord, opts: PermalinkOptions): strin
     ["Optimizer", r.recipe.optimizer.kind],
     [
       "Weights",
-      `content ${r.recipe.weights.content}, style ${r.recipe.weights.style}, tv ${r.recipe.weights.tv}`,
+      `content ${r.recipe.weights.content}, style ${r.recipe.weights.style}, tv ${r.recipe.weights.tv}${
+        (r.recipe.tvOrder ?? 1) > 1 ? ` (order ${r.recipe.tvOrder})` : ""
+      }`,
     ],
     ["Style layers", r.recipe.layers.style.map((l) => l.layer).join(", ")],
     ["Content layers", r.recipe.layers.content.map((l) => l.layer).join(", ") || "none"],

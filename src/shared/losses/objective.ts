@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { layeredContentLoss } from "./content.ts";
 import { type FeatureMap, type GramMap, layeredStyleLoss, type LayerWeightLike } from "./style.ts";
-import { tvLoss } from "./tv.ts";
+import { checkTvOrder, tvLoss } from "./tv.ts";
 import { layeredStatisticLoss, type StyleStatistic, type StyleTargetMap } from "./statistic.ts";
 
 /** One named loss term; `fn` returns the unweighted value (caller of `fn` disposes it). */
@@ -79,16 +79,20 @@ export interface StyleObjectiveOptions {
   styleLayers: readonly LayerWeightLike[];
   /** Weights of the three terms (a Recipe's `weights`): Gatys's α, β and a TV weight. */
   weights: { content: number; style: number; tv: number };
+  /** The TV term's difference order (a Recipe's `tvOrder`; tvLoss()); default 1. */
+  tvOrder?: number;
 }
 
 /**
  * The style-transfer objective of Gatys et al. 2016, eq. 7 plus total variation:
- * `α·Σ w_l content_l + β·Σ w_l style_l + γ·TV(image)`, with terms named "content", "style"
- * and "tv". Every layer named in `contentLayers`/`styleLayers` must have a target; a missing
- * one throws now, not at the first iteration.
+ * `α·Σ w_l content_l + β·Σ w_l style_l + γ·TV(image)` (TV of order `tvOrder`), with terms
+ * named "content", "style" and "tv". Every layer named in `contentLayers`/`styleLayers` must
+ * have a target; a missing one throws now, not at the first iteration.
  */
 export function buildStyleObjective(options: StyleObjectiveOptions): Objective {
   const { contentTargets, styleGrams, contentLayers, styleLayers, weights, style } = options;
+  const tvOrder = options.tvOrder ?? 1;
+  checkTvOrder(tvOrder);
   if (!style && !styleGrams) {
     throw new RangeError("buildStyleObjective() needs styleGrams or style: got neither");
   }
@@ -127,6 +131,6 @@ export function buildStyleObjective(options: StyleObjectiveOptions): Objective {
           })
           : layeredStyleLoss(features, { grams: styleGrams!, layers: styleLayers }),
     },
-    { name: "tv", weight: weights.tv, fn: (_features, image) => tvLoss(image) },
+    { name: "tv", weight: weights.tv, fn: (_features, image) => tvLoss(image, tvOrder) },
   ]);
 }

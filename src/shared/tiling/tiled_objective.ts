@@ -44,6 +44,7 @@ import {
   type TileTargets,
 } from "./tiled_features.ts";
 import { tileTv, tvBlock } from "./tiled_tv.ts";
+import { checkTvOrder } from "../losses/tv.ts";
 
 /**
  * Options of tiledValueAndGrad(): buildStyleObjective()'s with the Gram statistic (the one whose
@@ -170,6 +171,8 @@ export async function tiledValueAndHostGrad(
     return tf.tensor4d(values, shape);
   };
   const tv = weights.tv !== 0;
+  const tvOrder = options.tvOrder ?? 1;
+  checkTvOrder(tvOrder);
   for (const { layer } of styleLayers) {
     if (!Object.hasOwn(styleGrams, layer)) {
       throw new RangeError(`No style Gram for layer "${layer}": compute it with styleTargets()`);
@@ -247,8 +250,8 @@ export async function tiledValueAndHostGrad(
       options.signal?.throwIfAborted();
       if (tv) {
         tvSum = tf.tidy(() => {
-          const block = windowOf(tvBlock(tile, grid));
-          return accumulate(tvSum, tileTv(block, tile, grid));
+          const block = windowOf(tvBlock(tile, grid, tvOrder));
+          return accumulate(tvSum, tileTv(block, tile, grid, tvOrder));
         });
       }
       if (i === last) continue;
@@ -322,10 +325,10 @@ export async function tiledValueAndHostGrad(
       options.signal?.throwIfAborted();
       if (tv) {
         // The tile's TV share, differentiated over its block only.
-        const at = tvBlock(tile, grid);
+        const at = tvBlock(tile, grid, tvOrder);
         const block = windowOf(at);
         const g = tf.tidy(() =>
-          tf.grad((x) => tf.mul(tileTv(x as tf.Tensor4D, tile, grid), weights.tv))(block)
+          tf.grad((x) => tf.mul(tileTv(x as tf.Tensor4D, tile, grid, tvOrder), weights.tv))(block)
         );
         block.dispose();
         const data = await g.data();

@@ -54,6 +54,23 @@ Deno.test("buildStyleObjective() weights and sums the content, style and tv term
       }),
     /No style Gram for layer "missing"/,
   );
+
+  // The TV term at the recipe's order: a row [0, 1, 4] has second-order TV 1 (tv_test.ts), so
+  // at γ = 0.1 the term is 0.1 (at order 1 it would be 0.1 · (1 + 9) / 2 = 0.5); a bad order
+  // throws when the objective is built.
+  const row = tf.tensor4d([0, 1, 4], [1, 1, 3, 1]);
+  const tvOnly = { contentTargets, styleGrams, contentLayers: [], styleLayers: [] };
+  const second = buildStyleObjective({
+    ...tvOnly,
+    weights: { content: 0, style: 0, tv: 0.1 },
+    tvOrder: 2,
+  })(features, row);
+  assert.ok(Math.abs(second.terms.tv.dataSync()[0] - 0.1) < 1e-6);
+  tf.dispose([second.total, ...Object.values(second.terms), row]);
+  assert.throws(
+    () => buildStyleObjective({ ...tvOnly, weights: { content: 0, style: 0, tv: 1 }, tvOrder: 7 }),
+    /TV order 7: expected an integer from 1 to 4/,
+  );
   tf.dispose([features.c, features.s, contentTargets.c, styleGrams.s, image]);
   assert.equal(tf.memory().numTensors, before);
 });

@@ -334,6 +334,16 @@ Deno.test("tiledValueAndGrad() of TV alone is tvLoss() and its gradient, seams i
     const err = relL2(await s.grad.data(), await grad.data());
     assert.ok(err < 1e-5, `gradient relative L2 ${err}`);
     tf.dispose([s.grad, value, grad]);
+    // Higher orders read `order` rows and columns past each core: the same sums across seams.
+    for (const tvOrder of [2, 4]) {
+      const o = await tiledValueAndGrad(net, image, { ...tvOnly, tvOrder });
+      const ref = tf.tidy(() => tf.valueAndGrad((x) => tvLoss(x as tf.Tensor4D, tvOrder))(image));
+      const v = (await ref.value.data())[0];
+      assert.ok(Math.abs(o.total - v) / v < 1e-5, `order ${tvOrder}: ${o.total} vs ${v}`);
+      const e = relL2(await o.grad.data(), await ref.grad.data());
+      assert.ok(e < 1e-5, `order ${tvOrder}: gradient relative L2 ${e}`);
+      tf.dispose([o.grad, ref.value, ref.grad]);
+    }
   });
 });
 
