@@ -59,8 +59,9 @@ export interface ArchDefaults {
   /**
    * The style weight by output size, as [long side px, weight] pairs in increasing size: a
    * recipe that leaves `weights.style` to the defaults takes it from here (log-log interpolated
-   * between the pairs, the end values beyond them; styleWeightFor()). Absent: `weights.style`
-   * at every size.
+   * between the pairs, the end values beyond them; styleWeightFor()), and a TV weight left to
+   * the defaults grows in proportion, keeping its balance with the style term. Absent:
+   * `weights.style` and `weights.tv` at every size.
    */
   styleWeightBySize?: readonly (readonly [number, number])[];
 }
@@ -163,15 +164,28 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // tuning pairs 0.80x the style distance of 1e5 for 1.31x the content distance, faces still
   // recognisable; 300 iterations at 1e5 gave only 1.91 / 0.71. At 768 px 1e7 scored 1.49 / 0.71
   // and 1e8 1.50 / 0.72, so the weight is held beyond 512 px.
+  //
+  // Decorrelated colour with a fourth-order TV of weight 3 (ninth session; the TV weight grows
+  // with the style weight, 300 at 512 px). Decorrelated colour alone scored 0.83x the style
+  // distance on all ten pairs at 256 px but with 3.6x the Nyquist energy, a dot grid on smooth
+  // photos (up to 20x on astronaut x Picasso). First-order TV trades the gain away with the
+  // grid (TV 1: 0.90x / 1.84x, TV 3: 0.98x / 1.13x, TV 10: 1.18x / 0.56x); the fourth-order
+  // difference, which costs the checkerboard alike and strokes far less, keeps it: order 4 at 1
+  // / 3 / 10: 0.86x / 0.90x / 1.02x style for 2.0x / 1.12x / 0.56x Nyquist (order 2 at 3: 0.92x
+  // / 0.96x); colour 1.00x, content 1.16x. At 512 px on the article's pairs with 300: 0.89x
+  // style, Nyquist 0.46x, content 1.35x (with 3, unscaled: 0.82x, Nyquist 2.93x)
+  // (experiments/grid/screen/dt{256_all,512_pal_1e7}_decorrelate_tv*).
   "darknet-tiny": {
     layers: {
       content: equal(["conv8"]),
       style: equal(["conv2", "conv6", "conv10", "conv14"]),
     },
-    weights: { content: 1, style: DARKNET_STYLE_WEIGHT, tv: 0 },
+    weights: { content: 1, style: DARKNET_STYLE_WEIGHT, tv: 3 },
+    tvOrder: 4,
     styleWeightBySize: [[256, DARKNET_STYLE_WEIGHT], [512, 1e7]],
     pooling: "avg",
     colour: PALETTE,
+    param: DECORRELATED,
   },
   // MobileNet-v1: pointwise ReLU6 outputs spread over the depth (strides 2, 4, 8, 16); content
   // at conv_pw_4_relu (stride 8). It has no max pooling to average.

@@ -162,14 +162,20 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
     [...bases].reduce((acc: RecipeLayer, b) => merge(acc, b), defaults),
     opts.overrides,
   );
-  // A style weight nobody set follows the output size where the architecture says how.
+  // A style weight nobody set follows the output size where the architecture says how, and a
+  // TV weight nobody set keeps its balance with it.
   const layers = [...bases, opts.overrides];
-  if (d?.styleWeightBySize && !layers.some((l) => l?.weights?.style !== undefined)) {
-    r.weights = { ...r.weights, style: styleWeightFor(d, r.size ?? RECIPE_DEFAULTS.size) };
+  const set = (k: "style" | "tv") => layers.some((l) => l?.weights?.[k] !== undefined);
+  if (d?.styleWeightBySize && !set("style")) {
+    const style = styleWeightFor(d, r.size ?? RECIPE_DEFAULTS.size);
+    r.weights = { ...r.weights, style };
+    if (!set("tv") && d.weights.tv) {
+      r.weights.tv = Number((d.weights.tv * style / d.weights.style).toPrecision(3));
+    }
   }
   // The architecture's TV order comes with its TV weight, not with a weight set above it (an old
   // recipe's TV weight was meant for first differences).
-  if (d?.tvOrder !== undefined && !layers.some((l) => l?.weights?.tv !== undefined)) {
+  if (d?.tvOrder !== undefined && !set("tv")) {
     r.tvOrder ??= d.tvOrder;
   }
   // Switching to Adam without a step size takes Adam's default, not L-BFGS's fields.

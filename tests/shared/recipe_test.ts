@@ -220,3 +220,42 @@ Deno.test("RecipeSchema refuses a TV order outside 1..4 by name", () => {
   }
   assert.equal(makeRecipe(net, { overrides: { tvOrder: 4 } }).tvOrder, 4);
 });
+
+Deno.test("makeRecipe() grows a default TV weight with the style weight by size, keeping their balance", () => {
+  ARCH_DEFAULTS["test-size-tv"] = {
+    ...ARCH_DEFAULTS["darknet-tiny"],
+    weights: { content: 1, style: 1e5, tv: 3 },
+    styleWeightBySize: [[256, 1e5], [512, 1e7]],
+  };
+  const net = { id: "x", architecture: "test-size-tv" };
+  try {
+    // 3 · style / 1e5: 3 at 256 px, 300 at 512, 3 · 1.48e6 / 1e5 = 44.4 at 384.
+    assert.equal(makeRecipe(net).weights.tv, 3);
+    assert.equal(makeRecipe(net, { overrides: { size: 512 } }).weights.tv, 300);
+    assert.equal(makeRecipe(net, { overrides: { size: 384 } }).weights.tv, 44.4);
+    // A TV weight set anywhere is kept; a style weight set anywhere stops both following size.
+    const tv = { weights: { tv: 5 } };
+    assert.equal(makeRecipe(net, { base: tv, overrides: { size: 512 } }).weights.tv, 5);
+    const style = { size: 512, weights: { style: 42 } };
+    assert.deepEqual(makeRecipe(net, { overrides: style }).weights, {
+      content: 1,
+      style: 42,
+      tv: 3,
+    });
+  } finally {
+    delete ARCH_DEFAULTS["test-size-tv"];
+  }
+});
+
+Deno.test("Darknet-tiny's default paints in decorrelated colour with a fourth-order TV", () => {
+  const net = { id: "darknet-tiny", architecture: "darknet-tiny" };
+  const r = makeRecipe(net);
+  assert.deepEqual(r.param, { kind: "pixel", decorrelate: true });
+  assert.equal(r.tvOrder, 4);
+  assert.deepEqual(r.weights, { content: 1, style: 1e5, tv: 3 });
+  assert.deepEqual(makeRecipe(net, { overrides: { size: 512 } }).weights, {
+    content: 1,
+    style: 1e7,
+    tv: 300,
+  });
+});
