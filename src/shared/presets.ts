@@ -172,9 +172,12 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // grid (TV 1: 0.90x / 1.84x, TV 3: 0.98x / 1.13x, TV 10: 1.18x / 0.56x); the fourth-order
   // difference, which costs the checkerboard alike and strokes far less, keeps it: order 4 at 1
   // / 3 / 10: 0.86x / 0.90x / 1.02x style for 2.0x / 1.12x / 0.56x Nyquist (order 2 at 3: 0.92x
-  // / 0.96x); colour 1.00x, content 1.16x. At 512 px on the article's pairs with 300: 0.89x
-  // style, Nyquist 0.46x, content 1.35x (with 3, unscaled: 0.82x, Nyquist 2.93x)
-  // (experiments/grid/screen/dt{256_all,512_pal_1e7}_decorrelate_tv*).
+  // / 0.96x); colour 1.00x, content 1.16x. At 512 px the old 1e7 (TV 300) scored 0.89x style,
+  // Nyquist 0.46x, content 1.35x on the article's pairs and 0.80x / 0.82x / 1.30x on the six
+  // tuning pairs, but the astronaut's face went under the shipwreck's waves; so 1e6 at 512 px
+  // (TV 30): on all ten pairs 0.92x style, 1.17x content, Nyquist 0.61x against the old 512 px
+  // default, the face faded but there (experiments/grid/screen/dt{256_all,512_all,512_pal_1e7,
+  // 512_tuning}_decorrelate*). Not measured beyond 512 px in decorrelated colour.
   "darknet-tiny": {
     layers: {
       content: equal(["conv8"]),
@@ -182,7 +185,7 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
     },
     weights: { content: 1, style: DARKNET_STYLE_WEIGHT, tv: 3 },
     tvOrder: 4,
-    styleWeightBySize: [[256, DARKNET_STYLE_WEIGHT], [512, 1e7]],
+    styleWeightBySize: [[256, DARKNET_STYLE_WEIGHT], [512, 1e6]],
     pooling: "avg",
     colour: PALETTE,
     param: DECORRELATED,

@@ -255,7 +255,7 @@ Deno.test("Darknet-tiny's default paints in decorrelated colour with a fourth-or
   assert.deepEqual(r.weights, { content: 1, style: 1e5, tv: 3 });
   assert.deepEqual(makeRecipe(net, { overrides: { size: 512 } }).weights, {
     content: 1,
-    style: 1e7,
-    tv: 300,
+    style: 1e6,
+    tv: 30,
   });
 });
