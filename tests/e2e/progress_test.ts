@@ -131,11 +131,12 @@ Deno.test(
       assert.equal(await marks.textContent(), "96 px");
       await shot(page, "30-progress-two-scales");
 
-      // A longer run: pause at the coarse scale, resume, then stop there.
-      await page.getByLabel("Iterations", { exact: true }).fill("60");
+      // A longer run: pause at the coarse scale, resume, then stop there. 600 iterations keep the
+      // coarse scale busy for seconds (at 60 it could pass iteration 9 between two polls).
+      await page.getByLabel("Iterations", { exact: true }).fill("600");
       await page.getByLabel("Iterations", { exact: true }).dispatchEvent("change");
       await page.getByRole("button", { name: "Paint", exact: true }).click();
-      await page.getByTestId("status").filter({ hasText: /Iteration [2-9] of 60 \(scale 1/ })
+      await page.getByTestId("status").filter({ hasText: /Iteration \d+ of 600 \(scale 1/ })
         .waitFor({ timeout: 60_000 });
       await page.getByRole("button", { name: "Pause" }).click();
       await page.locator("[data-testid=status][data-status=paused]").waitFor();
@@ -157,7 +158,7 @@ Deno.test(
         (await page.getByTestId("status").textContent())!,
         /stopped: the best image so far is kept/,
       );
-      // 60 iterations split 36/24: stopped within the first (coarse) scale, the kept image
+      // 600 iterations split 360/240: stopped within the first (coarse) scale, the kept image
       // is nevertheless the content's full 96x64 (render.ts enlarges it).
       assert.match(before, /\(scale 1 of 2, 68 px\)/);
       const meta = await sharp(await download(page, "Download PNG")).metadata();
