@@ -166,7 +166,7 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // and 1e8 1.50 / 0.72, so the weight is held beyond 512 px.
   //
   // Decorrelated colour with a fourth-order TV of weight 3 (ninth session; the TV weight grows
-  // with the style weight, 300 at 512 px). Decorrelated colour alone scored 0.83x the style
+  // with the style weight, 30 at 512 px). Decorrelated colour alone scored 0.83x the style
   // distance on all ten pairs at 256 px but with 3.6x the Nyquist energy, a dot grid on smooth
   // photos (up to 20x on astronaut x Picasso). First-order TV trades the gain away with the
   // grid (TV 1: 0.90x / 1.84x, TV 3: 0.98x / 1.13x, TV 10: 1.18x / 0.56x); the fourth-order

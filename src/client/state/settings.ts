@@ -239,9 +239,10 @@ export function fromRecipe(s: Settings, r: Partial<RecipeInput>): Settings {
     out.styleLayers = r.layers.style.map((l) => l.layer);
   }
   // A recipe's TV order goes with its TV weight: a recipe with weights and no order ran order 1.
-  if (r.weights) out.tvOrder = r.tvOrder ?? 1;
-  else if (r.tvOrder !== undefined) out.tvOrder = r.tvOrder;
-  if (r.weights) out.weights = r.weights;
+  if (r.weights) {
+    out.weights = r.weights;
+    out.tvOrder = r.tvOrder ?? 1;
+  } else if (r.tvOrder !== undefined) out.tvOrder = r.tvOrder;
   // A recipe is complete: what it leaves out takes RecipeSchema's defaults.
   out.param = { ...RECIPE_DEFAULTS.param, ...r.param };
   out.transforms = {
