@@ -21,6 +21,7 @@ import {
   type RecipeLayer,
 } from "../../src/shared/recipe.ts";
 import type { Recipe } from "../../src/shared/types.ts";
+import { transformsActive } from "../../src/shared/transforms/compose.ts";
 
 /**
  * The CLI's default memory budget, MB: half of WASM's 4 GB address space, which also holds
@@ -336,4 +337,19 @@ export function parseStylizeArgs(argv: string[]): StylizeArgs {
     ...(a["exact-halo"] ? { exactHalo: true } : {}),
   };
   return { values, flags, notices, memory };
+}
+
+/**
+ * Refuses what the flags ask for but the assembled recipe (flags on the preset, recipe file and
+ * defaults) cannot do. `--views N` draws its views from the transforms: with none that moves a
+ * pixel every view is the image itself, and a run would silently be one view.
+ */
+export function checkAssembled(flags: RecipeLayer, recipe: Recipe): void {
+  const views = flags.transforms?.views;
+  if (views !== undefined && !transformsActive(recipe.transforms)) {
+    throw new FlagError(
+      `--views ${views} needs a transform to draw from, and none is on: add --jitter, --pad, ` +
+        `--scales or --angles`,
+    );
+  }
 }

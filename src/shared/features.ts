@@ -19,7 +19,12 @@ import { iterationSeed } from "./init.ts";
 import { createRng } from "./random.ts";
 import type { RunImages } from "./recipe.ts";
 import { swagOptionsOf, swagScaled, type SwagSetting } from "./smoothing/swag.ts";
-import { fixedViews, standardTransforms, type Transform } from "./transforms/mod.ts";
+import {
+  fixedViews,
+  standardTransforms,
+  type Transform,
+  transformsActive,
+} from "./transforms/mod.ts";
 import type { Recipe, TransformsSpec } from "./types.ts";
 
 /** Options of features(). */
@@ -75,7 +80,7 @@ export type View = (image: tf.Tensor4D, seed: number) => tf.Tensor4D;
 
 /** The view of a transforms spec (the identity without one). */
 export function createView(spec: TransformsSpec | undefined): View {
-  if (!spec) return (image) => image;
+  if (!transformsActive(spec)) return (image) => image;
   const transform: Transform = standardTransforms(spec);
   return (image, seed) => atLeastMinSize(transform(image, createRng(seed)));
 }
@@ -172,8 +177,9 @@ export function createRunObjective(net: Net, images: RunImages, recipe: Recipe):
   let current: ViewObjective[] = [];
   const release = () => tf.dispose(current.map((v) => Object.values(v.contentTargets)));
   const begin = (s: number) => {
-    // Without transforms, or with fixed views, the content targets never change.
-    if (current.length && (!recipe.transforms || fixedSeeds)) return;
+    // Without a transform that moves a pixel, or with fixed views, the content targets never
+    // change.
+    if (current.length && (!transformsActive(recipe.transforms) || fixedSeeds)) return;
     release();
     current = [];
     for (const seed of fixedSeeds ?? [s]) current.push(viewObjective(seed));

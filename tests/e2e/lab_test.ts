@@ -254,6 +254,19 @@ Deno.test(
       assert.equal(await page.getByLabel("Pooling").inputValue(), "avg");
       assert.equal(await page.getByLabel("Total variation order").inputValue(), "4");
       await shot(page, "17-fixes-remix");
+      // Views of transforms that move no pixel are all the same image: the panel says so.
+      const still = page.getByRole("note").filter({ hasText: "none is on" });
+      assert.equal(await still.count(), 0);
+      for (
+        const [label, value] of [["Pad (px)", "0"], ["Jitter (px)", "0"], ["Scales", ""], [
+          "Angles (°)",
+          "",
+        ]]
+      ) {
+        await page.getByLabel(label, { exact: true }).fill(value);
+        await page.getByLabel(label, { exact: true }).dispatchEvent("change");
+      }
+      await still.waitFor();
     });
   },
 );

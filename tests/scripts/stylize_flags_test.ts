@@ -1,6 +1,7 @@
 /** `deno task stylize` flags: jcjohnson/neural-style names, the old spellings, the new flags. */
 import assert from "node:assert/strict";
-import { FlagError, parseStylizeArgs } from "../../scripts/lib/stylize_flags.ts";
+import { checkAssembled, FlagError, parseStylizeArgs } from "../../scripts/lib/stylize_flags.ts";
+import { makeRecipe } from "../../src/shared/recipe.ts";
 
 const two = ["--content", "c.png", "--style", "a.jpg", "--style", "b.jpg", "--out", "o.png"];
 
@@ -136,4 +137,25 @@ Deno.test("parseStylizeArgs() puts --memory-mb, --tile and --exact-halo in the r
     bytes: 2048 * 2 ** 20,
     exactHalo: true,
   });
+});
+
+Deno.test("checkAssembled() refuses --views when the assembled recipe has no transform to draw", () => {
+  const net = { id: "darknet-tiny", architecture: "darknet-tiny" };
+  const views = parseStylizeArgs([...two, "--views", "4"]).flags;
+  // Nothing moves a pixel: every view would be the image.
+  assert.throws(
+    () => checkAssembled(views, makeRecipe(net, { overrides: views })),
+    (e: Error) =>
+      e instanceof FlagError &&
+      e.message === "--views 4 needs a transform to draw from, and none is on: add --jitter, " +
+          "--pad, --scales or --angles",
+  );
+  // Transforms from a preset or recipe file below the flags count: the views draw from them.
+  const base = { transforms: { jitter: 4 } };
+  checkAssembled(views, makeRecipe(net, { base: [base], overrides: views }));
+  // So do the flags' own, and a recipe file's views without the flag are the file's business.
+  const both = parseStylizeArgs([...two, "--views", "4", "--angles=-5,5"]).flags;
+  checkAssembled(both, makeRecipe(net, { overrides: both }));
+  const file = { transforms: { views: 4 } };
+  checkAssembled({}, makeRecipe(net, { base: [file] }));
 });

@@ -339,3 +339,43 @@ Deno.test("createRunObjective() with fixed views scores the mean over views draw
     );
   });
 });
+
+Deno.test("createRunObjective() computes the content targets once when no transform moves a pixel", async () => {
+  await withNet(async ({ net, content, style, other }) => {
+    const images = { content, styles: [style] };
+    // Transforms spelled out but all off (a recipe file may say so): the image is its own view.
+    const off = recipeOf(net, {
+      transforms: { pad: 0, jitter: 0, scales: [], angles: [], views: 4 },
+    });
+    const plain = recipeOf(net);
+    const forward = net.forward.bind(net);
+    let passes = 0;
+    net.forward = (...args: Parameters<Net["forward"]>) => {
+      passes++;
+      return forward(...args);
+    };
+    try {
+      for (const recipe of [off, plain]) {
+        const objective = createRunObjective(net, images, recipe);
+        try {
+          const built = passes;
+          for (const seed of [0, 1, 2]) {
+            objective.begin(seed);
+            tf.dispose(tf.tidy(() => objective.evaluate(other).total));
+          }
+          // One pass for the content targets, then one per evaluation: no views, no redraws.
+          assert.equal(passes - built, 1 + 3, JSON.stringify(recipe.transforms));
+        } finally {
+          objective.dispose();
+        }
+      }
+      // And both give the same loss.
+      assert.deepEqual(
+        await terms(net, images, off, other, 5),
+        await terms(net, images, plain, other, 5),
+      );
+    } finally {
+      net.forward = forward;
+    }
+  });
+});

@@ -187,6 +187,12 @@ export function FixesPanel(props: {
           views (e.g. 4) or pick Adam.
         </p>
       )}
+      {s.transforms.views && !transformsActive(s.transforms) && (
+        <p class="hint" role="note">
+          Fixed views are draws of the transforms above, and none is on: the run sees the image
+          once. Set a pad, jitter, scales or angles for the views to differ.
+        </p>
+      )}
       <SwagControls settings={s} onChange={props.onChange} />
       <label>
         Pooling
