@@ -13,6 +13,8 @@
  *   [--recipe '{"weights":{"style":1e5},"init":"noise"}'] [--judges mobilenet-v1,darknet-tiny]
  *   [--judge-size 256] [--out experiments/reference] [--images ../shared/images] [--backend wasm]
  *   [--reuse]   (re-judge the images of an earlier run in --out instead of running again)
+ * The --recipe overrides layer on the defaults as the CLI's flags do (makeRecipe(): nested
+ * objects merge one level deep, null removes a default such as the pyramid).
  */
 import { parseArgs } from "node:util";
 import { dirname, join, resolve } from "node:path";
@@ -22,7 +24,7 @@ import { encodePng, readImage } from "./lib/image_io.ts";
 import { resizeToLongSide } from "../src/shared/image.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
-import { defaultRecipe, parseRecipe } from "../src/shared/recipe.ts";
+import { defaultRecipe, parseRecipe, type RecipeLayer } from "../src/shared/recipe.ts";
 import { createEta } from "../src/shared/eta.ts";
 import { planScales } from "../src/shared/pyramid.ts";
 import { stylize } from "../src/shared/render.ts";
@@ -42,7 +44,6 @@ import {
   type ScoredOutput,
   toShortSide,
   TUNING_PAIRS,
-  withOverrides,
 } from "../src/shared/reference.ts";
 import type { RecipeInput } from "../src/shared/types.ts";
 
@@ -98,7 +99,7 @@ const size = count("size", a.size!);
 const iters = count("iters", a.iters!);
 const judgeSize = count("judge-size", a["judge-size"]!);
 const stripHeight = count("strip-height", a["strip-height"]!);
-const overrides = JSON.parse(a.recipe!) as Record<string, unknown>;
+const overrides = JSON.parse(a.recipe!) as RecipeLayer;
 const images = resolve(a.images!);
 const out = resolve(a.out!);
 const modelsDir = resolve(a["models-dir"]!);
@@ -240,10 +241,7 @@ const writeResults = async () => {
 };
 for (const netId of nets) {
   const net = await load(netId);
-  const recipe0 = withOverrides(
-    defaultRecipe(net, { size, iterations: iters }) as RecipeInput,
-    overrides,
-  );
+  const recipe0: RecipeInput = defaultRecipe(net, { size, iterations: iters, ...overrides });
   // The run passes the recipe's pooling and anti-aliasing to every forward call (features.ts).
   // The article's pairs: photo | article robust | article standard | ours. Tuning pairs:
   // photo | painting | ours (each cell at the first photo's aspect ratio).

@@ -268,20 +268,3 @@ export function pictureStrip(
     return tf.concat(interleave(built, tf.ones([1, gap, full, 3])), 1) as tf.Tensor4D;
   });
 }
-
-/**
- * A recipe with overrides merged in: top-level fields replace, `weights` and `net` merge field
- * by field (so `{"weights": {"style": 1e5}}` keeps the content weight), as a grid passes them.
- */
-export function withOverrides<T extends { weights?: object; net?: object }>(
-  base: T,
-  overrides: Record<string, unknown>,
-): T {
-  const o = overrides as Partial<T>;
-  return {
-    ...base,
-    ...o,
-    ...(o.weights ? { weights: { ...base.weights, ...o.weights } } : {}),
-    ...(o.net ? { net: { ...base.net, ...o.net } } : {}),
-  };
-}

@@ -19,7 +19,6 @@ import {
   ROBUST,
   toShortSide,
   TUNING_PAIRS,
-  withOverrides,
 } from "../../src/shared/reference.ts";
 
 Deno.test("REFERENCE_PAIRS name files that exist in the shared images", () => {
@@ -182,23 +181,4 @@ Deno.test("pictureStrip() lays cells out in a grid with white gaps", async () =>
   assert.throws(() => pictureStrip([[a, b], [a]], 2), /differ in length/);
   tf.dispose([a, b, strip]);
   assert.equal(tf.memory().numTensors, before);
-});
-
-Deno.test("withOverrides() merges weights and net field by field", () => {
-  const base = {
-    init: "content",
-    weights: { content: 1, style: 1e4, tv: 0 },
-    net: { id: "darknet-tiny", pooling: "max" },
-  };
-  const r = withOverrides(base, {
-    init: "noise",
-    weights: { style: 1e5 },
-    net: { pooling: "avg" },
-  });
-  assert.deepEqual(r, {
-    init: "noise",
-    weights: { content: 1, style: 1e5, tv: 0 },
-    net: { id: "darknet-tiny", pooling: "avg" },
-  });
-  assert.deepEqual(withOverrides(base, {}), base);
 });
