@@ -134,6 +134,11 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // and the cup's shape clearer in the strip). Four fixed jittered views (16 px) on top cut the
   // Nyquist energy to 0.70 of the robust output's (3.23 / 1.98) at four times the time; not a
   // default (experiments/grid/screen/rn256_*decorrelate*, rn256_pal_3e5_jitter*_v4).
+  //
+  // One scale (tenth session): sharper, 0.82x the style distance on the article's pairs but a
+  // period-2 checkerboard over everything (Nyquist 5.5x); with a fourth-order TV of 3 0.89x /
+  // Nyquist 1.7x there, yet 1.07x on the six tuning pairs, level over all ten: the pyramid stays
+  // (experiments/grid/screen/rn256_*onescale*, README "Defaults that paint").
   resnet50: {
     layers: {
       content: equal(["res3d"]),
