@@ -257,12 +257,8 @@ Deno.test(
       // Views of transforms that move no pixel are all the same image: the panel says so.
       const still = page.getByRole("note").filter({ hasText: "none is on" });
       assert.equal(await still.count(), 0);
-      for (
-        const [label, value] of [["Pad (px)", "0"], ["Jitter (px)", "0"], ["Scales", ""], [
-          "Angles (°)",
-          "",
-        ]]
-      ) {
+      const off = { "Pad (px)": "0", "Jitter (px)": "0", "Scales": "", "Angles (°)": "" };
+      for (const [label, value] of Object.entries(off)) {
         await page.getByLabel(label, { exact: true }).fill(value);
         await page.getByLabel(label, { exact: true }).dispatchEvent("change");
       }
