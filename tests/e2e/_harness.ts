@@ -106,6 +106,10 @@ export async function launch(opts: { webgpu: boolean }): Promise<Browsing> {
     viewport: { width: 1280, height: 900 },
   });
   const page = context.pages()[0] ?? await context.newPage();
+  const log: string[] = [];
+  PAGE_LOGS.set(page, log);
+  page.on("console", (m) => log.push(`${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => log.push(`pageerror: ${e.message}`));
   return {
     browser: context.browser()!,
     context,
@@ -116,6 +120,9 @@ export async function launch(opts: { webgpu: boolean }): Promise<Browsing> {
     },
   };
 }
+
+/** Each launched page's console messages and uncaught errors, for a failure to report. */
+const PAGE_LOGS = new WeakMap<Page, string[]>();
 
 /** Saves a screenshot under test-artifacts/e2e/. */
 export async function shot(page: Page, name: string): Promise<void> {
@@ -145,16 +152,36 @@ export async function moreOptions(page: Page): Promise<void> {
 }
 
 /** Sets a tiny, fast recipe on darknet-tiny under "More options". */
+/**
+ * Types `value` into the field labelled `label` and commits it (the studio's inputs take their
+ * value on "change"), until the field shows it. A re-render that lands between the typing and
+ * the change event (seen about once in five runs after a backbone change) puts the old value
+ * back before the handler reads it; the commit is then made again, at most three times.
+ */
+export async function commitField(page: Page, label: string, value: string): Promise<void> {
+  const field = page.getByLabel(label, { exact: true });
+  for (let attempt = 1;; attempt++) {
+    await field.fill(value);
+    await field.dispatchEvent("change");
+    // Two animation frames: the state update and its render have landed.
+    await page.evaluate(() =>
+      new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))
+    );
+    const shown = await field.inputValue();
+    if (shown === value) return;
+    if (attempt === 3) throw new Error(`${label}: committed "${value}" 3 times, shows "${shown}"`);
+    console.warn(`${label}: committed "${value}", shows "${shown}"; committing again`);
+  }
+}
+
 export async function tinySettings(
   page: Page,
   opts: { size?: number; iterations?: number } = {},
 ): Promise<void> {
   await moreOptions(page);
   await page.getByLabel("Backbone", { exact: true }).selectOption("darknet-tiny");
-  await page.getByLabel("Output size (px, long side)").fill(String(opts.size ?? 48));
-  await page.getByLabel("Output size (px, long side)").dispatchEvent("change");
-  await page.getByLabel("Iterations", { exact: true }).fill(String(opts.iterations ?? 10));
-  await page.getByLabel("Iterations", { exact: true }).dispatchEvent("change");
+  await commitField(page, "Output size (px, long side)", String(opts.size ?? 48));
+  await commitField(page, "Iterations", String(opts.iterations ?? 10));
 }
 
 /** Sets the inputs from files and a tiny, fast recipe on darknet-tiny. */
@@ -169,7 +196,15 @@ export async function runToEnd(page: Page, timeout = 120_000) {
   await page.getByRole("button", { name: "Paint", exact: true }).click();
   const status = page.getByTestId("status");
   await page.locator("[data-testid=status][data-status=running]").waitFor({ timeout: 10_000 });
-  await page.locator("[data-testid=status][data-status=idle]").waitFor({ timeout });
+  try {
+    await page.locator("[data-testid=status][data-status=idle]").waitFor({ timeout });
+  } catch (e) {
+    // Say where the run stood and what the page logged, and keep a picture of it.
+    await shot(page, "run-to-end-timeout").catch(() => undefined);
+    const where = await status.textContent().catch(() => "(no status)");
+    const log = (PAGE_LOGS.get(page) ?? []).slice(-20).join("\n");
+    throw new Error(`${(e as Error).message}\nstatus: ${where}\npage log:\n${log}`);
+  }
   const loss = status.getByTestId("loss");
   return {
     first: Number(await loss.getAttribute("data-first")),
