@@ -151,12 +151,12 @@ export async function moreOptions(page: Page): Promise<void> {
   }
 }
 
-/** Sets a tiny, fast recipe on darknet-tiny under "More options". */
 /**
  * Types `value` into the field labelled `label` and commits it (the studio's inputs take their
- * value on "change"), until the field shows it. A re-render that lands between the typing and
- * the change event (seen about once in five runs after a backbone change) puts the old value
- * back before the handler reads it; the commit is then made again, at most three times.
+ * value on "change"), and waits two frames for the render. After a backbone change the lab test
+ * lost its typed value in about one run in five, most likely to a render landing between the
+ * typing and the change event; if the field does not show the value, it is committed again, at
+ * most three times.
  */
 export async function commitField(page: Page, label: string, value: string): Promise<void> {
   const field = page.getByLabel(label, { exact: true });
@@ -174,6 +174,7 @@ export async function commitField(page: Page, label: string, value: string): Pro
   }
 }
 
+/** Sets a tiny, fast recipe on darknet-tiny under "More options". */
 export async function tinySettings(
   page: Page,
   opts: { size?: number; iterations?: number } = {},

@@ -123,11 +123,7 @@ Deno.test(
       await page.getByRole("button", { name: "What does this network see?" }).click();
       await page.getByLabel("Network", { exact: true }).selectOption("darknet-tiny");
       await page.getByLabel("Layer", { exact: true }).selectOption("conv6");
-      const set = async (label: string, value: string) => {
-        const input = page.getByLabel(label, { exact: true });
-        await input.fill(value);
-        await input.dispatchEvent("change");
-      };
+      const set = (label: string, value: string) => commitField(page, label, value);
       await set("Size (px)", "48");
       await set("Iterations", "8");
       assert.equal(await page.getByLabel("Parameterisation").inputValue(), "fourier");
@@ -195,16 +191,14 @@ Deno.test(
       await page.getByLabel("Pooling").selectOption("avg");
       await page.getByLabel("Layer balance").selectOption("target");
       // A TV weight and a fourth-order TV.
-      await page.getByLabel("Total variation weight").fill("2");
-      await page.getByLabel("Total variation weight").dispatchEvent("change");
+      await commitField(page, "Total variation weight", "2");
       await page.getByLabel("Total variation order").selectOption("4");
       // L-BFGS with a new transform draw per step stops early: the panel says so until fixed
       // views are set, and the views keep the transforms named "lucid".
       await page.getByLabel("Optimiser").selectOption("lbfgs");
       const hint = page.getByRole("note").filter({ hasText: "L-BFGS needs one objective" });
       await hint.waitFor();
-      await page.getByLabel("Fixed views").fill("2");
-      await page.getByLabel("Fixed views").dispatchEvent("change");
+      await commitField(page, "Fixed views", "2");
       await hint.waitFor({ state: "detached" });
       assert.equal(await page.getByLabel("Transformation robustness").inputValue(), "lucid");
       await shot(page, "16-fixes");
@@ -260,10 +254,7 @@ Deno.test(
       const still = page.getByRole("note").filter({ hasText: "none is on" });
       assert.equal(await still.count(), 0);
       const off = { "Pad (px)": "0", "Jitter (px)": "0", "Scales": "", "Angles (°)": "" };
-      for (const [label, value] of Object.entries(off)) {
-        await page.getByLabel(label, { exact: true }).fill(value);
-        await page.getByLabel(label, { exact: true }).dispatchEvent("change");
-      }
+      for (const [label, value] of Object.entries(off)) await commitField(page, label, value);
       await still.waitFor();
     });
   },

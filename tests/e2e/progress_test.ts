@@ -12,6 +12,7 @@ import sharp from "sharp";
 import type { Page } from "playwright-core";
 import {
   axeCheck,
+  commitField,
   download,
   moreOptions,
   openStudio,
@@ -38,9 +39,7 @@ async function coarseToFine(page: Page, minSize: number): Promise<void> {
   await advanced(page);
   const box = page.getByLabel("Coarse to fine");
   if (!(await box.isChecked())) await box.check();
-  const min = page.getByLabel("Smallest scale (px)");
-  await min.fill(String(minSize));
-  await min.dispatchEvent("change");
+  await commitField(page, "Smallest scale (px)", String(minSize));
 }
 
 interface Sample {
@@ -133,8 +132,7 @@ Deno.test(
 
       // A longer run: pause at the coarse scale, resume, then stop there. 600 iterations keep the
       // coarse scale busy for seconds (at 60 it could pass iteration 9 between two polls).
-      await page.getByLabel("Iterations", { exact: true }).fill("600");
-      await page.getByLabel("Iterations", { exact: true }).dispatchEvent("change");
+      await commitField(page, "Iterations", "600");
       await page.getByRole("button", { name: "Paint", exact: true }).click();
       await page.getByTestId("status").filter({ hasText: /Iteration \d+ of 600 \(scale 1/ })
         .waitFor({ timeout: 60_000 });

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import sharp from "sharp";
 import type { Page } from "playwright-core";
 import {
+  commitField,
   download,
   launch,
   openStudio,
@@ -105,8 +106,7 @@ Deno.test(
       await shot(page, "share-1-private");
 
       // A second result (one more iteration), shared with the photo.
-      await page.getByLabel("Iterations", { exact: true }).fill("5");
-      await page.getByLabel("Iterations", { exact: true }).dispatchEvent("change");
+      await commitField(page, "Iterations", "5");
       await runToEnd(page);
       const png = await download(page, "Download PNG");
       const pub = await shareResult(page, "e2e with photo", true);

@@ -6,7 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { openStudio, previewData, runToEnd, shot, tinySetup, withStudio } from "./_harness.ts";
+import {
+  commitField,
+  openStudio,
+  previewData,
+  runToEnd,
+  shot,
+  tinySetup,
+  withStudio,
+} from "./_harness.ts";
 
 // playwright keeps sockets and timers of its own between calls.
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -52,8 +60,7 @@ Deno.test(
 
       // Change the settings so the remix visibly restores them.
       await page.goto(`${server.url}/?view=studio`);
-      await page.getByLabel("Iterations", { exact: true }).fill("77");
-      await page.getByLabel("Iterations", { exact: true }).dispatchEvent("change");
+      await commitField(page, "Iterations", "77");
       await page.goto(`${server.url}/?remix=${id}`);
       await page.getByRole("status").filter({ hasText: "Loaded the recipe" }).waitFor();
       assert.equal(await page.getByLabel("Iterations", { exact: true }).inputValue(), "10");
