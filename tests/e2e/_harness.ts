@@ -151,27 +151,24 @@ export async function moreOptions(page: Page): Promise<void> {
   }
 }
 
+/** Waits two animation frames: a state update and its render have landed. */
+export function twoFrames(page: Page): Promise<unknown> {
+  return page.evaluate(() =>
+    new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))
+  );
+}
+
 /**
- * Types `value` into the field labelled `label` and commits it (the studio's inputs take their
- * value on "change"), and waits two frames for the render. After a backbone change the lab test
- * lost its typed value in about one run in five, most likely to a render landing between the
- * typing and the change event; if the field does not show the value, it is committed again, at
- * most three times.
+ * Types `value` into the field labelled `label`, commits it (the studio's fields take their value
+ * on "change") and waits two frames for the render; throws if the field does not then show it.
  */
 export async function commitField(page: Page, label: string, value: string): Promise<void> {
   const field = page.getByLabel(label, { exact: true });
-  for (let attempt = 1;; attempt++) {
-    await field.fill(value);
-    await field.dispatchEvent("change");
-    // Two animation frames: the state update and its render have landed.
-    await page.evaluate(() =>
-      new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))
-    );
-    const shown = await field.inputValue();
-    if (shown === value) return;
-    if (attempt === 3) throw new Error(`${label}: committed "${value}" 3 times, shows "${shown}"`);
-    console.warn(`${label}: committed "${value}", shows "${shown}"; committing again`);
-  }
+  await field.fill(value);
+  await field.dispatchEvent("change");
+  await twoFrames(page);
+  const shown = await field.inputValue();
+  if (shown !== value) throw new Error(`${label}: committed "${value}", shows "${shown}"`);
 }
 
 /** Sets a tiny, fast recipe on darknet-tiny under "More options". */

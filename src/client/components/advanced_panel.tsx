@@ -6,6 +6,7 @@ import type { LayerInfo } from "../../shared/nets/manifest.ts";
 import { ARCH_DEFAULTS } from "../../shared/presets.ts";
 import { MAX_TV_ORDER } from "../../shared/recipe_defaults.ts";
 import { effective, PYRAMID_ON, type Settings, TRANSFORMS_OFF } from "../state/settings.ts";
+import { CommitInput } from "./commit_input.tsx";
 import { FixesPanel } from "./fixes_panel.tsx";
 import { StylePanel } from "./style_panel.tsx";
 
@@ -28,12 +29,15 @@ export function AdvancedPanel(props: {
     props.onChange({ ...s, [which]: features.map((l) => l.name).filter((n) => next.includes(n)) });
   };
   // Setting the weights keeps the TV order in effect (the architecture's goes with its weights).
-  const weight = (k: "content" | "style" | "tv", v: number) =>
-    v >= 0 && props.onChange({
+  const weight = (k: "content" | "style" | "tv", text: string) => {
+    const v = Number(text);
+    if (text.trim() === "" || !(v >= 0 && Number.isFinite(v))) return false;
+    props.onChange({
       ...s,
       weights: { ...e.weights, [k]: v },
       tvOrder: s.tvOrder ?? (e.tvOrder !== 1 ? e.tvOrder : undefined),
     });
+  };
   return (
     <details class="advanced">
       <summary>Advanced: layers, loss weights, style statistic, colour and fixes</summary>
@@ -89,12 +93,12 @@ export function AdvancedPanel(props: {
         {(["content", "style", "tv"] as const).map((k) => (
           <label key={k}>
             {k === "tv" ? "Total variation" : k[0].toUpperCase() + k.slice(1)} weight
-            <input
+            <CommitInput
               type="number"
               min={0}
               step="any"
               value={e.weights[k]}
-              onChange={(ev) => weight(k, Number(ev.currentTarget.value))}
+              onCommit={(text) => weight(k, text)}
             />
           </label>
         ))}

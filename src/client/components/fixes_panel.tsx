@@ -15,6 +15,7 @@ import {
   TRANSFORMS_OFF,
   transformsPreset,
 } from "../state/settings.ts";
+import { CommitInput, intIn } from "./commit_input.tsx";
 
 // The bounds of TransformsSchema (src/shared/types.ts); the worker validates every recipe.
 const MAX_PAD = 64;
@@ -38,9 +39,10 @@ export function ParamControls(props: {
 }) {
   const { param, transforms: t } = props;
   const named = transformsPreset(t);
-  const int = (k: "pad" | "jitter", v: string) => {
-    const n = Math.round(Number(v));
-    if (n >= 0 && n <= MAX_PAD) props.onTransforms({ ...t, [k]: n });
+  const int = (k: "pad" | "jitter", text: string) => {
+    const n = intIn(text, 0, MAX_PAD);
+    if (n === undefined) return false;
+    props.onTransforms({ ...t, [k]: n });
   };
   return (
     <>
@@ -90,70 +92,71 @@ export function ParamControls(props: {
       <div class="row transforms">
         <label>
           Pad (px)
-          <input
+          <CommitInput
             type="number"
             min={0}
             max={MAX_PAD}
             value={t.pad}
-            onChange={(e) => int("pad", e.currentTarget.value)}
+            onCommit={(text) => int("pad", text)}
           />
         </label>
         <label>
           Jitter (px)
-          <input
+          <CommitInput
             type="number"
             min={0}
             max={MAX_PAD}
             value={t.jitter}
-            onChange={(e) => int("jitter", e.currentTarget.value)}
+            onCommit={(text) => int("jitter", text)}
           />
         </label>
         <label>
           Scales
-          <input
+          <CommitInput
             type="text"
             inputMode="decimal"
             placeholder="none, e.g. 0.95, 1, 1.05"
             value={t.scales.join(", ")}
-            onChange={(e) => {
-              const v = parseList(e.currentTarget.value, 0.25, 4);
-              if (v) props.onTransforms({ ...t, scales: v });
-              else e.currentTarget.value = t.scales.join(", ");
+            onCommit={(text) => {
+              const v = parseList(text, 0.25, 4);
+              if (!v) return false;
+              props.onTransforms({ ...t, scales: v });
             }}
           />
         </label>
         <label>
           Angles (°)
-          <input
+          <CommitInput
             type="text"
             inputMode="decimal"
             placeholder="none, e.g. -5, 0, 5"
             value={t.angles.join(", ")}
-            onChange={(e) => {
-              const v = parseList(e.currentTarget.value, -180, 180);
-              if (v) props.onTransforms({ ...t, angles: v });
-              else e.currentTarget.value = t.angles.join(", ");
+            onCommit={(text) => {
+              const v = parseList(text, -180, 180);
+              if (!v) return false;
+              props.onTransforms({ ...t, angles: v });
             }}
           />
         </label>
         {props.views && (
           <label title="The objective averages this many transform draws made once, so that L-BFGS sees one objective. Empty: a new draw per step (for Adam).">
             Fixed views
-            <input
+            <CommitInput
               type="number"
               aria-label="Fixed views"
               min={1}
               max={MAX_VIEWS}
               placeholder="per step"
               value={t.views ?? ""}
-              onChange={(e) => {
-                const v = e.currentTarget.value.trim();
-                const n = Math.round(Number(v));
-                if (v === "") {
+              onCommit={(text) => {
+                if (text.trim() === "") {
                   const { views: _, ...rest } = t;
                   props.onTransforms(rest);
-                } else if (n >= 1 && n <= MAX_VIEWS) props.onTransforms({ ...t, views: n });
-                else e.currentTarget.value = t.views === undefined ? "" : String(t.views);
+                  return;
+                }
+                const n = intIn(text, 1, MAX_VIEWS);
+                if (n === undefined) return false;
+                props.onTransforms({ ...t, views: n });
               }}
             />
           </label>
@@ -242,17 +245,17 @@ function SwagControls(props: { settings: Settings; onChange: (s: Settings) => vo
       </label>
       <label>
         SWAG temperature
-        <input
+        <CommitInput
           type="number"
           min={0.01}
           max={1e6}
           step="any"
           disabled={over === "off"}
           value={temperature}
-          onChange={(e) => {
-            const t = Number(e.currentTarget.value);
-            if (t > 0 && t <= 1e6) props.onChange({ ...s, swag: swagSetting(over, t) });
-            else e.currentTarget.value = String(temperature);
+          onCommit={(text) => {
+            const t = Number(text);
+            if (!(t > 0 && t <= 1e6)) return false;
+            props.onChange({ ...s, swag: swagSetting(over, t) });
           }}
         />
       </label>

@@ -17,14 +17,11 @@ import { MAX_VIS_SIZE as MAX_SIZE, MIN_SIZE } from "../../shared/recipe_defaults
 import type { ModelSummary } from "../../shared/types.ts";
 import { ParamControls } from "./fixes_panel.tsx";
 import { RgbaCanvas } from "./rgba_canvas.tsx";
+import { CommitInput, intIn } from "./commit_input.tsx";
 
 interface Manifest {
   layers: LayerInfo[];
   labels?: string[];
-}
-
-function num(e: Event): number {
-  return Number((e.currentTarget as HTMLInputElement).value);
 }
 
 export function SeeView(props: {
@@ -166,40 +163,47 @@ export function SeeView(props: {
           : (
             <label>
               {isLogits ? "Class index" : "Channel"}
-              <input
+              <CommitInput
                 type="number"
                 aria-label={isLogits ? "Class index" : "Channel"}
                 aria-describedby="channel-hint"
                 value={channel}
-                onChange={(e) => setChannel(num(e))}
+                onCommit={(text) => {
+                  // Out of range is explained below the field, not refused.
+                  const v = intIn(text, 0, 2 ** 31 - 1);
+                  if (v === undefined) return false;
+                  setChannel(v);
+                }}
               />
               {info && <span id="channel-hint" class="hint">0 to {info.channels - 1}</span>}
             </label>
           )}
         <label>
           Size (px)
-          <input
+          <CommitInput
             type="number"
             min={MIN_SIZE}
             max={MAX_SIZE}
             step={16}
             value={size}
-            onChange={(e) => {
-              const v = Math.round(num(e));
-              if (v >= MIN_SIZE && v <= MAX_SIZE) setSize(v);
+            onCommit={(text) => {
+              const v = intIn(text, MIN_SIZE, MAX_SIZE);
+              if (v === undefined) return false;
+              setSize(v);
             }}
           />
         </label>
         <label>
           Iterations
-          <input
+          <CommitInput
             type="number"
             min={1}
             max={10000}
             value={iterations}
-            onChange={(e) => {
-              const v = Math.round(num(e));
-              if (v >= 1 && v <= 10000) setIterations(v);
+            onCommit={(text) => {
+              const v = intIn(text, 1, 10000);
+              if (v === undefined) return false;
+              setIterations(v);
             }}
           />
         </label>

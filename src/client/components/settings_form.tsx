@@ -2,13 +2,10 @@
 import { MAX_SIZE, MIN_SIZE } from "../../shared/recipe_defaults.ts";
 import type { ModelSummary, Preset } from "../../shared/types.ts";
 import type { Settings } from "../state/settings.ts";
+import { CommitInput, intIn } from "./commit_input.tsx";
 
 export function formatBytes(n: number): string {
   return n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : `${Math.round(n / 1024)} kB`;
-}
-
-function num(e: Event): number {
-  return Number((e.currentTarget as HTMLInputElement).value);
 }
 
 export function SettingsForm(props: {
@@ -71,28 +68,30 @@ export function SettingsForm(props: {
       )}
       <label>
         Output size (px, long side)
-        <input
+        <CommitInput
           type="number"
           min={MIN_SIZE}
           max={MAX_SIZE}
           step={16}
           value={s.size}
-          onChange={(e) => {
-            const v = Math.round(num(e));
-            if (v >= MIN_SIZE && v <= MAX_SIZE) set({ size: v });
+          onCommit={(t) => {
+            const v = intIn(t, MIN_SIZE, MAX_SIZE);
+            if (v === undefined) return false;
+            set({ size: v });
           }}
         />
       </label>
       <label>
         Iterations
-        <input
+        <CommitInput
           type="number"
           min={1}
           max={10000}
           value={s.iterations}
-          onChange={(e) => {
-            const v = Math.round(num(e));
-            if (v >= 1 && v <= 10000) set({ iterations: v });
+          onCommit={(t) => {
+            const v = intIn(t, 1, 10000);
+            if (v === undefined) return false;
+            set({ iterations: v });
           }}
         />
       </label>
@@ -113,13 +112,17 @@ export function SettingsForm(props: {
       {s.optimizer === "adam" && (
         <label>
           Learning rate
-          <input
+          <CommitInput
             type="number"
             min={0.001}
             max={10}
             step={0.005}
             value={s.learningRate}
-            onChange={(e) => num(e) > 0 && set({ learningRate: num(e) })}
+            onCommit={(t) => {
+              const v = Number(t);
+              if (!(v > 0 && v <= 10)) return false;
+              set({ learningRate: v });
+            }}
           />
         </label>
       )}
@@ -137,14 +140,15 @@ export function SettingsForm(props: {
       </label>
       <label>
         Seed
-        <input
+        <CommitInput
           type="number"
           min={0}
           max={2 ** 31 - 1}
           value={s.seed}
-          onChange={(e) => {
-            const v = Math.round(num(e));
-            if (v >= 0 && v < 2 ** 31) set({ seed: v });
+          onCommit={(t) => {
+            const v = intIn(t, 0, 2 ** 31 - 1);
+            if (v === undefined) return false;
+            set({ seed: v });
           }}
         />
       </label>

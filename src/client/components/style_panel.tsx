@@ -11,6 +11,7 @@ import {
   type Settings,
   type StyleSetting,
 } from "../state/settings.ts";
+import { CommitInput, intIn } from "./commit_input.tsx";
 
 // The bounds of the recipe's fields (src/shared/types.ts and issue 12); the worker validates.
 const MIN_PYRAMID = 32;
@@ -122,35 +123,33 @@ export function StylePanel(
         </label>
         <label>
           Smallest scale (px)
-          <input
+          <CommitInput
             type="number"
             min={MIN_PYRAMID}
             max={MAX_PYRAMID}
             step={1}
             disabled={pyramid === undefined}
             value={(pyramid ?? PYRAMID_ON).minSize}
-            onChange={(e) => {
-              const n = Math.round(Number(e.currentTarget.value));
-              if (pyramid && n >= MIN_PYRAMID && n <= MAX_PYRAMID) {
-                props.onChange({ ...s, pyramid: { ...pyramid, minSize: n } });
-              } else e.currentTarget.value = String((pyramid ?? PYRAMID_ON).minSize);
+            onCommit={(text) => {
+              const n = intIn(text, MIN_PYRAMID, MAX_PYRAMID);
+              if (!pyramid || n === undefined) return false;
+              props.onChange({ ...s, pyramid: { ...pyramid, minSize: n } });
             }}
           />
         </label>
       </div>
       <label>
         Painting size (× the output)
-        <input
+        <CommitInput
           type="number"
           min={MIN_STYLE_SCALE}
           max={MAX_STYLE_SCALE}
           step={0.1}
           value={s.styleScale ?? 1}
-          onChange={(e) => {
-            const v = Number(e.currentTarget.value);
-            if (v >= MIN_STYLE_SCALE && v <= MAX_STYLE_SCALE) {
-              props.onChange({ ...s, styleScale: v });
-            } else e.currentTarget.value = String(s.styleScale ?? 1);
+          onCommit={(text) => {
+            const v = Number(text);
+            if (!(v >= MIN_STYLE_SCALE && v <= MAX_STYLE_SCALE)) return false;
+            props.onChange({ ...s, styleScale: v });
           }}
         />
       </label>
