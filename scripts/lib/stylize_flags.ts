@@ -54,6 +54,8 @@ export const USAGE =
   })
   --no-pyramid        one scale, also when a preset has a pyramid
   --style-loss gram|meancov|sliced
+  --style-shift X     Gram of the features plus X (Novak & Nikulin's activation shift, e.g. -1;
+                      0: none)
   --colour none|luminance|match[:cholesky|pca|mk]|original|palette[:cholesky|pca|mk]    --original-colors (= --colour original)
   --param pixel|fourier  --decorrelate  --pooling max|avg  --antialias
   --swag [map|channels[:T]]     SWAG softmax over the whole map or over channels, temperature T
@@ -102,6 +104,7 @@ const OPTIONS = {
   pyramid: { type: "string" },
   "no-pyramid": { type: "boolean" },
   "style-loss": { type: "string" },
+  "style-shift": { type: "string" },
   colour: { type: "string" },
   "original-colors": { type: "boolean" },
   param: { type: "string" },
@@ -203,16 +206,26 @@ function pyramidFlag(v: string | undefined, off: boolean | undefined): RecipeLay
   return { minSize: parts[0], ...(parts.length === 2 ? { step: parts[1] } : {}) };
 }
 
+/** A flag's value that starts with a minus: a negative number or a list led by one. */
+const NEGATIVE = /^-[\d.]/;
+
 /**
  * Reads argv. Throws FlagError on a flag it cannot use. A bare `--swag` (the old boolean flag)
- * means `--swag map`.
+ * means `--swag map`. A negative value follows its flag as any other (`--angles -5,0,5`,
+ * `--style-shift -1`), which node's parseArgs would take for a flag.
  */
 export function parseStylizeArgs(argv: string[]): StylizeArgs {
-  const args = argv.flatMap((t, i) =>
-    t === "--swag" && (argv[i + 1] === undefined || argv[i + 1].startsWith("--"))
-      ? ["--swag=map"]
-      : [t]
-  );
+  const takesValue = (t: string) =>
+    t.startsWith("--") && OPTIONS[t.slice(2) as keyof typeof OPTIONS]?.type === "string";
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [t, next] = [argv[i], argv[i + 1]];
+    if (t === "--swag" && (next === undefined || next.startsWith("--"))) args.push("--swag=map");
+    else if (takesValue(t) && next !== undefined && NEGATIVE.test(next)) {
+      args.push(`${t}=${next}`);
+      i++;
+    } else args.push(t);
+  }
   let values: StylizeArgs["values"];
   try {
     ({ values } = parseArgs({ args, options: OPTIONS, strict: true }));
@@ -279,6 +292,7 @@ export function parseStylizeArgs(argv: string[]): StylizeArgs {
     throw new FlagError("--init-image is the start of --init image: add --init image");
   }
   const styleLoss = oneOf("style-loss", a["style-loss"], ["gram", "meancov", "sliced"] as const);
+  const styleShift = num("style-shift", a["style-shift"]);
   const layerList = (v: string | undefined) => list(v)?.map((layer) => ({ layer, weight: 1 }));
 
   const flags: RecipeLayer = {
@@ -320,7 +334,12 @@ export function parseStylizeArgs(argv: string[]): StylizeArgs {
       }
       : undefined,
     swag: swagFlag(a.swag),
-    style: styleLoss ? { loss: styleLoss } : undefined,
+    style: styleLoss || styleShift !== undefined
+      ? {
+        ...(styleLoss && { loss: styleLoss }),
+        ...(styleShift !== undefined && { shift: styleShift }),
+      }
+      : undefined,
     colour: colourFlag(a.colour, a["original-colors"]),
     pyramid: pyramidFlag(a.pyramid, a["no-pyramid"]),
     styleScale,

@@ -10,7 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { atLeastMinSize } from "./image.ts";
-import { blendGrams, gram, type GramMap } from "./losses/mod.ts";
+import { blendGrams, gram, type GramMap, shiftFeatures } from "./losses/mod.ts";
 import type { ForwardOptions, Net } from "./nets/net.ts";
 import type { Closure } from "./optim/optimizer.ts";
 import type { Parameterization } from "./param/parameterization.ts";
@@ -299,6 +299,7 @@ export async function createTiledRunObjective(
   const styleLayers = recipe.layers.style.map((l) => l.layer);
   const allLayers = [...new Set([...contentLayers, ...styleLayers])];
   const forward: ForwardOptions = { antialias: false, pooling: recipe.net.pooling };
+  const shift = recipe.style?.shift;
   const jumps = receptiveFields(net.manifest, allLayers);
   const grid = gridOf(net, options.plan, height, width, allLayers);
   let contentTargets: TileTargets = [];
@@ -325,12 +326,16 @@ export async function createTiledRunObjective(
       );
       if (plan?.tiled) {
         const g = gridOf(net, plan, sh, sw, styleLayers);
-        perStyle.push(tiledGrams(net, s, { grid: g, layers: styleLayers, jumps, forward }));
+        perStyle.push(
+          tiledGrams(net, s, { grid: g, layers: styleLayers, jumps, forward, shift }),
+        );
       } else {
         // One layer at a time, as createRunObjective() does: one layer's features live.
         const grams: GramMap = {};
         for (const layer of styleLayers) {
-          grams[layer] = tf.tidy(() => gram(net.forward(s, [layer], forward)[layer]));
+          grams[layer] = tf.tidy(() =>
+            gram(shiftFeatures(net.forward(s, [layer], forward)[layer], shift))
+          );
         }
         perStyle.push(grams);
       }
@@ -353,6 +358,7 @@ export async function createTiledRunObjective(
     tvOrder: recipe.tvOrder,
     grid,
     forward,
+    styleShift: shift,
     signal: options.signal,
     onTile: options.onTile &&
       ((pass: 1 | 2, index: number) => options.onTile!({ pass, index, count })),

@@ -155,6 +155,14 @@ export const StyleLossSchema = z.object({
    * pooling), each against the painting reduced alike. 1 (absent): the image alone.
    */
   octaves: z.number().int().min(1).max(4).optional(),
+  /**
+   * Activation shift of the Gram statistic (Novak & Nikulin 2016): the Gram matrix of F + shift
+   * rather than of F, for the painting and the output alike. Sparse ReLU maps give Gram
+   * matrices that are mostly zero; a shift (they use -1) makes every channel pair count.
+   * Absent or 0: none. Mean + covariance and sliced Wasserstein are shift-invariant and ignore
+   * it.
+   */
+  shift: z.number().min(-100).max(100).optional(),
 }).strict();
 export type StyleLossSpec = z.infer<typeof StyleLossSchema>;
 

@@ -100,6 +100,16 @@ Deno.test("parseStylizeArgs() reads the new run flags: pyramid, style loss, colo
   assert.equal(f("--no-pyramid").pyramid, null);
   assert.equal(f().pyramid, undefined);
   assert.deepEqual(f("--style-loss", "sliced").style, { loss: "sliced" });
+  assert.deepEqual(f("--style-shift", "-1").style, { shift: -1 });
+  assert.deepEqual(f("--style-loss", "gram", "--style-shift", "0").style, {
+    loss: "gram",
+    shift: 0,
+  });
+  assert.throws(() => f("--style-shift", "minus one"), /--style-shift must be a number/);
+  // Negative values after their flag, as the help writes them.
+  assert.deepEqual(f("--angles", "-5,0,5").transforms?.angles, [-5, 0, 5]);
+  assert.deepEqual(f("--style-shift", "-.5").style, { shift: -0.5 });
+  assert.deepEqual(f("--style-shift=-2").style, { shift: -2 });
   assert.deepEqual(f("--colour", "match:mk").colour, { mode: "match", match: "mk" });
   assert.deepEqual(f("--colour", "luminance").colour, { mode: "luminance", match: "pca" });
   assert.deepEqual(f("--colour", "palette:mk").colour, { mode: "palette", match: "mk" });

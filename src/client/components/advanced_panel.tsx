@@ -53,6 +53,7 @@ export function AdvancedPanel(props: {
           defaultPyramid={ARCH_DEFAULTS[props.architecture]?.pyramid &&
             { ...PYRAMID_ON, ...ARCH_DEFAULTS[props.architecture].pyramid }}
           defaultColour={ARCH_DEFAULTS[props.architecture]?.colour}
+          defaultStyle={ARCH_DEFAULTS[props.architecture]?.style}
           onChange={props.onChange}
         />
         {features.length === 0 && <p class="hint">Loading the network's layers…</p>}

@@ -26,13 +26,15 @@ export function StylePanel(
     defaultPyramid?: PyramidSetting;
     /** The architecture's default colour control (undefined: none), shown while the user has none. */
     defaultColour?: ColourSpec;
+    /** The architecture's default style statistic (undefined: Gram), edited from while the user has none. */
+    defaultStyle?: Partial<StyleSetting>;
     onChange: (s: Settings) => void;
   },
 ) {
   const s = props.settings;
   // Undefined takes the architecture's default; null is off.
   const pyramid = s.pyramid === undefined ? props.defaultPyramid : s.pyramid ?? undefined;
-  const style: StyleSetting = s.style ?? { loss: "gram" };
+  const style: StyleSetting = s.style ?? { loss: "gram", ...props.defaultStyle };
   // Undefined takes the architecture's default (the painting's palette for the shipped nets).
   const colour: ColourSpec = s.colour ?? props.defaultColour ?? { mode: "none", match: "pca" };
   const setStyle = (patch: Partial<StyleSetting>) => {
@@ -68,6 +70,22 @@ export function StylePanel(
           <option value="channels">Per channel (classic: shallow layers dominate)</option>
           <option value="target">Relative to the painting (every layer counts alike)</option>
         </select>
+      </label>
+      <label title="Novak and Nikulin 2016: the Gram matrix of the features plus this number, so that the many zeros of a ReLU network's maps count too. 0: the plain Gram matrix.">
+        Activation shift
+        <CommitInput
+          type="number"
+          step="any"
+          min={-100}
+          max={100}
+          disabled={style.loss !== "gram"}
+          value={style.shift ?? 0}
+          onCommit={(text) => {
+            const v = Number(text);
+            if (text.trim() === "" || !(v >= -100 && v <= 100)) return false;
+            setStyle({ shift: v });
+          }}
+        />
       </label>
       <div class="row colour">
         <label>

@@ -36,6 +36,8 @@ export function transformsPreset(t: TransformsSpec): "off" | "lucid" | "custom" 
 export interface StyleSetting {
   loss: "gram" | "meancov" | "sliced";
   normalize?: "channels" | "target";
+  /** The Gram's activation shift (Novak & Nikulin 2016); 0 or absent: none. */
+  shift?: number;
   /** Kept from a remixed recipe; the panel does not edit them. */
   projections?: number;
   iterations?: number;

@@ -121,20 +121,24 @@ export function styleLoss(gramOut: tf.Tensor2D, gramTarget: tf.Tensor2D): tf.Sca
  *   at G = A it is within about 1e-6·Σ A² / c² of 0, not exactly 0.
  *
  * `targetMeanSquare`, Σ A² / c² as a scalar, spares the kernel form a pass over A at every call
- * (the Gram statistic's targets carry it); without it the kernel form computes it. Caller
- * disposes the result.
+ * (the Gram statistic's targets carry it); without it the kernel form computes it. `form`
+ * "gram" takes the Gram form at every size: for features with a large common offset, whose
+ * Σ K² and Σ A² the kernel form's difference would cancel. Caller disposes the result.
  */
 export function gramLoss(
   features: tf.Tensor4D,
   gramTarget: tf.Tensor2D,
   targetMeanSquare?: tf.Scalar,
+  options: { form?: "auto" | "gram" } = {},
 ): tf.Scalar {
   const shape = mapShape("gramLoss", features);
   const [h, w, c] = shape;
   assertSameShape("gramLoss", { shape: [c, c] }, gramTarget);
   const n = h * w;
   const scale = n * c;
-  if (2 * n < c) return kernelGramLoss(features, gramTarget, shape, targetMeanSquare);
+  if (2 * n < c && options.form !== "gram") {
+    return kernelGramLoss(features, gramTarget, shape, targetMeanSquare);
+  }
   // D = FᵀF / (n·c) − A with gram()'s own ops, so that D is exactly 0 where G equals a target
   // gram() made from the same features.
   const difference = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

@@ -5,7 +5,7 @@
  * over the image (a Gram matrix, a content MSE) is a sum over tiles.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type FeatureMap, gram, type GramMap } from "../losses/mod.ts";
+import { type FeatureMap, gram, type GramMap, shiftFeatures } from "../losses/mod.ts";
 import type { ForwardOptions, Net } from "../nets/net.ts";
 import type { Span, Tile, TileGrid } from "./grid.ts";
 import type { Pair } from "./receptive_field.ts";
@@ -162,9 +162,14 @@ export async function tileTargets(
  * The whole image's Gram matrices at `layers`, accumulated tile by tile (a painting too large
  * for one pass): G = Σ_t N_t·gram(F_t) / N, where N_t is the tile's core feature count and N
  * the image's, so only one tile's features live at a time. Equal to gram(net.forward(image))
- * up to float rounding. Caller disposes.
+ * up to float rounding; with `shift`, the Grams of the features plus it (shiftFeatures()).
+ * Caller disposes.
  */
-export function tiledGrams(net: Net, image: tf.Tensor4D, options: TiledPassOptions): GramMap {
+export function tiledGrams(
+  net: Net,
+  image: tf.Tensor4D,
+  options: TiledPassOptions & { shift?: number },
+): GramMap {
   const sums: GramMap = {};
   const counts: Record<string, number> = {};
   try {
@@ -177,7 +182,7 @@ export function tiledGrams(net: Net, image: tf.Tensor4D, options: TiledPassOptio
           const f = features[layer];
           const nt = f.shape[1] * f.shape[2];
           counts[layer] = (counts[layer] ?? 0) + nt;
-          const sum = tf.mul(gram(f), nt) as tf.Tensor2D;
+          const sum = tf.mul(gram(shiftFeatures(f, options.shift)), nt) as tf.Tensor2D;
           const old = sums[layer];
           sums[layer] = tf.keep(old ? tf.add(old, sum) : sum);
           old?.dispose();

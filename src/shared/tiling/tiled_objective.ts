@@ -30,6 +30,7 @@ import {
   gram,
   type GramMap,
   gramPullback,
+  shiftFeatures,
   styleLoss,
   type StyleObjectiveOptions,
 } from "../losses/mod.ts";
@@ -66,6 +67,8 @@ export interface TiledObjectiveOptions
   signal?: AbortSignal;
   /** Forward options of every tile's pass (a recipe's pooling). */
   forward?: ForwardOptions;
+  /** The Gram statistic's activation shift (a Recipe's `style.shift`; shiftFeatures()). */
+  styleShift?: number;
 }
 
 /** Value of the objective, each term weighted as buildStyleObjective() reports it. */
@@ -227,7 +230,8 @@ export async function tiledValueAndHostGrad(
     const contentTerms: Record<string, tf.Scalar> = {};
     for (const { layer } of styleLayers) {
       // D = ∂L/∂G of a Gram against a (symmetric) Gram target is symmetric.
-      gramTerms[layer] = tf.mul(gram(features[layer], { symmetricUpstream: true }), count(layer));
+      const f = shiftFeatures(features[layer], options.styleShift);
+      gramTerms[layer] = tf.mul(gram(f, { symmetricUpstream: true }), count(layer));
     }
     for (const { layer } of contentLayers) {
       const target = targetOf(i, layer, windows[layer]);
@@ -342,7 +346,8 @@ export async function tiledValueAndHostGrad(
             const f = features[layer];
             const share = f.shape[1] * f.shape[2] / counts[layer];
             // Only the gradient of Σ gram(F_t) ⊙ D counts here: gramPullback() makes no Gram.
-            s = tf.add(s, tf.mul(gramPullback(f, dGram[layer]), share));
+            const shifted = shiftFeatures(f, options.styleShift);
+            s = tf.add(s, tf.mul(gramPullback(shifted, dGram[layer]), share));
           }
           for (const { layer, weight } of contentLayers) {
             const f = features[layer];

@@ -84,6 +84,51 @@ Deno.test('createStyleStatistic() takes normalize "target" for the Gram loss onl
   );
 });
 
+Deno.test("the Gram statistic with an activation shift is the Gram of F + shift, by hand", () =>
+  noLeak(() => {
+    // One channel, two pixels. Output F = (0, 2), shift -1: F + s = (-1, 1), G = (1 + 1)/2 = 1.
+    // Painting (3, 3): (2, 2), A = (4 + 4)/2 = 4. Loss (G − A)²/c² = 9 (unshifted: (2 − 9)² =
+    // 49). dL/dF = 2(G − A)·dG/dF = 2(G − A)·(F + s)·2/(n·c) = −6·(−1, 1) = (6, −6).
+    const stat = createStyleStatistic({ loss: "gram", shift: -1 });
+    assert.equal(stat.kind, "gram");
+    const painting = pixels([[3], [3]]);
+    const out = pixels([[0], [2]]);
+    const target = stat.targets([painting]);
+    close(target.gram.dataSync(), [4]);
+    const loss = stat.loss(out, target);
+    close(loss.dataSync(), [9]);
+    const plainTarget = gramStatistic.targets([painting]);
+    close(plainTarget.gram.dataSync(), [9]);
+    const unshifted = gramStatistic.loss(out, plainTarget);
+    close(unshifted.dataSync(), [49]);
+    const g = tf.grad((x: tf.Tensor) => stat.loss(x as tf.Tensor4D, target))(out);
+    close(g.dataSync(), [6, -6]);
+    tf.dispose([
+      painting,
+      out,
+      Object.values(target),
+      Object.values(plainTarget),
+      loss,
+      unshifted,
+      g,
+    ]);
+  }));
+
+Deno.test("createStyleStatistic(): no shift, or a shift of 0, is the plain statistic; the shift-invariant ones ignore it", () =>
+  noLeak(() => {
+    assert.equal(createStyleStatistic({ loss: "gram" }), gramStatistic);
+    assert.equal(createStyleStatistic({ loss: "gram", shift: 0 }), gramStatistic);
+    // Sliced Wasserstein compares projections shifted alike on both sides: the same loss.
+    const f = pixels([[0.5, 1], [2, 0], [1, 3]]);
+    const p = pixels([[1, 0], [0, 2]]);
+    const plain = createStyleStatistic({ loss: "sliced", projections: 4 }, { seed: 3 });
+    const asked = createStyleStatistic({ loss: "sliced", projections: 4, shift: -2 }, { seed: 3 });
+    const [ta, tb] = [plain.targets([p]), asked.targets([p])];
+    const [la, lb] = [plain.loss(f, ta), asked.loss(f, tb)];
+    close(lb.dataSync(), la.dataSync());
+    tf.dispose([f, p, Object.values(ta), Object.values(tb), la, lb]);
+  }));
+
 Deno.test("sqrtmNewtonSchulz() squares back to its input", () =>
   noLeak(() => {
     // diag(4, 1) has root diag(2, 1); [[2,1],[1,2]] (eigenvalues 3 and 1) has root
