@@ -7,10 +7,12 @@
  * {@link blurSubsample} and {@link stride2Plan} let Net.forward() do for every stride-2 node.
  *
  * The blur is `[1, 2, 1] ⊗ [1, 2, 1] / 16`, separable, with reflect padding (Zhang's default),
- * built from slices, concats and adds: every op here has a correct gradient on every tfjs
- * backend (a depthwise conv has none on WASM, and tf.mirrorPad's is wrong at the border).
+ * built from slices, concats and adds (reflectPadAxis()): every op here has a correct gradient
+ * on every tfjs backend (a depthwise conv has none on WASM, and tf.mirrorPad's is wrong at the
+ * border).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { reflectPadAxis } from "../transforms/pad.ts";
 
 type Padding = "same" | "valid" | [[number, number], [number, number]];
 
@@ -59,16 +61,7 @@ export function stride2Plan(
 function blurAxis(x: tf.Tensor4D, axis: 1 | 2): tf.Tensor4D {
   const n = x.shape[axis];
   if (n < 2) return x;
-  // Reflect padding by one, (x₁ | x₀ … x_{n−1} | x_{n−2}), from slices: tf.mirrorPad's
-  // gradient in tfjs-core 4.22 drops the reflected entries' share.
-  const at = (i: number) => {
-    const begin = [0, 0, 0, 0];
-    begin[axis] = i;
-    const size = [...x.shape];
-    size[axis] = 1;
-    return tf.slice(x, begin, size);
-  };
-  const p = tf.concat([at(1), x, at(n - 2)], axis);
+  const p = reflectPadAxis(x, axis, 1);
   const part = (start: number) => {
     const begin = [0, 0, 0, 0];
     begin[axis] = start;
