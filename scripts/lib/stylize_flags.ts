@@ -60,6 +60,7 @@ export const USAGE =
   --param pixel|fourier  --decorrelate  --pooling max|avg  --antialias
   --swag [map|channels[:T]]     SWAG softmax over the whole map or over channels, temperature T
   --jitter N --pad N --scales 0.9,1,1.1 --angles -5,0,5   (transformation robustness)
+  --pad-mode constant|reflect   what the padding shows: grey (default) or the mirrored image
   --views N           fixed views: the objective averages N transform draws made once (L-BFGS
                       needs one objective); without it, a new draw per iteration
   --memory-mb N       memory one evaluation may use (default ${DEFAULT_MEMORY_MB}, under WASM's 4 GB heap):
@@ -114,6 +115,7 @@ const OPTIONS = {
   pooling: { type: "string" },
   jitter: { type: "string" },
   pad: { type: "string" },
+  "pad-mode": { type: "string" },
   scales: { type: "string" },
   angles: { type: "string" },
   views: { type: "string" },
@@ -324,9 +326,10 @@ export function parseStylizeArgs(argv: string[]): StylizeArgs {
       kind: oneOf("param", a.param, ["pixel", "fourier"] as const),
       decorrelate: a.decorrelate,
     },
-    transforms: a.pad || a.jitter || a.scales || a.angles || a.views
+    transforms: a.pad || a["pad-mode"] || a.jitter || a.scales || a.angles || a.views
       ? {
         pad: num("pad", a.pad),
+        padMode: oneOf("pad-mode", a["pad-mode"], ["constant", "reflect"] as const),
         jitter: num("jitter", a.jitter),
         scales: nums("scales", a.scales),
         angles: nums("angles", a.angles),

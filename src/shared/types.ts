@@ -83,8 +83,13 @@ export type ParamSpec = z.infer<typeof ParamSchema>;
 export const MAX_VIEWS = 16;
 
 export const TransformsSchema = z.object({
-  /** Constant padding in px before the other transforms. */
+  /** Padding in px before the other transforms. */
   pad: z.number().int().min(0).max(64).default(D.transforms.pad),
+  /**
+   * What the padding shows: "constant" (absent, old recipes) lucid's grey, which fixed views
+   * paint into frames along the edges; "reflect" the image mirrored at its edges.
+   */
+  padMode: z.enum(["constant", "reflect"]).optional(),
   /** Random shift of up to this many px in each direction. */
   jitter: z.number().int().min(0).max(64).default(D.transforms.jitter),
   /** Candidate scale factors, one drawn per step. */

@@ -12,6 +12,9 @@ import {
   type PyramidFields,
   swagControls,
   swagSetting,
+  TRANSFORMS_LUCID,
+  TRANSFORMS_OFF,
+  transformsPreset,
 } from "../../src/client/state/settings.ts";
 
 const images = {
@@ -158,4 +161,23 @@ Deno.test("the studio's TV order goes with the TV weight: remixes and presets ke
   assert.equal(fromRecipe(s, { size: 512 }).tvOrder, 3);
   // Nothing set: the order in effect is the architecture's (1 where it has none).
   assert.equal(effective(DEFAULT_SETTINGS, "resnet50").tvOrder, 1);
+});
+
+Deno.test("a mirrored pad is its own transform set and rides the recipe there and back", () => {
+  assert.equal(
+    transformsPreset({ ...TRANSFORMS_OFF, padMode: "reflect" }),
+    "off",
+    "no pad, no fill",
+  );
+  assert.equal(transformsPreset({ ...TRANSFORMS_LUCID, padMode: "constant" }), "lucid");
+  assert.equal(transformsPreset({ ...TRANSFORMS_LUCID, padMode: "reflect" }), "custom");
+  const s = {
+    ...DEFAULT_SETTINGS,
+    modelId: "darknet-tiny",
+    transforms: { ...TRANSFORMS_LUCID, padMode: "reflect" as const, views: 4 },
+  };
+  const r = buildRecipe(s, "darknet-tiny", images);
+  assert.equal(r.transforms?.padMode, "reflect");
+  assert.equal(parseRecipe(r).transforms?.padMode, "reflect");
+  assert.equal(fromRecipe(DEFAULT_SETTINGS, r).transforms.padMode, "reflect");
 });

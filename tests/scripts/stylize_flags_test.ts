@@ -123,12 +123,15 @@ Deno.test("parseStylizeArgs() reads the new run flags: pyramid, style loss, colo
   // Fixed views ride with the transforms; the flags a user left out stay to the recipe.
   assert.deepEqual(f("--jitter", "4", "--views", "4").transforms, {
     pad: undefined,
+    padMode: undefined,
     jitter: 4,
     scales: undefined,
     angles: undefined,
     views: 4,
   });
   assert.equal(f().transforms, undefined);
+  assert.equal(f("--pad", "8", "--pad-mode", "reflect").transforms?.padMode, "reflect");
+  assert.throws(() => f("--pad-mode", "wrap"), /--pad-mode must be constant, reflect/);
   // The TV order beside the TV weight; left out, the recipe's (the architecture's) stays.
   const tv = f("--tv-weight", "3", "--tv-order", "4");
   assert.equal(tv.weights?.tv, 3);

@@ -101,6 +101,21 @@ export function ParamControls(props: {
           />
         </label>
         <label>
+          Pad fill
+          <select
+            aria-label="Pad fill"
+            value={t.padMode ?? "constant"}
+            onChange={(e) =>
+              props.onTransforms({
+                ...t,
+                padMode: e.currentTarget.value === "reflect" ? "reflect" : undefined,
+              })}
+          >
+            <option value="constant">Grey (lucid)</option>
+            <option value="reflect">Mirrored image</option>
+          </select>
+        </label>
+        <label>
           Jitter (px)
           <CommitInput
             type="number"

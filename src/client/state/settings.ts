@@ -26,9 +26,15 @@ export const TRANSFORMS_LUCID: TransformsSpec = LUCID_TRANSFORMS;
 
 /** "off", "lucid" or "custom": which named set a transforms spec equals. */
 export function transformsPreset(t: TransformsSpec): "off" | "lucid" | "custom" {
-  // Fixed views say how the draws are used, not which transforms: they do not name a set.
-  const same = (a: TransformsSpec, b: TransformsSpec) =>
-    JSON.stringify({ ...a, views: undefined }) === JSON.stringify({ ...b, views: undefined });
+  // Fixed views say how the draws are used, not which transforms: they do not name a set. The
+  // pad's fill is grey unless it says otherwise, and nothing without a pad.
+  const key = (a: TransformsSpec) =>
+    JSON.stringify({
+      ...a,
+      views: undefined,
+      padMode: a.pad && a.padMode === "reflect" ? "reflect" : undefined,
+    });
+  const same = (a: TransformsSpec, b: TransformsSpec) => key(a) === key(b);
   return same(t, TRANSFORMS_OFF) ? "off" : same(t, TRANSFORMS_LUCID) ? "lucid" : "custom";
 }
 

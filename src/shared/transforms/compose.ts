@@ -34,13 +34,13 @@ export function fixedViews(spec: Partial<TransformsSpec> | undefined): number | 
 }
 
 /**
- * The Recipe's chain: pad (constant grey, lucid's default), jitter, scale, rotate, skipping the
+ * The Recipe's chain: pad (constant grey, lucid's default, or reflect), jitter, scale, rotate, skipping the
  * ones that are off (0 px or an empty list). With nothing on it copies the image.
  * Lucid's standard_transforms is the same chain with fixed values plus a final jitter(4).
  */
 export function standardTransforms(spec: Partial<TransformsSpec> = {}): Transform {
   const chain: Transform[] = [];
-  if (spec.pad) chain.push(pad(spec.pad));
+  if (spec.pad) chain.push(pad(spec.pad, { mode: spec.padMode }));
   if (spec.jitter) chain.push(jitter(spec.jitter));
   if (spec.scales?.length) chain.push(randomScale(spec.scales));
   if (spec.angles?.length) chain.push(randomRotate(spec.angles));

@@ -36,6 +36,30 @@ Deno.test("standardTransforms() of an empty spec copies the image", async () => 
   assert.equal(tf.memory().numTensors, before);
 });
 
+Deno.test("standardTransforms() pads with grey, or with the mirrored image for padMode reflect", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  // 3x3 image, pad 1 alone: the corner of the padded 5x5 is grey (0.5), or x[1][1] = 5 when
+  // mirrored (row 1, column 1 of the image is reflected into row 0, column 0).
+  const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+  const grey = standardTransforms({ pad: 1, jitter: 0, scales: [], angles: [] })(x, createRng(0));
+  const mirrored = standardTransforms({
+    pad: 1,
+    padMode: "reflect",
+    jitter: 0,
+    scales: [],
+    angles: [],
+  })(
+    x,
+    createRng(0),
+  );
+  assert.deepEqual(grey.shape, [1, 5, 5, 1]);
+  assert.deepEqual(Array.from(grey.dataSync()).slice(0, 5), [0.5, 0.5, 0.5, 0.5, 0.5]);
+  assert.deepEqual(Array.from(mirrored.dataSync()).slice(0, 5), [5, 4, 5, 6, 5]);
+  tf.dispose([x, grey, mirrored]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
 Deno.test("standardTransforms() is seeded and differentiable end to end", async () => {
   await setupTf();
   const before = tf.memory().numTensors;
