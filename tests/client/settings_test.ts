@@ -88,7 +88,7 @@ Deno.test("buildRecipe() carries every issue-12 field and fromRecipe() gives it 
   const old = fromRecipe(back, old0);
   assert.deepEqual(
     [old.swag, old.antialias, old.style, old.colour, old.pyramid, old.styleScale],
-    [false, undefined, undefined, { mode: "none", match: "pca" }, null, undefined],
+    [false, undefined, { loss: "gram" }, { mode: "none", match: "pca" }, null, undefined],
   );
   // Today's default recipe remixes to its palette.
   const today = fromRecipe(back, makeRecipe({ id: "darknet-tiny", architecture: "darknet-tiny" }));

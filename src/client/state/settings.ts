@@ -262,7 +262,9 @@ export function fromRecipe(s: Settings, r: Partial<RecipeInput>): Settings {
   out.swag = r.swag ?? false;
   out.pooling = r.net?.pooling;
   out.antialias = r.net?.antialias;
-  out.style = r.style && { loss: "gram", ...r.style };
+  // A recipe without a style statistic ran the plain Gram loss: that, not "the architecture's
+  // default" (which shifts the activations for the shipped nets since issue 12).
+  out.style = { loss: "gram", ...r.style };
   // A recipe without colour control ran on the images as given: none, not "the architecture's
   // default" (which is the painting's palette since issue 12).
   out.colour = { mode: r.colour?.mode ?? "none", match: r.colour?.match ?? "pca" };
