@@ -1,8 +1,25 @@
 /** makeRecipe(): architecture defaults < base < overrides, one validated Recipe for every face. */
 import assert from "node:assert/strict";
-import { ARCH_DEFAULTS, PRESETS } from "../../src/shared/presets.ts";
+import { ARCH_DEFAULTS, type ArchDefaults, PRESETS } from "../../src/shared/presets.ts";
 import { makeRecipe } from "../../src/shared/recipe.ts";
 import { styleWeightFor } from "../../src/shared/recipe_defaults.ts";
+
+/**
+ * Runs `fn` with a made-up architecture `name`: Darknet-tiny's defaults with `over` on top,
+ * registered in ARCH_DEFAULTS for the call only.
+ */
+function withArch(
+  name: string,
+  over: Partial<ArchDefaults>,
+  fn: (net: { id: string; architecture: string }) => void,
+): void {
+  ARCH_DEFAULTS[name] = { ...ARCH_DEFAULTS["darknet-tiny"], ...over };
+  try {
+    fn({ id: "x", architecture: name });
+  } finally {
+    delete ARCH_DEFAULTS[name];
+  }
+}
 
 Deno.test("makeRecipe() takes defaults by architecture, so an imported model id gets them too", () => {
   // An imported VGG-19 under its own id: the id is not a key of ARCH_DEFAULTS, the architecture
@@ -61,30 +78,24 @@ Deno.test("makeRecipe() merges a pyramid field by field, and null removes one se
 });
 
 Deno.test("makeRecipe() takes a pyramid and a style scale from an architecture's defaults", () => {
-  ARCH_DEFAULTS["test-pyramid"] = {
-    ...ARCH_DEFAULTS["darknet-tiny"],
+  withArch("test-pyramid", {
     pyramid: { minSize: 64 },
     styleScale: 2,
-  };
-  try {
-    const r = makeRecipe({ id: "x", architecture: "test-pyramid" });
+  }, (net) => {
+    const r = makeRecipe(net);
     assert.deepEqual(r.pyramid, { minSize: 64, step: Math.SQRT2, coarseShare: 1.5 });
     assert.equal(r.styleScale, 2);
-  } finally {
-    delete ARCH_DEFAULTS["test-pyramid"];
-  }
+  });
 });
 
 Deno.test("makeRecipe() takes the style statistic, anti-aliasing, SWAG and parameterisation from an architecture's defaults", () => {
-  ARCH_DEFAULTS["test-fixes"] = {
-    ...ARCH_DEFAULTS["darknet-tiny"],
+  withArch("test-fixes", {
     style: { loss: "gram", normalize: "target" },
     antialias: true,
     swag: { over: "channels", temperature: 2 },
     param: { kind: "pixel", decorrelate: true },
-  };
-  try {
-    const r = makeRecipe({ id: "x", architecture: "test-fixes" });
+  }, (net) => {
+    const r = makeRecipe(net);
     // RecipeSchema fills the unused sliced/mean-cov fields with its defaults (64, 15).
     assert.deepEqual(r.style, {
       loss: "gram",
@@ -96,7 +107,7 @@ Deno.test("makeRecipe() takes the style statistic, anti-aliasing, SWAG and param
     assert.deepEqual(r.swag, { over: "channels", temperature: 2 });
     assert.deepEqual(r.param, { kind: "pixel", decorrelate: true });
     // The caller's choice wins over the architecture's.
-    const o = makeRecipe({ id: "x", architecture: "test-fixes" }, {
+    const o = makeRecipe(net, {
       overrides: {
         style: { loss: "sliced" },
         net: { antialias: false },
@@ -109,9 +120,7 @@ Deno.test("makeRecipe() takes the style statistic, anti-aliasing, SWAG and param
     assert.equal(o.style?.normalize, undefined);
     assert.equal(o.net.antialias, false);
     assert.equal(o.swag, false);
-  } finally {
-    delete ARCH_DEFAULTS["test-fixes"];
-  }
+  });
 });
 
 Deno.test("the literature presets keep the article's recipe whatever the tuned defaults are", () => {
@@ -160,13 +169,10 @@ Deno.test("styleWeightFor() interpolates the style weight in log size and log we
 });
 
 Deno.test("makeRecipe() takes a default style weight by output size, unless a base or the caller sets one", () => {
-  ARCH_DEFAULTS["test-size"] = {
-    ...ARCH_DEFAULTS["darknet-tiny"],
+  withArch("test-size", {
     weights: { content: 1, style: 3, tv: 0 },
     styleWeightBySize: [[256, 1e5], [512, 1e7]],
-  };
-  const net = { id: "x", architecture: "test-size" };
-  try {
+  }, (net) => {
     assert.equal(makeRecipe(net).weights.style, 1e5); // RECIPE_DEFAULTS.size, 256
     assert.equal(makeRecipe(net, { overrides: { size: 512 } }).weights.style, 1e7);
     assert.equal(makeRecipe(net, { overrides: { size: 2048 } }).weights.style, 1e7);
@@ -183,19 +189,14 @@ Deno.test("makeRecipe() takes a default style weight by output size, unless a ba
     // A studio layer with the weight left unset ("use the default") does not count as set.
     const unset = { size: 512, weights: { content: undefined, style: undefined } };
     assert.equal(makeRecipe(net, { overrides: unset }).weights.style, 1e7);
-  } finally {
-    delete ARCH_DEFAULTS["test-size"];
-  }
+  });
 });
 
 Deno.test("makeRecipe() takes an architecture's TV order with its TV weight, not under a weight set above", () => {
-  ARCH_DEFAULTS["test-tv"] = {
-    ...ARCH_DEFAULTS["darknet-tiny"],
+  withArch("test-tv", {
     weights: { content: 1, style: 1e5, tv: 3 },
     tvOrder: 4,
-  };
-  const net = { id: "x", architecture: "test-tv" };
-  try {
+  }, (net) => {
     assert.equal(makeRecipe(net).tvOrder, 4);
     // The caller's order wins, with or without a weight of its own.
     assert.equal(makeRecipe(net, { overrides: { tvOrder: 2 } }).tvOrder, 2);
@@ -208,9 +209,7 @@ Deno.test("makeRecipe() takes an architecture's TV order with its TV weight, not
     const r = makeRecipe(net, { overrides: { weights: { style: 7, tv: undefined } } });
     assert.equal(r.tvOrder, 4);
     assert.equal(r.weights.tv, 3);
-  } finally {
-    delete ARCH_DEFAULTS["test-tv"];
-  }
+  });
 });
 
 Deno.test("RecipeSchema refuses a TV order outside 1..4 by name", () => {
@@ -222,13 +221,10 @@ Deno.test("RecipeSchema refuses a TV order outside 1..4 by name", () => {
 });
 
 Deno.test("makeRecipe() grows a default TV weight with the style weight by size, keeping their balance", () => {
-  ARCH_DEFAULTS["test-size-tv"] = {
-    ...ARCH_DEFAULTS["darknet-tiny"],
+  withArch("test-size-tv", {
     weights: { content: 1, style: 1e5, tv: 3 },
     styleWeightBySize: [[256, 1e5], [512, 1e7]],
-  };
-  const net = { id: "x", architecture: "test-size-tv" };
-  try {
+  }, (net) => {
     // 3 · style / 1e5: 3 at 256 px, 300 at 512, 3 · 1.48e6 / 1e5 = 44.4 at 384.
     assert.equal(makeRecipe(net).weights.tv, 3);
     assert.equal(makeRecipe(net, { overrides: { size: 512 } }).weights.tv, 300);
@@ -242,9 +238,7 @@ Deno.test("makeRecipe() grows a default TV weight with the style weight by size,
       style: 42,
       tv: 3,
     });
-  } finally {
-    delete ARCH_DEFAULTS["test-size-tv"];
-  }
+  });
 });
 
 Deno.test("Darknet-tiny's default paints in decorrelated colour with a fourth-order TV", () => {
