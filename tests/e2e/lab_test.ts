@@ -201,6 +201,10 @@ Deno.test(
       await commitField(page, "Fixed views", "2");
       await hint.waitFor({ state: "detached" });
       assert.equal(await page.getByLabel("Transformation robustness").inputValue(), "lucid");
+      // The mirrored pad makes the set custom; the Gram's activation shift.
+      await page.getByLabel("Pad fill").selectOption("reflect");
+      assert.equal(await page.getByLabel("Transformation robustness").inputValue(), "custom");
+      await commitField(page, "Activation shift", "-1.5");
       await shot(page, "16-fixes");
       // The preset's 300 iterations must not come back with a later control's change.
       assert.equal(await page.getByLabel("Iterations", { exact: true }).inputValue(), "3");
@@ -220,11 +224,13 @@ Deno.test(
       assert.deepEqual(recipe.style, {
         loss: "gram",
         normalize: "target",
+        shift: -1.5,
         projections: 64,
         iterations: 15,
       });
       assert.deepEqual(recipe.transforms, {
         pad: 4,
+        padMode: "reflect",
         jitter: 4,
         scales: [0.95, 1, 1.05],
         angles: [-5, 0, 5],
@@ -245,7 +251,9 @@ Deno.test(
       assert.equal(await page.getByLabel("Parameterisation").inputValue(), "fourier");
       assert.equal(await page.getByLabel("SWAG activation smoothing").inputValue(), "map");
       assert.equal(await page.getByLabel("Layer balance").inputValue(), "target");
-      assert.equal(await page.getByLabel("Transformation robustness").inputValue(), "lucid");
+      assert.equal(await page.getByLabel("Transformation robustness").inputValue(), "custom");
+      assert.equal(await page.getByLabel("Pad fill").inputValue(), "reflect");
+      assert.equal(await page.getByLabel("Activation shift").inputValue(), "-1.5");
       assert.equal(await page.getByLabel("Fixed views").inputValue(), "2");
       assert.equal(await page.getByLabel("Pooling").inputValue(), "avg");
       assert.equal(await page.getByLabel("Total variation order").inputValue(), "4");
