@@ -53,9 +53,10 @@ export const USAGE =
     RECIPE_DEFAULTS.pyramid.step.toFixed(3)
   })
   --no-pyramid        one scale, also when a preset has a pyramid
-  --style-loss gram|meancov|sliced
-  --style-shift X     Gram of the features plus X (Novak & Nikulin's activation shift, e.g. -1;
-                      0: none)
+  --style-loss gram|meancov|sliced    the statistic as named, in place of the network's default
+                      (so --style-loss gram is the plain Gram, without the default's shift)
+  --style-shift X     Gram of the features plus X (Novak & Nikulin's activation shift; the shipped
+                      networks' default is -3, 0 is none)
   --colour none|luminance|match[:cholesky|pca|mk]|original|palette[:cholesky|pca|mk]    --original-colors (= --colour original)
   --param pixel|fourier  --decorrelate  --pooling max|avg  --antialias
   --swag [map|channels[:T]]     SWAG softmax over the whole map or over channels, temperature T

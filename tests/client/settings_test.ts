@@ -84,7 +84,10 @@ Deno.test("buildRecipe() carries every issue-12 field and fromRecipe() gives it 
   // A remix of an old recipe turns them all off again; a recipe without a pyramid ran at one
   // scale, so its remix says off (null), and one without colour control ran on the images as
   // given (none), not "the architecture's default" (Darknet-tiny's is the painting's palette).
-  const { colour: _c, ...old0 } = makeRecipe({ id: "darknet-tiny", architecture: "darknet-tiny" });
+  const { colour: _c, style: _st, ...old0 } = makeRecipe({
+    id: "darknet-tiny",
+    architecture: "darknet-tiny",
+  });
   const old = fromRecipe(back, old0);
   assert.deepEqual(
     [old.swag, old.antialias, old.style, old.colour, old.pyramid, old.styleScale],
@@ -93,6 +96,10 @@ Deno.test("buildRecipe() carries every issue-12 field and fromRecipe() gives it 
   // Today's default recipe remixes to its palette.
   const today = fromRecipe(back, makeRecipe({ id: "darknet-tiny", architecture: "darknet-tiny" }));
   assert.deepEqual(today.colour, { mode: "palette", match: "mk" });
+  assert.equal(today.style?.shift, -3);
+  // And the plain Gram of an old recipe stays plain when the studio builds its recipe again.
+  assert.equal(buildRecipe(old, "darknet-tiny", images).style?.shift, undefined);
+  assert.equal(buildRecipe(DEFAULT_SETTINGS, "darknet-tiny", images).style?.shift, -3);
 });
 
 Deno.test("swagSetting() keeps the whole-map T = 1 variant as true, as old recipes wrote it", () => {

@@ -133,6 +133,7 @@ Deno.test("the literature presets keep the article's recipe whatever the tuned d
     const r = makeRecipe({ id: "resnet50", architecture: "resnet50" }, { base: preset.recipe });
     assert.equal(r.style?.loss, "gram");
     assert.equal(r.style?.normalize, "channels");
+    assert.equal(r.style?.shift, undefined, "the plain Gram, not the default's shift");
     assert.deepEqual(r.weights, { content: 1, style: 1e4, tv: 0 });
     assert.equal(r.net.pooling, "max");
     assert.equal(r.net.antialias ?? false, false);
@@ -252,4 +253,18 @@ Deno.test("Darknet-tiny's default paints in decorrelated colour with a fourth-or
     style: 1e6,
     tv: 30,
   });
+});
+
+Deno.test("the shipped networks' defaults shift the Gram by -3; a statistic set above replaces it", () => {
+  for (const architecture of ["darknet-tiny", "mobilenet-v1", "resnet50"]) {
+    const net = { id: architecture, architecture };
+    assert.equal(makeRecipe(net).style?.loss, "gram");
+    assert.equal(makeRecipe(net).style?.shift, -3, architecture);
+    // --style-loss gram (or a recipe file's style) names the whole statistic: plain.
+    assert.equal(
+      makeRecipe(net, { overrides: { style: { loss: "gram" } } }).style?.shift,
+      undefined,
+    );
+    assert.equal(makeRecipe(net, { overrides: { style: { shift: -1 } } }).style?.shift, -1);
+  }
 });
