@@ -63,6 +63,9 @@ const pyramidRecipe = (net: Net) =>
     iterations: 6,
     pyramid: { minSize: 96, step: Math.SQRT2, coarseShare: 1.5 },
     weights: { content: 1, style: 1e4, tv: 1 },
+    // At the default's -3 the two runs' line searches part ways on a rounding difference (see
+    // the shift test below); -1 keeps the shifted Gram sums in this test too.
+    style: { shift: -1 },
   });
 
 Deno.test("stylize() tiles only the scales that need it, bit-identical for a seed, equal to untiled within 1e-4", async () => {
