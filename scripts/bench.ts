@@ -13,6 +13,7 @@
  *        deno task bench --vs-torch [--sizes 256]
  */
 import { parseArgs } from "node:util";
+import { cliArgs } from "./lib/cli_args.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
@@ -25,20 +26,21 @@ import { stylize } from "../src/shared/render.ts";
 import { runToEnd } from "../src/shared/run.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const { values: a } = parseArgs({
-  args: Deno.args,
-  options: {
-    nets: { type: "string", default: "darknet-tiny,mobilenet-v1,resnet50" },
-    sizes: { type: "string", default: "128,256,512" },
-    backends: { type: "string", default: "cpu,wasm,webgpu" },
-    iters: { type: "string", default: "6" },
-    warmup: { type: "string", default: "2" },
-    "budget-s": { type: "string", default: "240" },
-    out: { type: "string", default: join(ROOT, "bench") },
-    profile: { type: "boolean", default: false },
-    "vs-torch": { type: "boolean", default: false },
-  },
-});
+const { values: a } = cliArgs(import.meta.url, (args) =>
+  parseArgs({
+    args,
+    options: {
+      nets: { type: "string", default: "darknet-tiny,mobilenet-v1,resnet50" },
+      sizes: { type: "string", default: "128,256,512" },
+      backends: { type: "string", default: "cpu,wasm,webgpu" },
+      iters: { type: "string", default: "6" },
+      warmup: { type: "string", default: "2" },
+      "budget-s": { type: "string", default: "240" },
+      out: { type: "string", default: join(ROOT, "bench") },
+      profile: { type: "boolean", default: false },
+      "vs-torch": { type: "boolean", default: false },
+    },
+  }));
 if (a.profile || a["vs-torch"]) {
   await import("./bench_profile.ts").then((m) => m.runFromBench(ROOT, a));
 }

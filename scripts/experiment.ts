@@ -10,6 +10,7 @@
  *   [--out experiments/NAME] [--backend wasm]
  */
 import { parseArgs } from "node:util";
+import { cliArgs } from "./lib/cli_args.ts";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
@@ -27,25 +28,26 @@ import type { Init } from "../src/shared/types.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SHARED = resolve(ROOT, "..", "shared", "images");
-const { values: a } = parseArgs({
-  args: Deno.args,
-  options: {
-    quick: { type: "boolean", default: false },
-    contents: { type: "string" },
-    styles: { type: "string" },
-    nets: { type: "string" },
-    fixes: { type: "string" },
-    inits: { type: "string" },
-    size: { type: "string" },
-    iters: { type: "string" },
-    "style-weights": { type: "string" },
-    judges: { type: "string", default: "mobilenet-v1,darknet-tiny" },
-    "judge-size": { type: "string", default: "256" },
-    out: { type: "string" },
-    backend: { type: "string", default: "wasm" },
-    "models-dir": { type: "string", default: join(ROOT, "static", "models") },
-  },
-});
+const { values: a } = cliArgs(import.meta.url, (args) =>
+  parseArgs({
+    args,
+    options: {
+      quick: { type: "boolean", default: false },
+      contents: { type: "string" },
+      styles: { type: "string" },
+      nets: { type: "string" },
+      fixes: { type: "string" },
+      inits: { type: "string" },
+      size: { type: "string" },
+      iters: { type: "string" },
+      "style-weights": { type: "string" },
+      judges: { type: "string", default: "mobilenet-v1,darknet-tiny" },
+      "judge-size": { type: "string", default: "256" },
+      out: { type: "string" },
+      backend: { type: "string", default: "wasm" },
+      "models-dir": { type: "string", default: join(ROOT, "static", "models") },
+    },
+  }));
 
 const quick = a.quick!;
 const split = (s: string | undefined, d: string) =>

@@ -9,6 +9,7 @@
  *   --out experiments/grid/screen experiments/grid/screen/dt_* [--strips]
  */
 import { parseArgs } from "node:util";
+import { cliArgs } from "./lib/cli_args.ts";
 import { basename, join, relative, resolve } from "node:path";
 import {
   geometricMean,
@@ -22,19 +23,21 @@ import {
   type ScoredOutput,
 } from "../src/shared/reference.ts";
 
-const { values: a, positionals } = parseArgs({
-  args: Deno.args,
-  options: {
-    base: { type: "string" },
-    out: { type: "string", default: "experiments/grid" },
-    title: { type: "string", default: "Recipe grid (issue 12 part 6)" },
-    strips: { type: "boolean", default: false },
-  },
-  allowPositionals: true,
-  strict: true,
-});
+const { values: a, positionals } = cliArgs(import.meta.url, (args) =>
+  parseArgs({
+    args,
+    options: {
+      base: { type: "string" },
+      out: { type: "string", default: "experiments/grid" },
+      title: { type: "string", default: "Recipe grid (issue 12 part 6)" },
+      strips: { type: "boolean", default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  }));
 if (!a.base || !positionals.length) {
-  throw new RangeError("Give --base <folder> and the run folders to compare");
+  console.error("error: give --base <folder> and the run folders to compare");
+  Deno.exit(2);
 }
 
 interface RunRecord {

@@ -17,6 +17,7 @@
  * objects merge one level deep, null removes a default such as the pyramid).
  */
 import { parseArgs } from "node:util";
+import { cliArgs } from "./lib/cli_args.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
@@ -48,25 +49,26 @@ import {
 import type { RecipeInput } from "../src/shared/types.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const { values: a } = parseArgs({
-  args: Deno.args,
-  options: {
-    nets: { type: "string", default: "darknet-tiny,mobilenet-v1,resnet50" },
-    pairs: { type: "string", default: REFERENCE_PAIRS.map((p) => p.id).join(",") },
-    size: { type: "string", default: "256" },
-    iters: { type: "string", default: "100" },
-    recipe: { type: "string", default: "{}" },
-    judges: { type: "string", default: "mobilenet-v1,darknet-tiny" },
-    "judge-size": { type: "string", default: "256" },
-    out: { type: "string", default: join(ROOT, "experiments", "reference") },
-    images: { type: "string", default: resolve(ROOT, "..", "shared", "images") },
-    backend: { type: "string", default: "wasm" },
-    "models-dir": { type: "string", default: join(ROOT, "static", "models") },
-    "strip-height": { type: "string", default: "128" },
-    reuse: { type: "boolean", default: false },
-  },
-  strict: true,
-});
+const { values: a } = cliArgs(import.meta.url, (args) =>
+  parseArgs({
+    args,
+    options: {
+      nets: { type: "string", default: "darknet-tiny,mobilenet-v1,resnet50" },
+      pairs: { type: "string", default: REFERENCE_PAIRS.map((p) => p.id).join(",") },
+      size: { type: "string", default: "256" },
+      iters: { type: "string", default: "100" },
+      recipe: { type: "string", default: "{}" },
+      judges: { type: "string", default: "mobilenet-v1,darknet-tiny" },
+      "judge-size": { type: "string", default: "256" },
+      out: { type: "string", default: join(ROOT, "experiments", "reference") },
+      images: { type: "string", default: resolve(ROOT, "..", "shared", "images") },
+      backend: { type: "string", default: "wasm" },
+      "models-dir": { type: "string", default: join(ROOT, "static", "models") },
+      "strip-height": { type: "string", default: "128" },
+      reuse: { type: "boolean", default: false },
+    },
+    strict: true,
+  }));
 
 const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
 const count = (name: string, v: string) => {

@@ -13,6 +13,7 @@
  * (scripts/import_models.ts --all), reporting the ones it cannot reach.
  */
 import { parseArgs } from "node:util";
+import { cliArgs } from "./lib/cli_args.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readTfjsLayersModel, type TfjsLayersModel } from "../src/shared/nets/tfjs_layers.ts";
@@ -58,24 +59,18 @@ const URL_SOURCES: UrlSource[] = [
   },
 ];
 
-const args = parseArgs({
-  args: Deno.args,
-  options: {
-    "if-missing": { type: "boolean", default: false },
-    all: { type: "boolean", default: false },
-    dtype: { type: "string", default: "float16" },
-    only: { type: "string" },
-    mirror: { type: "string" },
-    out: { type: "string", default: join(ROOT, "static", "models") },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
-if (args.values.help) {
-  console.log(
-    "deno task fetch-models [--if-missing] [--dtype float16|float32] [--only resnet50,darknet-tiny,mobilenet-v1] [--mirror DIR] [--out DIR]",
-  );
-  Deno.exit(0);
-}
+const args = cliArgs(import.meta.url, (argv) =>
+  parseArgs({
+    args: argv,
+    options: {
+      "if-missing": { type: "boolean", default: false },
+      all: { type: "boolean", default: false },
+      dtype: { type: "string", default: "float16" },
+      only: { type: "string" },
+      mirror: { type: "string" },
+      out: { type: "string", default: join(ROOT, "static", "models") },
+    },
+  }));
 if (args.values.dtype !== "float16" && args.values.dtype !== "float32") {
   console.error(`--dtype must be float16 or float32, got "${args.values.dtype}"`);
   Deno.exit(2);

@@ -12,6 +12,7 @@
  *        deno task models:import --all [--dtype ...] [--out DIR] [--source-base URL]
  */
 import { parseArgs } from "node:util";
+import { cliArgs } from "./lib/cli_args.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { useBackend } from "./lib/tf_node.ts";
@@ -82,29 +83,25 @@ const KNOWN: KnownSource[] = [
   })),
 ];
 
-const args = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
-  options: {
-    all: { type: "boolean", default: false },
-    id: { type: "string" },
-    name: { type: "string" },
-    dtype: { type: "string", default: "float16" },
-    variant: { type: "string" },
-    preprocess: { type: "string" },
-    out: { type: "string", default: join(ROOT, "static", "models") },
-    "source-base": { type: "string" },
-    backend: { type: "string", default: "wasm" },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
+const args = cliArgs(import.meta.url, (argv) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      all: { type: "boolean", default: false },
+      id: { type: "string" },
+      name: { type: "string" },
+      dtype: { type: "string", default: "float16" },
+      variant: { type: "string" },
+      preprocess: { type: "string" },
+      out: { type: "string", default: join(ROOT, "static", "models") },
+      "source-base": { type: "string" },
+      backend: { type: "string", default: "wasm" },
+    },
+  }));
 const usage =
   "deno task models:import <file or URL> [--id ID] [--name NAME] [--dtype float16|float32] [--variant torchvision-v1.5|keras-v1] [--preprocess caffe|torch] [--out DIR]\n" +
   "deno task models:import --all [--dtype float16|float32] [--out DIR] [--source-base URL]";
-if (args.values.help) {
-  console.log(usage);
-  Deno.exit(0);
-}
 const log = (msg: string) => console.log(`[import] ${msg}`);
 const fail = (msg: string): never => {
   console.error(`[import] ${msg}`);
