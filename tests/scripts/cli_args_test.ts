@@ -52,7 +52,10 @@ Deno.test("a script answers an unknown flag with one error line and its usage, a
   };
   const bad = await run("--bogus");
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /^error: Unknown option '--bogus'[^\n]*\nUsage: deno task experiment:grid/);
+  assert.match(
+    bad.stderr,
+    /^error: Unknown option '--bogus'[^\n]*\nUsage: deno task experiment:grid/,
+  );
   assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
   const help = await run("--help");
   assert.equal(help.code, 0);
