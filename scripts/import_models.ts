@@ -12,7 +12,7 @@
  *        deno task models:import --all [--dtype ...] [--out DIR] [--source-base URL]
  */
 import { parseArgs } from "node:util";
-import { cliArgs } from "./lib/cli_args.ts";
+import { cliArgs, scriptUsage } from "./lib/cli_args.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { useBackend } from "./lib/tf_node.ts";
@@ -99,9 +99,6 @@ const args = cliArgs(import.meta.url, (argv) =>
       backend: { type: "string", default: "wasm" },
     },
   }));
-const usage =
-  "deno task models:import <file or URL> [--id ID] [--name NAME] [--dtype float16|float32] [--variant torchvision-v1.5|keras-v1] [--preprocess caffe|torch] [--out DIR]\n" +
-  "deno task models:import --all [--dtype float16|float32] [--out DIR] [--source-base URL]";
 const log = (msg: string) => console.log(`[import] ${msg}`);
 const fail = (msg: string): never => {
   console.error(`[import] ${msg}`);
@@ -116,7 +113,7 @@ if (variant !== undefined && variant !== "torchvision-v1.5" && variant !== "kera
   fail(`--variant must be torchvision-v1.5 or keras-v1, got "${variant}"`);
 }
 if (args.values.all === (args.positionals.length > 0) || args.positionals.length > 1) {
-  fail(`give one file or URL, or --all\n${usage}`);
+  fail(`give one file or URL, or --all\n${scriptUsage(import.meta.url)}`);
 }
 const PREPROCESS: Record<string, Preprocess> = { caffe: CAFFE, torch: TORCH_IMAGENET };
 const preprocess = args.values.preprocess;

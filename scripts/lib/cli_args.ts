@@ -10,7 +10,7 @@ export function cliArgs<R>(
   parse: (args: string[]) => R,
   args: string[] = Deno.args,
 ): R {
-  const usage = () => usageOf(Deno.readTextFileSync(new URL(script)));
+  const usage = () => scriptUsage(script);
   if (args.includes("--help") || args.includes("-h")) {
     console.log(usage());
     Deno.exit(0);
@@ -22,6 +22,11 @@ export function cliArgs<R>(
     console.error(`error: ${(e as Error).message.split("\n")[0]}\n${usage()}`);
     Deno.exit(2);
   }
+}
+
+/** The "Usage:" block of the script at `script` (a module URL): its one statement of usage. */
+export function scriptUsage(script: string | URL): string {
+  return usageOf(Deno.readTextFileSync(new URL(script)));
 }
 
 /** parseArgs()'s own errors carry a code ERR_PARSE_ARGS_*. */

@@ -98,12 +98,12 @@ const PALETTE: ColourSpec = { mode: "palette", match: "mk" };
  * judge) / 1.04x / 0.61x; colour unchanged (1.00x). Darknet-tiny at -1 / -6: 0.98x / 0.86x
  * style for 1.02x / 1.08x content, at -6 the astronaut's face fades under the shipwreck's waves
  * and Nyquist rises 1.35x; against -3, -6 is 0.97x style for 1.13x content on MobileNet-v1 and
- * 1.05x / 0.97x for 1.10x on ResNet-50; so -3 (experiments/grid/screen/{dt,mn,rn}256_all_shift-*). At 512 px
- * on all ten pairs: Darknet-tiny 0.81x / 1.07x, MobileNet-v1 0.82x / 1.06x (dt512_all_shift-3,
- * mn512_all_shift-3). The reference reruns on the article's pairs, like for like against the
- * robust output reduced alike (experiments/reference_defaults/): 256 px Darknet-tiny 1.13 (1.16
- * before), MobileNet-v1 1.08 (1.13), ResNet-50 1.27 / 1.23 (1.33 / 1.30); 512 px 1.06 (1.35),
- * 0.98 (1.19) and 1.73 / 1.31 (1.81 / 1.50).
+ * 1.05x / 0.97x for 1.10x on ResNet-50; so -3 (experiments/grid/screen/{dt,mn,rn}256_all_shift-*).
+ * At 512 px on all ten pairs: Darknet-tiny 0.81x / 1.07x, MobileNet-v1 0.82x / 1.06x
+ * (dt512_all_shift-3, mn512_all_shift-3). The reference reruns on the article's pairs, like for
+ * like against the robust output reduced alike (experiments/reference_defaults/): 256 px
+ * Darknet-tiny 1.13 (1.16 before), MobileNet-v1 1.08 (1.13), ResNet-50 1.27 / 1.23 (1.33 /
+ * 1.30); 512 px 1.06 (1.35), 0.98 (1.19) and 1.73 / 1.31 (1.81 / 1.50).
  */
 const SHIFT: Partial<StyleLossSpec> = { shift: -3 };
 

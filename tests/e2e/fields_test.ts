@@ -7,12 +7,11 @@
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
+import { SETTINGS_KEY } from "../../src/client/state/settings.ts";
 import { moreOptions, openStudio, twoFrames, withStudio } from "./_harness.ts";
 
 // playwright keeps sockets and timers of its own between calls.
 const opts = { sanitizeOps: false, sanitizeResources: false };
-
-const SETTINGS_KEY = "atelier.settings.v1";
 
 function stored(page: Page): Promise<Record<string, unknown>> {
   return page.evaluate((k) => JSON.parse(localStorage.getItem(k) ?? "{}"), SETTINGS_KEY);

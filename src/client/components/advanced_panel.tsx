@@ -6,7 +6,7 @@ import type { LayerInfo } from "../../shared/nets/manifest.ts";
 import { ARCH_DEFAULTS } from "../../shared/presets.ts";
 import { MAX_TV_ORDER } from "../../shared/recipe_defaults.ts";
 import { effective, PYRAMID_ON, type Settings, TRANSFORMS_OFF } from "../state/settings.ts";
-import { CommitInput } from "./commit_input.tsx";
+import { CommitInput, numberIn } from "./commit_input.tsx";
 import { FixesPanel } from "./fixes_panel.tsx";
 import { StylePanel } from "./style_panel.tsx";
 
@@ -30,8 +30,8 @@ export function AdvancedPanel(props: {
   };
   // Setting the weights keeps the TV order in effect (the architecture's goes with its weights).
   const weight = (k: "content" | "style" | "tv", text: string) => {
-    const v = Number(text);
-    if (text.trim() === "" || !(v >= 0 && Number.isFinite(v))) return false;
+    const v = numberIn(text, 0, Number.MAX_VALUE);
+    if (v === undefined) return false;
     props.onChange({
       ...s,
       weights: { ...e.weights, [k]: v },

@@ -6,7 +6,7 @@
  * a render between a keystroke and the commit (the engine starting, a model's download
  * progress, a progress event) put the old value back under the user's fingers, and the commit
  * then took the old value. Right after a page load that happened to one typed value in five
- * (tests/e2e/settings_test.ts). Here the typed text is a draft that renders keep showing.
+ * (tests/e2e/fields_test.ts). Here the typed text is a draft that renders keep showing.
  */
 import type { InputHTMLAttributes } from "preact";
 import { useState } from "preact/hooks";
@@ -41,9 +41,17 @@ export function CommitInput(props: CommitInputProps) {
   );
 }
 
-/** `text` as an integer in [min, max], or undefined (empty text is not 0). */
-export function intIn(text: string, min: number, max: number): number | undefined {
+/** `text` as a number in [min, max], or undefined (empty text is not 0, nor is "abc"). */
+export function numberIn(text: string, min: number, max: number): number | undefined {
   if (text.trim() === "") return undefined;
-  const v = Math.round(Number(text));
+  const v = Number(text);
   return v >= min && v <= max ? v : undefined;
+}
+
+/** `text` rounded to an integer in [min, max], or undefined (empty text is not 0). */
+export function intIn(text: string, min: number, max: number): number | undefined {
+  const v = numberIn(text, -Infinity, Infinity);
+  if (v === undefined) return undefined;
+  const n = Math.round(v);
+  return n >= min && n <= max ? n : undefined;
 }

@@ -15,7 +15,7 @@ import {
   TRANSFORMS_OFF,
   transformsPreset,
 } from "../state/settings.ts";
-import { CommitInput, intIn } from "./commit_input.tsx";
+import { CommitInput, intIn, numberIn } from "./commit_input.tsx";
 
 // The bounds of TransformsSchema (src/shared/types.ts); the worker validates every recipe.
 const MAX_PAD = 64;
@@ -268,8 +268,9 @@ function SwagControls(props: { settings: Settings; onChange: (s: Settings) => vo
           disabled={over === "off"}
           value={temperature}
           onCommit={(text) => {
-            const t = Number(text);
-            if (!(t > 0 && t <= 1e6)) return false;
+            // Any temperature above 0.
+            const t = numberIn(text, Number.MIN_VALUE, 1e6);
+            if (t === undefined) return false;
             props.onChange({ ...s, swag: swagSetting(over, t) });
           }}
         />

@@ -2,7 +2,7 @@
 import { MAX_SIZE, MIN_SIZE } from "../../shared/recipe_defaults.ts";
 import type { ModelSummary, Preset } from "../../shared/types.ts";
 import type { Settings } from "../state/settings.ts";
-import { CommitInput, intIn } from "./commit_input.tsx";
+import { CommitInput, intIn, numberIn } from "./commit_input.tsx";
 
 export function formatBytes(n: number): string {
   return n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : `${Math.round(n / 1024)} kB`;
@@ -119,8 +119,9 @@ export function SettingsForm(props: {
             step={0.005}
             value={s.learningRate}
             onCommit={(t) => {
-              const v = Number(t);
-              if (!(v > 0 && v <= 10)) return false;
+              // Any step above 0 (RecipeSchema: positive, at most 10).
+              const v = numberIn(t, Number.MIN_VALUE, 10);
+              if (v === undefined) return false;
               set({ learningRate: v });
             }}
           />

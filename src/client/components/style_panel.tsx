@@ -11,13 +11,15 @@ import {
   type Settings,
   type StyleSetting,
 } from "../state/settings.ts";
-import { CommitInput, intIn } from "./commit_input.tsx";
+import { CommitInput, intIn, numberIn } from "./commit_input.tsx";
 
 // The bounds of the recipe's fields (src/shared/types.ts and issue 12); the worker validates.
 const MIN_PYRAMID = 32;
 const MAX_PYRAMID = 2048;
 const MIN_STYLE_SCALE = 0.1;
 const MAX_STYLE_SCALE = 4;
+const MIN_SHIFT = -100;
+const MAX_SHIFT = 100;
 
 export function StylePanel(
   props: {
@@ -76,13 +78,13 @@ export function StylePanel(
         <CommitInput
           type="number"
           step="any"
-          min={-100}
-          max={100}
+          min={MIN_SHIFT}
+          max={MAX_SHIFT}
           disabled={style.loss !== "gram"}
           value={style.shift ?? 0}
           onCommit={(text) => {
-            const v = Number(text);
-            if (text.trim() === "" || !(v >= -100 && v <= 100)) return false;
+            const v = numberIn(text, MIN_SHIFT, MAX_SHIFT);
+            if (v === undefined) return false;
             setStyle({ shift: v });
           }}
         />
@@ -165,8 +167,8 @@ export function StylePanel(
           step={0.1}
           value={s.styleScale ?? 1}
           onCommit={(text) => {
-            const v = Number(text);
-            if (!(v >= MIN_STYLE_SCALE && v <= MAX_STYLE_SCALE)) return false;
+            const v = numberIn(text, MIN_STYLE_SCALE, MAX_STYLE_SCALE);
+            if (v === undefined) return false;
             props.onChange({ ...s, styleScale: v });
           }}
         />

@@ -141,11 +141,12 @@ export const DEFAULT_SETTINGS: Settings = {
   compareModels: [],
 };
 
-const KEY = "atelier.settings.v1";
+/** Where the studio keeps its settings (localStorage). */
+export const SETTINGS_KEY = "atelier.settings.v1";
 
 export function loadSettings(): Settings {
   try {
-    const raw = localStorage.getItem(KEY);
+    const raw = localStorage.getItem(SETTINGS_KEY);
     if (!raw) return { ...DEFAULT_SETTINGS };
     const stored = { ...DEFAULT_SETTINGS, ...JSON.parse(raw) };
     // Before the architectures had a default parameterisation (issue 12), every saved setting
@@ -160,7 +161,7 @@ export function loadSettings(): Settings {
 
 export function saveSettings(s: Settings): void {
   try {
-    localStorage.setItem(KEY, JSON.stringify(s));
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify(s));
   } catch {
     // Storage full or disabled (private mode): settings simply do not persist.
   }

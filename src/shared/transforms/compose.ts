@@ -34,8 +34,8 @@ export function fixedViews(spec: Partial<TransformsSpec> | undefined): number | 
 }
 
 /**
- * The Recipe's chain: pad (constant grey, lucid's default, or reflect), jitter, scale, rotate, skipping the
- * ones that are off (0 px or an empty list). With nothing on it copies the image.
+ * The Recipe's chain: pad (constant grey, lucid's default, or reflect), jitter, scale, rotate,
+ * skipping the ones that are off (0 px or an empty list). With nothing on it copies the image.
  * Lucid's standard_transforms is the same chain with fixed values plus a final jitter(4).
  */
 export function standardTransforms(spec: Partial<TransformsSpec> = {}): Transform {
