@@ -33,6 +33,7 @@
  * --render only rewrites bench/large.md from bench/large.json.
  */
 import { parseArgs } from "node:util";
+import { cliArgs } from "./lib/cli_args.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
@@ -51,28 +52,29 @@ import {
 } from "../src/shared/tiling/mod.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const { values: a } = parseArgs({
-  args: Deno.args,
-  options: {
-    nets: { type: "string", default: "darknet-tiny,resnet50" },
-    sizes: { type: "string", default: "512,1024,2048" },
-    "resnet-sizes": { type: "string", default: "512" },
-    "resnet-compare": { type: "string", default: "512" },
-    tile: { type: "string", default: "384" },
-    compare: { type: "string", default: "1024" },
-    "compare-tile": { type: "string", default: "512" },
-    backend: { type: "string", default: "wasm" },
-    out: { type: "string", default: join(ROOT, "bench") },
-    halos: { type: "string", default: "" },
-    "halo-net": { type: "string", default: "resnet50" },
-    "halo-size": { type: "string", default: "768" },
-    "halo-tile": { type: "string", default: "512,384" },
-    repeat: { type: "string", default: "1" },
-    costs: { type: "boolean", default: false },
-    render: { type: "boolean", default: false },
-    "cost-sizes": { type: "string", default: "128,256" },
-  },
-});
+const { values: a } = cliArgs(import.meta.url, (args) =>
+  parseArgs({
+    args,
+    options: {
+      nets: { type: "string", default: "darknet-tiny,resnet50" },
+      sizes: { type: "string", default: "512,1024,2048" },
+      "resnet-sizes": { type: "string", default: "512" },
+      "resnet-compare": { type: "string", default: "512" },
+      tile: { type: "string", default: "384" },
+      compare: { type: "string", default: "1024" },
+      "compare-tile": { type: "string", default: "512" },
+      backend: { type: "string", default: "wasm" },
+      out: { type: "string", default: join(ROOT, "bench") },
+      halos: { type: "string", default: "" },
+      "halo-net": { type: "string", default: "resnet50" },
+      "halo-size": { type: "string", default: "768" },
+      "halo-tile": { type: "string", default: "512,384" },
+      repeat: { type: "string", default: "1" },
+      costs: { type: "boolean", default: false },
+      render: { type: "boolean", default: false },
+      "cost-sizes": { type: "string", default: "128,256" },
+    },
+  }));
 
 interface Row {
   net: string;

@@ -8,10 +8,11 @@
  * live tensors' peak plus what tfjs-wasm's C++ side holds (XNNPACK's packed copy of every conv
  * kernel it has run) and is never returned to the system. Figures in MiB (2^20 bytes).
  *
- *   deno run -A scripts/bench_rss.ts [--net resnet50] [--content chelsea.png] [--size 512]
+ * Usage: deno run -A scripts/bench_rss.ts [--net resnet50] [--content chelsea.png] [--size 512]
  *        [--iterations 3] [--backend wasm] [--memory-mb 2048] [--no-pyramid] [--json out.json]
  */
 import { parseArgs } from "node:util";
+import { cliArgs } from "./lib/cli_args.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
@@ -24,19 +25,20 @@ import { runToEnd } from "../src/shared/run.ts";
 import { defaultRecipe } from "../src/shared/recipe.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const { values: a } = parseArgs({
-  args: Deno.args,
-  options: {
-    net: { type: "string", default: "resnet50" },
-    content: { type: "string", default: "chelsea.png" },
-    size: { type: "string", default: "512" },
-    iterations: { type: "string", default: "3" },
-    backend: { type: "string", default: "wasm" },
-    "memory-mb": { type: "string", default: String(DEFAULT_MEMORY_MB) },
-    "no-pyramid": { type: "boolean", default: false },
-    json: { type: "string" },
-  },
-});
+const { values: a } = cliArgs(import.meta.url, (args) =>
+  parseArgs({
+    args,
+    options: {
+      net: { type: "string", default: "resnet50" },
+      content: { type: "string", default: "chelsea.png" },
+      size: { type: "string", default: "512" },
+      iterations: { type: "string", default: "3" },
+      backend: { type: "string", default: "wasm" },
+      "memory-mb": { type: "string", default: String(DEFAULT_MEMORY_MB) },
+      "no-pyramid": { type: "boolean", default: false },
+      json: { type: "string" },
+    },
+  }));
 
 const MiB = 2 ** 20;
 // tfjs's live bytes change only when the backend allocates or frees: count them there (the

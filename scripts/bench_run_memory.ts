@@ -10,7 +10,7 @@
  * modelled peak (the largest planRunTiles() peakBytes over the run's scales), which should not be
  * below the exact one (MEASURED_COSTS, plan.ts).
  *
- *   deno run -A scripts/bench_run_memory.ts [--net darknet-tiny] [--content chelsea.png]
+ * Usage: deno run -A scripts/bench_run_memory.ts [--net darknet-tiny] [--content chelsea.png]
  *        [--sizes 256,384] [--histories 1,4] [--tile 128 | --budget 400] [--iterations 6]
  *        [--host-vectors]
  *
@@ -18,6 +18,7 @@
  * planner does on WASM when host history does not fit (HOST_RUN_BYTES_PER_PIXEL).
  */
 import { parseArgs } from "node:util";
+import { cliArgs } from "./lib/cli_args.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
@@ -30,20 +31,21 @@ import { planScales } from "../src/shared/pyramid.ts";
 import { type MemoryBudget, planRunTiles } from "../src/shared/tiled_run.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const { values: a } = parseArgs({
-  args: Deno.args,
-  options: {
-    net: { type: "string", default: "darknet-tiny" },
-    content: { type: "string", default: "chelsea.png" },
-    sizes: { type: "string", default: "256,384" },
-    histories: { type: "string", default: "1,4" },
-    tile: { type: "string", default: "128" },
-    budget: { type: "string" },
-    iterations: { type: "string", default: "6" },
-    backend: { type: "string", default: "wasm" },
-    "host-vectors": { type: "boolean", default: false },
-  },
-});
+const { values: a } = cliArgs(import.meta.url, (args) =>
+  parseArgs({
+    args,
+    options: {
+      net: { type: "string", default: "darknet-tiny" },
+      content: { type: "string", default: "chelsea.png" },
+      sizes: { type: "string", default: "256,384" },
+      histories: { type: "string", default: "1,4" },
+      tile: { type: "string", default: "128" },
+      budget: { type: "string" },
+      iterations: { type: "string", default: "6" },
+      backend: { type: "string", default: "wasm" },
+      "host-vectors": { type: "boolean", default: false },
+    },
+  }));
 await useBackend(a.backend!);
 const net = await loadNet(pathToFileURL(join(ROOT, "static/models", a.net!, "manifest.json")));
 const shared = (p: string) => join(ROOT, "../shared/images", p);

@@ -1,17 +1,19 @@
 /**
- * Load benchmark of the edge server: `deno task bench:server [--seconds 5] [--connections 8]
- * [--tool wrk|fetch]`. Starts src/server/main.ts on loopback over a temporary KV seeded with 100
- * gallery entries and a temporary models dir holding one 4 MiB shard, then drives each scenario
- * from a separate process (so the load generator does not share the server's event loop) for a
- * bounded time after 1 s of warm-up: with Debian's `wrk` (one thread, keep-alive connections,
- * its latency distribution) when it is installed (`apt-get install wrk`), else with keep-alive
- * fetch loops in a second Deno process. The shard figure is set beside the speed of reading the
- * same file from disk (page cache) in this process. Writes bench/server.json and
+ * Load benchmark of the edge server. Starts src/server/main.ts on loopback over a temporary KV
+ * seeded with 100 gallery entries and a temporary models dir holding one 4 MiB shard, then drives
+ * each scenario from a separate process (so the load generator does not share the server's event
+ * loop) for a bounded time after 1 s of warm-up: with Debian's `wrk` (one thread, keep-alive
+ * connections, its latency distribution) when it is installed (`apt-get install wrk`), else with
+ * keep-alive fetch loops in a second Deno process. The shard figure is set beside the speed of
+ * reading the same file from disk (page cache) in this process. Writes bench/server.json and
  * bench/server.md.
+ *
+ * Usage: deno task bench:server [--seconds 5] [--connections 8] [--tool wrk|fetch]
  */
 import sharp from "sharp";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { cliArgs } from "./lib/cli_args.ts";
 import { sha256Hex } from "../src/server/hash.ts";
 
 /** Rounds to `d` decimals for the report. */
@@ -30,16 +32,17 @@ interface LoadResult {
   mbPerSec: number;
 }
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    load: { type: "string" },
-    seconds: { type: "string", default: "5" },
-    connections: { type: "string", default: "8" },
-    name: { type: "string", default: "" },
-    tool: { type: "string" },
-  },
-});
+const { values } = cliArgs(import.meta.url, (args) =>
+  parseArgs({
+    args,
+    options: {
+      load: { type: "string" },
+      seconds: { type: "string", default: "5" },
+      connections: { type: "string", default: "8" },
+      name: { type: "string", default: "" },
+      tool: { type: "string" },
+    },
+  }));
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 

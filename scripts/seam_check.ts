@@ -9,17 +9,19 @@
  * (writes PREFIX.json and PREFIX_crop100.png).
  */
 import { parseArgs } from "node:util";
+import { cliArgs, scriptUsage } from "./lib/cli_args.ts";
 import { tf, useBackend } from "./lib/tf_node.ts";
 import { encodePng, readImage } from "./lib/image_io.ts";
 
-const { values: a, positionals } = parseArgs({
-  args: Deno.args,
-  options: { tile: { type: "string" }, out: { type: "string" } },
-  allowPositionals: true,
-});
+const { values: a, positionals } = cliArgs(import.meta.url, (args) =>
+  parseArgs({
+    args,
+    options: { tile: { type: "string" }, out: { type: "string" } },
+    allowPositionals: true,
+  }));
 const tile = Number(a.tile);
 if (positionals.length !== 2 || !(tile > 0) || !a.out) {
-  console.error("usage: seam_check.ts TILED.png UNTILED.png --tile N --out PREFIX");
+  console.error(`error: two images, --tile and --out are needed\n${scriptUsage(import.meta.url)}`);
   Deno.exit(2);
 }
 await useBackend("cpu");

@@ -20,6 +20,7 @@
  *        [--timeout-min 30] [--out bench]
  */
 import { parseArgs } from "node:util";
+import { cliArgs } from "./lib/cli_args.ts";
 import { join } from "node:path";
 import sharp from "sharp";
 import {
@@ -38,17 +39,18 @@ import { planRunTiles } from "../src/shared/tiled_run.ts";
 import { sizeAt } from "../src/shared/pyramid.ts";
 import type { RecipeInput } from "../src/shared/types.ts";
 
-const { values: a } = parseArgs({
-  args: Deno.args,
-  options: {
-    size: { type: "string", default: "1024" },
-    iterations: { type: "string", default: "3" },
-    tile: { type: "string", default: "" },
-    label: { type: "string", default: "" },
-    "timeout-min": { type: "string", default: "30" },
-    out: { type: "string", default: new URL("bench/", ROOT).pathname },
-  },
-});
+const { values: a } = cliArgs(import.meta.url, (args) =>
+  parseArgs({
+    args,
+    options: {
+      size: { type: "string", default: "1024" },
+      iterations: { type: "string", default: "3" },
+      tile: { type: "string", default: "" },
+      label: { type: "string", default: "" },
+      "timeout-min": { type: "string", default: "30" },
+      out: { type: "string", default: new URL("bench/", ROOT).pathname },
+    },
+  }));
 const size = Number(a.size);
 const iterations = Number(a.iterations);
 const tile = a.tile ? Number(a.tile) : undefined;

@@ -61,3 +61,17 @@ Deno.test("a script answers an unknown flag with one error line and its usage, a
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: deno task experiment:grid/);
 });
+
+Deno.test("every script that parses flags answers bad ones through cliArgs() and has a usage", async () => {
+  const scripts: string[] = [];
+  for await (const e of Deno.readDir("scripts")) {
+    if (!e.isFile || !e.name.endsWith(".ts")) continue;
+    const source = await Deno.readTextFile(`scripts/${e.name}`);
+    if (!/\bparseArgs\(/.test(source)) continue;
+    scripts.push(e.name);
+    assert.match(source, /\bcliArgs\(import\.meta\.url,/, `${e.name} parses without cliArgs()`);
+    assert.match(usageOf(source), /^Usage: /, `${e.name} has no Usage: block in its header`);
+  }
+  // The CLI's own flags (scripts/lib/stylize_flags.ts) have their own parser and help.
+  assert.ok(scripts.length >= 10, `found ${scripts.length} scripts`);
+});
