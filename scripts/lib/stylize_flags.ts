@@ -64,6 +64,8 @@ export const USAGE =
   --pad-mode constant|reflect   what the padding shows: grey (default) or the mirrored image
   --views N           fixed views: the objective averages N transform draws made once (L-BFGS
                       needs one objective); without it, a new draw per iteration
+  --no-transforms     none, also where the network's default has them (MobileNet-v1's four
+                      fixed views up to 512 px)
   --memory-mb N       memory one evaluation may use (default ${DEFAULT_MEMORY_MB}, under WASM's 4 GB heap):
                       sizes whose one pass does not fit run tiled, in bounded memory
   --tile N            force tiles of N px wherever the image is larger (tests, benchmarks)
@@ -105,6 +107,7 @@ const OPTIONS = {
   tv: { type: "string" },
   pyramid: { type: "string" },
   "no-pyramid": { type: "boolean" },
+  "no-transforms": { type: "boolean" },
   "style-loss": { type: "string" },
   "style-shift": { type: "string" },
   colour: { type: "string" },
@@ -193,6 +196,16 @@ function swagFlag(v: string | undefined): RecipeLayer["swag"] {
   if (over === "map" && (temperature ?? 1) === 1) return true;
   // The options form of SwagFieldSchema (src/shared/types.ts).
   return { over, temperature: temperature ?? 1 } as unknown as RecipeLayer["swag"];
+}
+
+/** `--no-transforms`, refused beside a flag that sets a transform. */
+function transformsOff(a: Record<string, unknown>): boolean {
+  if (!a["no-transforms"]) return false;
+  const set = ["pad", "pad-mode", "jitter", "scales", "angles", "views"].find((k) =>
+    a[k] !== undefined
+  );
+  if (set) throw new FlagError(`--no-transforms and --${set} contradict each other`);
+  return true;
 }
 
 /** `--pyramid MIN[,STEP]` / `--no-pyramid`. */
@@ -327,7 +340,9 @@ export function parseStylizeArgs(argv: string[]): StylizeArgs {
       kind: oneOf("param", a.param, ["pixel", "fourier"] as const),
       decorrelate: a.decorrelate,
     },
-    transforms: a.pad || a["pad-mode"] || a.jitter || a.scales || a.angles || a.views
+    transforms: transformsOff(a)
+      ? null
+      : a.pad || a["pad-mode"] || a.jitter || a.scales || a.angles || a.views
       ? {
         pad: num("pad", a.pad),
         padMode: oneOf("pad-mode", a["pad-mode"], ["constant", "reflect"] as const),

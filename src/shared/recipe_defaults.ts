@@ -87,9 +87,13 @@ type Layered = {
 
 /**
  * One layer of a recipe: any field, and any field of a nested object, may be left out.
- * `pyramid: null` removes a pyramid set below (a preset's), for a one-scale run.
+ * `pyramid: null` removes a pyramid set below (a preset's), for a one-scale run;
+ * `transforms: null` removes transforms set below (the architecture's fixed views).
  */
-export type RecipeLayer = Omit<Layered, "pyramid"> & { pyramid?: Layered["pyramid"] | null };
+export type RecipeLayer = Omit<Layered, "pyramid" | "transforms"> & {
+  pyramid?: Layered["pyramid"] | null;
+  transforms?: Layered["transforms"] | null;
+};
 
 /** Options of assembleRecipe() and makeRecipe(). */
 export interface RecipeOptions {
@@ -135,6 +139,11 @@ function merge(into: RecipeLayer, from: RecipeLayer = {}): RecipeLayer {
  */
 export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): RecipeInput {
   const d = archDefaults(net.architecture);
+  const bases = Array.isArray(opts.base) ? opts.base : [opts.base];
+  // The output size the layers ask for: the architecture's transforms apply up to a size.
+  const size = [opts.overrides, ...[...bases].reverse()].find((l) => l?.size !== undefined)
+    ?.size ?? RECIPE_DEFAULTS.size;
+  const transforms = d?.transforms && size <= d.transforms.upTo ? d.transforms.spec : undefined;
   const defaults: RecipeLayer = {
     version: 1,
     net: {
@@ -152,12 +161,20 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
     ...(d?.styleScale !== undefined ? { styleScale: d.styleScale } : {}),
     ...(d?.colour ? { colour: { ...d.colour } } : {}),
     ...(d?.param ? { param: { ...d.param } } : {}),
+    ...(transforms
+      ? {
+        transforms: {
+          ...transforms,
+          scales: [...transforms.scales],
+          angles: [...transforms.angles],
+        },
+      }
+      : {}),
     init: RECIPE_DEFAULTS.init,
     iterations: RECIPE_DEFAULTS.iterations,
     optimizer: { ...RECIPE_DEFAULTS.optimizer },
     seed: RECIPE_DEFAULTS.seed,
   };
-  const bases = Array.isArray(opts.base) ? opts.base : [opts.base];
   const r = merge(
     [...bases].reduce((acc: RecipeLayer, b) => merge(acc, b), defaults),
     opts.overrides,

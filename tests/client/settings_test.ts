@@ -10,6 +10,7 @@ import {
   loadSettings,
   PYRAMID_ON,
   type PyramidFields,
+  SETTINGS_KEY,
   swagControls,
   swagSetting,
   TRANSFORMS_LUCID,
@@ -35,10 +36,53 @@ Deno.test("buildRecipe() of the studio's default settings is the engine's defaul
   const parsed = RecipeSchema.parse(assembleRecipe({ id: "resnet50", architecture: "resnet50" }));
   assert.deepEqual(parsed.param, engine.param);
   assert.deepEqual(effective(DEFAULT_SETTINGS, "resnet50").param, engine.param);
-  // A remix of that recipe gives back the default transforms and its parameterisation, pinned.
+  // A remix of that recipe gives back its transforms (none) and its parameterisation, pinned.
   const back = fromRecipe(DEFAULT_SETTINGS, engine);
-  assert.deepEqual(back.transforms, DEFAULT_SETTINGS.transforms);
+  assert.deepEqual(back.transforms, TRANSFORMS_OFF);
   assert.deepEqual(back.param, engine.param);
+});
+
+Deno.test("the studio starts from MobileNet-v1's default fixed views, and Off turns them off", () => {
+  const net = { id: "mobilenet-v1", architecture: "mobilenet-v1" };
+  const s = { ...DEFAULT_SETTINGS, modelId: net.id };
+  const engine = makeRecipe(net, { overrides: images });
+  assert.equal(engine.transforms?.views, 4);
+  assert.equal(engine.transforms?.padMode, "reflect");
+  assert.deepEqual(parseRecipe(buildRecipe(s, net.architecture, images)), engine);
+  // The panel shows what is in effect.
+  assert.deepEqual(effective(s, net.architecture).transforms, engine.transforms);
+  assert.deepEqual(effective(s, "resnet50").transforms, TRANSFORMS_OFF);
+  // Off is a choice, not "the default": no transforms at all.
+  const off = parseRecipe(
+    buildRecipe({ ...s, transforms: TRANSFORMS_OFF }, "mobilenet-v1", images),
+  );
+  assert.equal(off.transforms, undefined);
+  // A remix of a recipe that ran without transforms runs without them again.
+  const { transforms: _, ...plain } = engine;
+  const remix = fromRecipe(s, plain);
+  assert.equal(parseRecipe(buildRecipe(remix, "mobilenet-v1", images)).transforms, undefined);
+  // A remix of the default gives its views back.
+  const again = parseRecipe(buildRecipe(fromRecipe(s, engine), "mobilenet-v1", images));
+  assert.deepEqual(again.transforms, engine.transforms);
+});
+
+Deno.test("loadSettings() lets a saved 'off' from before default transforms follow the network", () => {
+  const saved = localStorage.getItem(SETTINGS_KEY);
+  const load = (v: unknown) => {
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify(v));
+    return loadSettings();
+  };
+  try {
+    const off = { modelId: "mobilenet-v1", transforms: TRANSFORMS_OFF };
+    assert.equal(load(off).transforms, undefined);
+    // A choice other than the old default, or a preset's pinned one, stays.
+    const lucid = { ...off, transforms: { ...TRANSFORMS_LUCID, views: 4 } };
+    assert.deepEqual(load(lucid).transforms, lucid.transforms);
+    assert.deepEqual(load({ ...off, presetId: "nakano2019-resnet50" }).transforms, TRANSFORMS_OFF);
+  } finally {
+    if (saved === null) localStorage.removeItem(SETTINGS_KEY);
+    else localStorage.setItem(SETTINGS_KEY, saved);
+  }
 });
 
 Deno.test("effective() before a model is known (no architecture) gives empty layers, not a crash", () => {
@@ -134,7 +178,7 @@ Deno.test("the studio runs an architecture's default pyramid, and null turns it 
 });
 
 Deno.test("loadSettings() lets a saved plain-pixel setting from before the defaults follow the architecture", () => {
-  const key = "atelier.settings.v1";
+  const key = SETTINGS_KEY;
   const saved = localStorage.getItem(key);
   try {
     const plain = { kind: "pixel", decorrelate: false };
@@ -186,5 +230,5 @@ Deno.test("a mirrored pad is its own transform set and rides the recipe there an
   const r = buildRecipe(s, "darknet-tiny", images);
   assert.equal(r.transforms?.padMode, "reflect");
   assert.equal(parseRecipe(r).transforms?.padMode, "reflect");
-  assert.equal(fromRecipe(DEFAULT_SETTINGS, r).transforms.padMode, "reflect");
+  assert.equal(fromRecipe(DEFAULT_SETTINGS, r).transforms?.padMode, "reflect");
 });

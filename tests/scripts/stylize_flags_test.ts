@@ -75,6 +75,7 @@ Deno.test("parseStylizeArgs() refuses contradictory old and new spellings with a
     [["--iters", "5", "--num-iterations", "6"], /--num-iterations and --iters are one flag/],
     [["--style-blend-weights", "1"], /1 blend weights for 2 --style images/],
     [["--pyramid", "128", "--no-pyramid"], /contradict/],
+    [["--no-transforms", "--views", "2"], /--no-transforms and --views contradict/],
     [["--colour", "luminance", "--original-colors"], /contradict/],
     [["--colour", "luminance:pca"], /only match and palette take a method/],
     [["--colour", "sepia"], /--colour must be none, luminance, match, original/],
@@ -99,6 +100,9 @@ Deno.test("parseStylizeArgs() reads the new run flags: pyramid, style loss, colo
   // --no-pyramid removes a preset's pyramid (null in a recipe layer).
   assert.equal(f("--no-pyramid").pyramid, null);
   assert.equal(f().pyramid, undefined);
+  // --no-transforms removes the network's default ones (MobileNet-v1's fixed views) alike.
+  assert.equal(f("--no-transforms").transforms, null);
+  assert.equal(f().transforms, undefined);
   assert.deepEqual(f("--style-loss", "sliced").style, { loss: "sliced" });
   assert.deepEqual(f("--style-shift", "-1").style, { shift: -1 });
   assert.deepEqual(f("--style-loss", "gram", "--style-shift", "0").style, {

@@ -268,3 +268,36 @@ Deno.test("the shipped networks' defaults shift the Gram by -3; a statistic set 
     assert.equal(makeRecipe(net, { overrides: { style: { shift: -1 } } }).style?.shift, -1);
   }
 });
+
+Deno.test("makeRecipe() takes an architecture's transforms up to their size; a layer merges onto or removes them", () => {
+  const spec = { pad: 4, padMode: "reflect" as const, jitter: 2, scales: [], angles: [], views: 3 };
+  withArch("test-views", { transforms: { spec, upTo: 384 } }, (net) => {
+    assert.deepEqual(makeRecipe(net).transforms, spec); // 256 px
+    assert.deepEqual(makeRecipe(net, { overrides: { size: 384 } }).transforms, spec);
+    assert.equal(makeRecipe(net, { overrides: { size: 400 } }).transforms, undefined);
+    // The size that counts is the one the layers ask for, the caller's over a base's.
+    assert.equal(makeRecipe(net, { base: { size: 512 } }).transforms, undefined);
+    assert.deepEqual(
+      makeRecipe(net, { base: { size: 512 }, overrides: { size: 128 } }).transforms,
+      spec,
+    );
+    // A layer's own fields merge onto them (--views 8), null removes them (--no-transforms).
+    assert.deepEqual(makeRecipe(net, { overrides: { transforms: { views: 8 } } }).transforms, {
+      ...spec,
+      views: 8,
+    });
+    assert.equal(makeRecipe(net, { overrides: { transforms: null } }).transforms, undefined);
+    assert.equal(makeRecipe(net, { base: { transforms: null } }).transforms, undefined);
+  });
+});
+
+Deno.test("MobileNet-v1's default averages four mirrored, jittered fixed views up to 512 px; the others run none", () => {
+  const mobilenet = { id: "mobilenet-v1", architecture: "mobilenet-v1" };
+  const four = { pad: 8, padMode: "reflect", jitter: 8, scales: [], angles: [], views: 4 };
+  assert.deepEqual(makeRecipe(mobilenet).transforms, four);
+  assert.deepEqual(makeRecipe(mobilenet, { overrides: { size: 512 } }).transforms, four);
+  assert.equal(makeRecipe(mobilenet, { overrides: { size: 768 } }).transforms, undefined);
+  for (const architecture of ["darknet-tiny", "resnet50", "vgg19"]) {
+    assert.equal(makeRecipe({ id: architecture, architecture }).transforms, undefined);
+  }
+});

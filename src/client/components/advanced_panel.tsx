@@ -5,7 +5,7 @@
 import type { LayerInfo } from "../../shared/nets/manifest.ts";
 import { ARCH_DEFAULTS } from "../../shared/presets.ts";
 import { MAX_TV_ORDER } from "../../shared/recipe_defaults.ts";
-import { effective, PYRAMID_ON, type Settings, TRANSFORMS_OFF } from "../state/settings.ts";
+import { effective, PYRAMID_ON, type Settings } from "../state/settings.ts";
 import { CommitInput, numberIn } from "./commit_input.tsx";
 import { FixesPanel } from "./fixes_panel.tsx";
 import { StylePanel } from "./style_panel.tsx";
@@ -46,6 +46,7 @@ export function AdvancedPanel(props: {
           settings={s}
           defaultPooling={ARCH_DEFAULTS[props.architecture]?.pooling ?? "max"}
           effectiveParam={e.param}
+          effectiveTransforms={e.transforms}
           onChange={props.onChange}
         />
         <StylePanel
@@ -129,7 +130,7 @@ export function AdvancedPanel(props: {
               weights: undefined,
               tvOrder: undefined,
               param: undefined,
-              transforms: TRANSFORMS_OFF,
+              transforms: undefined,
               swag: false,
               pooling: undefined,
               antialias: undefined,

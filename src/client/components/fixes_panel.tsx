@@ -186,26 +186,29 @@ export function FixesPanel(props: {
   defaultPooling: "max" | "avg";
   /** The parameterisation in effect: the settings' or the architecture's default. */
   effectiveParam: ParamSpec;
+  /** The transforms in effect: the settings' or the architecture's default. */
+  effectiveTransforms: TransformsSpec;
   onChange: (s: Settings) => void;
 }) {
   const s = props.settings;
+  const t = props.effectiveTransforms;
   return (
     <fieldset class="fixes">
       <legend>The article's fixes</legend>
       <ParamControls
         param={props.effectiveParam}
-        transforms={s.transforms}
+        transforms={t}
         onParam={(param) => props.onChange({ ...s, param })}
         onTransforms={(transforms) => props.onChange({ ...s, transforms })}
         views
       />
-      {s.optimizer === "lbfgs" && transformsActive(s.transforms) && !s.transforms.views && (
+      {s.optimizer === "lbfgs" && transformsActive(t) && !t.views && (
         <p class="hint" role="note">
           L-BFGS needs one objective: with a new transform draw per step it stops early. Set fixed
           views (e.g. 4) or pick Adam.
         </p>
       )}
-      {s.transforms.views && !transformsActive(s.transforms) && (
+      {t.views && !transformsActive(t) && (
         <p class="hint" role="note">
           Fixed views are draws of the transforms above, and none is on: the run sees the image
           once. Set a pad, jitter, scales or angles for the views to differ.

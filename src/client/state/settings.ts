@@ -111,8 +111,11 @@ export interface Settings extends PyramidFields {
   /** Image parameterisation (pixel or Fourier) and decorrelated colour. Undefined: the
    * architecture's default. */
   param?: ParamSpec;
-  /** Transformation robustness applied before every evaluation. */
-  transforms: TransformsSpec;
+  /**
+   * Transformation robustness applied before every evaluation. Undefined: the architecture's
+   * default (MobileNet-v1's four fixed views up to 512 px, none elsewhere).
+   */
+  transforms?: TransformsSpec;
   /** SWAG activation smoothing (Wang et al. 2021): off, on (whole map, T = 1) or options. */
   swag: SwagSetting;
   /** Undefined: the architecture's default pooling. */
@@ -136,7 +139,6 @@ export const DEFAULT_SETTINGS: Settings = {
   learningRate: RECIPE_DEFAULTS.adam.learningRate,
   init: RECIPE_DEFAULTS.init,
   seed: RECIPE_DEFAULTS.seed,
-  transforms: TRANSFORMS_OFF,
   swag: false,
   compareModels: [],
 };
@@ -153,6 +155,12 @@ export function loadSettings(): Settings {
     // held plain pixels; those follow the architecture now.
     const p = stored.param;
     if (p?.kind === "pixel" && !p.decorrelate && !stored.presetId) delete stored.param;
+    // Likewise transforms, which every saved setting held as "off" before an architecture had
+    // default ones (issue 12: MobileNet-v1's fixed views).
+    const t = stored.transforms;
+    if (t && transformsPreset(t) === "off" && !t.views && !stored.presetId) {
+      delete stored.transforms;
+    }
     return stored;
   } catch {
     return { ...DEFAULT_SETTINGS };
@@ -180,6 +188,7 @@ export function effective(s: Settings, architecture: string) {
     tvOrder: r.tvOrder ?? 1,
     pooling: r.net.pooling ?? "max",
     param: { ...RECIPE_DEFAULTS.param, ...r.param },
+    transforms: { ...TRANSFORMS_OFF, ...r.transforms } as TransformsSpec,
   };
 }
 
@@ -212,12 +221,18 @@ export function buildRecipe(s: Settings, architecture: string, images: RecipeIma
         : { ...RECIPE_DEFAULTS.optimizer },
       seed: s.seed,
       param: s.param && { ...s.param },
-      // Off is left out: a recipe without transforms is the plain setting.
-      transforms: transformsPreset(s.transforms) === "off" ? undefined : {
-        ...s.transforms,
-        scales: [...s.transforms.scales],
-        angles: [...s.transforms.angles],
-      },
+      // Undefined: the architecture's. Off removes them (null), the architecture's included: a
+      // recipe without transforms is the plain setting. Views of no transform stay, so that the
+      // panel can say they are all the image.
+      transforms: s.transforms === undefined
+        ? undefined
+        : transformsPreset(s.transforms) === "off" && !s.transforms.views
+        ? null
+        : {
+          ...s.transforms,
+          scales: [...s.transforms.scales],
+          angles: [...s.transforms.angles],
+        },
       swag: s.swag,
       // Undefined fields are left out: the recipe then has the default.
       style: s.style && { ...s.style },
