@@ -16,7 +16,7 @@ import type { Net } from "../src/shared/nets/net.ts";
 import { makeRecipe, type RecipeLayer } from "../src/shared/recipe.ts";
 import { stylize } from "../src/shared/render.ts";
 import { runToEnd } from "../src/shared/run.ts";
-import { PRESETS } from "../src/shared/presets.ts";
+import { DEFAULT_NET, PRESETS } from "../src/shared/presets.ts";
 import type { Recipe } from "../src/shared/types.ts";
 import { progressBar } from "./lib/progress.ts";
 import { createEta } from "../src/shared/eta.ts";
@@ -68,7 +68,7 @@ async function main(): Promise<number> {
     preset = p.recipe as RecipeLayer;
   }
   const modelsDir = a["models-dir"] ?? join(ROOT, "static", "models");
-  const netId = a.net ?? preset.net?.id ?? file.net?.id ?? "resnet50";
+  const netId = a.net ?? preset.net?.id ?? file.net?.id ?? DEFAULT_NET;
   const manifestPath = join(resolve(modelsDir), netId, "manifest.json");
   let manifestJson: unknown;
   try {

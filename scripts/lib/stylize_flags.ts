@@ -13,7 +13,7 @@
  * - --tv: --tv-weight; --iters and --size are kept beside --num-iterations and --image-size.
  */
 import { parseArgs } from "node:util";
-import { PRESETS } from "../../src/shared/presets.ts";
+import { DEFAULT_NET, PRESETS } from "../../src/shared/presets.ts";
 import {
   MAX_TV_ORDER,
   MIN_SIZE,
@@ -35,7 +35,7 @@ export class FlagError extends Error {}
 
 export const USAGE =
   `deno task stylize --content C --style S [--style S2 ...] [options] --out out.png
-  --net ID            installed model id (default resnet50); --models-dir DIR (static/models)
+  --net ID            installed model id (default ${DEFAULT_NET}); --models-dir DIR (static/models)
   --preset ID         start from a named preset (${PRESETS.map((p) => p.id).join(", ")})
   --recipe FILE       start from a recipe JSON (e.g. one written beside an earlier output)
   --image-size N      long side of the output in px (default ${RECIPE_DEFAULTS.size}; also --size)

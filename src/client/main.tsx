@@ -15,6 +15,7 @@ import { ReportsView } from "./components/reports_view.tsx";
 import { SeeView } from "./components/see_view.tsx";
 import { StudioView } from "./components/studio_view.tsx";
 import { type BackendInfo, type BackendName, BACKENDS } from "./protocol.ts";
+import { DEFAULT_NET } from "../shared/presets.ts";
 import { getPresets, listModels } from "./state/api.ts";
 import { Engine } from "./state/engine.ts";
 import { useInputs } from "./state/inputs.ts";
@@ -118,7 +119,9 @@ function App() {
         if (list.some((m) => m.id === s.modelId) && s.compareModels.length) return s;
         const next = {
           ...s,
-          modelId: list.some((m) => m.id === s.modelId) ? s.modelId : list[0]?.id ?? "",
+          modelId: list.some((m) => m.id === s.modelId)
+            ? s.modelId
+            : (list.find((m) => m.id === DEFAULT_NET) ?? list[0])?.id ?? "",
           compareModels: s.compareModels.length
             ? s.compareModels
             : list.slice(0, 3).map((m) => m.id),

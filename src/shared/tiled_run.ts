@@ -136,6 +136,10 @@ export function planRunTiles(
   memory: MemoryBudget,
   layers?: readonly string[],
 ): TilePlan | undefined {
+  // Nothing measured and no forced tile: untiled, without asking for a halo that a network
+  // which cannot tile (MobileNet-v1's input-size-dependent "same" padding) does not have.
+  const measured = costOf(net, memory);
+  if (memory.tile === undefined && !measured) return undefined;
   const content = layers ? [] : recipe.layers.content.map((l) => l.layer);
   const used = layers ?? [...new Set([...content, ...recipe.layers.style.map((l) => l.layer)])];
   const { approximate, align, ...halo } = planHalo(net, used, memory);
@@ -158,7 +162,6 @@ export function planRunTiles(
       ...approximateHalo,
     };
   }
-  const measured = costOf(net, memory);
   if (!measured) return undefined;
   // Fixed views hold every view's pass on the gradient tape at once (features.ts).
   const views = fixedViews(recipe.transforms) ?? 1;

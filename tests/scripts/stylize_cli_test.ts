@@ -223,3 +223,19 @@ Deno.test("stylize CLI runs tiled in bounded memory and records the tiles (issue
   assert.match(bad.stderr, /^error: --memory-mb must be > 0, got 0\n$/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("stylize CLI without --net runs MobileNet-v1 with its default fixed views", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "out.png");
+  const args = base(out);
+  args.splice(args.indexOf("--net"), 2);
+  const r = await cli([...args, "--iters", "1"]);
+  assert.equal(r.code, 0, r.stderr);
+  const recipe = RecipeSchema.parse(
+    JSON.parse(await Deno.readTextFile(join(dir, "out.recipe.json"))),
+  );
+  assert.equal(recipe.net.id, "mobilenet-v1");
+  assert.equal(recipe.transforms?.views, 4);
+  assert.equal(recipe.transforms?.padMode, "reflect");
+  await Deno.remove(dir, { recursive: true });
+});
