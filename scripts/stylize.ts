@@ -21,7 +21,13 @@ import type { Recipe } from "../src/shared/types.ts";
 import { progressBar } from "./lib/progress.ts";
 import { createEta } from "../src/shared/eta.ts";
 import { planScales } from "../src/shared/pyramid.ts";
-import { checkAssembled, parseStylizeArgs, type StylizeArgs, USAGE } from "./lib/stylize_flags.ts";
+import {
+  checkAssembled,
+  parseStylizeArgs,
+  type StylizeArgs,
+  untiledNotice,
+  USAGE,
+} from "./lib/stylize_flags.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const ATELIER_VERSION = "0.1.0";
@@ -96,6 +102,8 @@ async function main(): Promise<number> {
     overrides: { ...flags, net: { ...flags.net, id: manifest.id } },
   });
   checkAssembled(flags, recipe);
+  const untiled = untiledNotice(manifest.id, recipe.size);
+  if (untiled) console.error(`notice: ${untiled}`);
 
   const images: tf.Tensor4D[] = [];
   let net: Net | undefined;

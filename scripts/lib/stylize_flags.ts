@@ -14,6 +14,7 @@
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_NET, PRESETS } from "../../src/shared/presets.ts";
+import { MEASURED_COSTS } from "../../src/shared/tiling/plan.ts";
 import {
   MAX_TV_ORDER,
   MIN_SIZE,
@@ -196,6 +197,21 @@ function swagFlag(v: string | undefined): RecipeLayer["swag"] {
   if (over === "map" && (temperature ?? 1) === 1) return true;
   // The options form of SwagFieldSchema (src/shared/types.ts).
   return { over, temperature: temperature ?? 1 } as unknown as RecipeLayer["swag"];
+}
+
+/** Output sizes above which a network that cannot tile gets untiledNotice(). */
+export const UNTILED_NOTICE_SIZE = 1024;
+
+/**
+ * A notice for a large run on a network the planner cannot tile (no measured per-pixel cost:
+ * MobileNet-v1, the default network, and imported ones), or undefined: such a run holds the
+ * whole image's pass in memory (README "Large outputs").
+ */
+export function untiledNotice(netId: string, size: number): string | undefined {
+  if (size <= UNTILED_NOTICE_SIZE || Object.hasOwn(MEASURED_COSTS, netId)) return undefined;
+  return `${netId} does not run tiled: a ${size} px run holds the whole image in memory and is ` +
+    `slow (MobileNet-v1 at 2048 px: over 4 GB, 2 iterations unfinished after 30 min); ` +
+    `${Object.keys(MEASURED_COSTS).join(" and ")} tile (--net darknet-tiny)`;
 }
 
 /** `--no-transforms`, refused beside a flag that sets a transform. */

@@ -1,6 +1,12 @@
 /** `deno task stylize` flags: jcjohnson/neural-style names, the old spellings, the new flags. */
 import assert from "node:assert/strict";
-import { checkAssembled, FlagError, parseStylizeArgs } from "../../scripts/lib/stylize_flags.ts";
+import {
+  checkAssembled,
+  FlagError,
+  parseStylizeArgs,
+  UNTILED_NOTICE_SIZE,
+  untiledNotice,
+} from "../../scripts/lib/stylize_flags.ts";
 import { makeRecipe } from "../../src/shared/recipe.ts";
 
 const two = ["--content", "c.png", "--style", "a.jpg", "--style", "b.jpg", "--out", "o.png"];
@@ -175,4 +181,17 @@ Deno.test("checkAssembled() refuses --views when the assembled recipe has no tra
   checkAssembled(both, makeRecipe(net, { overrides: both }));
   const file = { transforms: { views: 4 } };
   checkAssembled({}, makeRecipe(net, { base: [file] }));
+});
+
+Deno.test("untiledNotice() warns of a large run on a network that cannot tile, and only then", () => {
+  assert.equal(untiledNotice("mobilenet-v1", UNTILED_NOTICE_SIZE), undefined);
+  assert.match(
+    untiledNotice("mobilenet-v1", 2048)!,
+    /^mobilenet-v1 does not run tiled: a 2048 px run .* darknet-tiny and resnet50 tile/,
+  );
+  assert.ok(
+    untiledNotice("robust-resnet50-l2-3", 1536),
+    "an imported network has no measured cost",
+  );
+  for (const id of ["darknet-tiny", "resnet50"]) assert.equal(untiledNotice(id, 4096), undefined);
 });
