@@ -15,6 +15,7 @@ import { loadNet, parseManifest } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
 import { makeRecipe, type RecipeLayer } from "../src/shared/recipe.ts";
 import { stylize } from "../src/shared/render.ts";
+import { mayTile } from "../src/shared/tiled_run.ts";
 import { runToEnd } from "../src/shared/run.ts";
 import { DEFAULT_NET, PRESETS } from "../src/shared/presets.ts";
 import type { Recipe } from "../src/shared/types.ts";
@@ -102,7 +103,7 @@ async function main(): Promise<number> {
     overrides: { ...flags, net: { ...flags.net, id: manifest.id } },
   });
   checkAssembled(flags, recipe);
-  const untiled = untiledNotice(manifest.id, recipe.size);
+  const untiled = untiledNotice(manifest.id, recipe.size, mayTile({ manifest }, memory));
   if (untiled) console.error(`notice: ${untiled}`);
 
   const images: tf.Tensor4D[] = [];

@@ -203,23 +203,24 @@ function swagFlag(v: string | undefined): RecipeLayer["swag"] {
 export const UNTILED_NOTICE_SIZE = 1024;
 
 /**
- * A notice for a large run on a network the planner cannot tile (no measured per-pixel cost:
- * MobileNet-v1, the default network, and imported ones), or undefined: such a run holds the
+ * A notice for a large run of `netId` when the planner cannot tile it (`tiles`: mayTile(), false
+ * for MobileNet-v1, the default network, and imported ones), or undefined: such a run holds the
  * whole image's pass in memory (README "Large outputs").
  */
-export function untiledNotice(netId: string, size: number): string | undefined {
-  if (size <= UNTILED_NOTICE_SIZE || Object.hasOwn(MEASURED_COSTS, netId)) return undefined;
+export function untiledNotice(netId: string, size: number, tiles: boolean): string | undefined {
+  if (size <= UNTILED_NOTICE_SIZE || tiles) return undefined;
   return `${netId} does not run tiled: a ${size} px run holds the whole image in memory and is ` +
     `slow (MobileNet-v1 at 2048 px: over 4 GB, 2 iterations unfinished after 30 min); ` +
     `${Object.keys(MEASURED_COSTS).join(" and ")} tile (--net darknet-tiny)`;
 }
 
+/** The flags that set a transform (each one makes the command line's `transforms`). */
+const TRANSFORM_FLAGS = ["pad", "pad-mode", "jitter", "scales", "angles", "views"] as const;
+
 /** `--no-transforms`, refused beside a flag that sets a transform. */
 function transformsOff(a: Record<string, unknown>): boolean {
   if (!a["no-transforms"]) return false;
-  const set = ["pad", "pad-mode", "jitter", "scales", "angles", "views"].find((k) =>
-    a[k] !== undefined
-  );
+  const set = TRANSFORM_FLAGS.find((k) => a[k] !== undefined);
   if (set) throw new FlagError(`--no-transforms and --${set} contradict each other`);
   return true;
 }
@@ -356,9 +357,7 @@ export function parseStylizeArgs(argv: string[]): StylizeArgs {
       kind: oneOf("param", a.param, ["pixel", "fourier"] as const),
       decorrelate: a.decorrelate,
     },
-    transforms: transformsOff(a)
-      ? null
-      : a.pad || a["pad-mode"] || a.jitter || a.scales || a.angles || a.views
+    transforms: transformsOff(a) ? null : TRANSFORM_FLAGS.some((k) => a[k])
       ? {
         pad: num("pad", a.pad),
         padMode: oneOf("pad-mode", a["pad-mode"], ["constant", "reflect"] as const),

@@ -97,6 +97,15 @@ function costOf(net: Pick<Net, "manifest">, memory: MemoryBudget): PixelCost | u
 }
 
 /**
+ * Whether planRunTiles() may tile `net` under `memory`: a forced tile, or a measured per-pixel
+ * cost. A network without either (MobileNet-v1, whose "same" padding depends on the input
+ * size, and imported ones) always runs untiled, whatever its size.
+ */
+export function mayTile(net: Pick<Net, "manifest">, memory: MemoryBudget): boolean {
+  return memory.tile !== undefined || costOf(net, memory) !== undefined;
+}
+
+/**
  * The halo of a plan over `layers` (square grids: the larger axis's figures): the network's
  * APPROXIMATE_HALOS entry on each side where it is narrower than the exact one (haloFor()) and
  * the budget does not ask for the exact halo, else the exact one. `approximate` says which.
@@ -136,10 +145,8 @@ export function planRunTiles(
   memory: MemoryBudget,
   layers?: readonly string[],
 ): TilePlan | undefined {
-  // Nothing measured and no forced tile: untiled, without asking for a halo that a network
-  // which cannot tile (MobileNet-v1's input-size-dependent "same" padding) does not have.
-  const measured = costOf(net, memory);
-  if (memory.tile === undefined && !measured) return undefined;
+  // Untiled without asking for a halo that a network which cannot tile does not have.
+  if (!mayTile(net, memory)) return undefined;
   const content = layers ? [] : recipe.layers.content.map((l) => l.layer);
   const used = layers ?? [...new Set([...content, ...recipe.layers.style.map((l) => l.layer)])];
   const { approximate, align, ...halo } = planHalo(net, used, memory);
@@ -162,6 +169,7 @@ export function planRunTiles(
       ...approximateHalo,
     };
   }
+  const measured = costOf(net, memory);
   if (!measured) return undefined;
   // Fixed views hold every view's pass on the gradient tape at once (features.ts).
   const views = fixedViews(recipe.transforms) ?? 1;

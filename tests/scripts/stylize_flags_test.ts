@@ -8,6 +8,8 @@ import {
   untiledNotice,
 } from "../../scripts/lib/stylize_flags.ts";
 import { makeRecipe } from "../../src/shared/recipe.ts";
+import type { ModelManifest } from "../../src/shared/nets/manifest.ts";
+import { mayTile } from "../../src/shared/tiled_run.ts";
 
 const two = ["--content", "c.png", "--style", "a.jpg", "--style", "b.jpg", "--out", "o.png"];
 
@@ -183,15 +185,26 @@ Deno.test("checkAssembled() refuses --views when the assembled recipe has no tra
   checkAssembled({}, makeRecipe(net, { base: [file] }));
 });
 
-Deno.test("untiledNotice() warns of a large run on a network that cannot tile, and only then", () => {
-  assert.equal(untiledNotice("mobilenet-v1", UNTILED_NOTICE_SIZE), undefined);
+Deno.test("untiledNotice() warns of a large run on a network the planner cannot tile, and only then", () => {
+  const memory = { bytes: 2 ** 31 };
+  const tiles = (id: string) => mayTile({ manifest: { id } as ModelManifest }, memory);
+  assert.equal(
+    untiledNotice("mobilenet-v1", UNTILED_NOTICE_SIZE, tiles("mobilenet-v1")),
+    undefined,
+  );
   assert.match(
-    untiledNotice("mobilenet-v1", 2048)!,
+    untiledNotice("mobilenet-v1", 2048, tiles("mobilenet-v1"))!,
     /^mobilenet-v1 does not run tiled: a 2048 px run .* darknet-tiny and resnet50 tile/,
   );
   assert.ok(
-    untiledNotice("robust-resnet50-l2-3", 1536),
+    untiledNotice("robust-resnet50-l2-3", 1536, tiles("robust-resnet50-l2-3")),
     "an imported network has no measured cost",
   );
-  for (const id of ["darknet-tiny", "resnet50"]) assert.equal(untiledNotice(id, 4096), undefined);
+  for (const id of ["darknet-tiny", "resnet50"]) {
+    assert.equal(untiledNotice(id, 4096, tiles(id)), undefined);
+  }
+  // A forced tile lets the planner try any network.
+  assert.ok(
+    mayTile({ manifest: { id: "mobilenet-v1" } as ModelManifest }, { ...memory, tile: 256 }),
+  );
 });

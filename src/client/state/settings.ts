@@ -24,6 +24,11 @@ export const TRANSFORMS_OFF: TransformsSpec = RECIPE_DEFAULTS.transforms;
 /** Mordvintsev et al. 2018's transforms (src/shared/presets.ts). */
 export const TRANSFORMS_LUCID: TransformsSpec = LUCID_TRANSFORMS;
 
+/** Whether `t` is plainly off: no transform and no fixed views (a recipe then has none). */
+function transformsOff(t: TransformsSpec): boolean {
+  return transformsPreset(t) === "off" && !t.views;
+}
+
 /** "off", "lucid" or "custom": which named set a transforms spec equals. */
 export function transformsPreset(t: TransformsSpec): "off" | "lucid" | "custom" {
   // Fixed views say how the draws are used, not which transforms: they do not name a set. The
@@ -158,7 +163,7 @@ export function loadSettings(): Settings {
     // Likewise transforms, which every saved setting held as "off" before an architecture had
     // default ones (issue 12: MobileNet-v1's fixed views).
     const t = stored.transforms;
-    if (t && transformsPreset(t) === "off" && !t.views && !stored.presetId) {
+    if (t && transformsOff(t) && !stored.presetId) {
       delete stored.transforms;
     }
     return stored;
@@ -224,15 +229,11 @@ export function buildRecipe(s: Settings, architecture: string, images: RecipeIma
       // Undefined: the architecture's. Off removes them (null), the architecture's included: a
       // recipe without transforms is the plain setting. Views of no transform stay, so that the
       // panel can say they are all the image.
-      transforms: s.transforms === undefined
-        ? undefined
-        : transformsPreset(s.transforms) === "off" && !s.transforms.views
-        ? null
-        : {
-          ...s.transforms,
-          scales: [...s.transforms.scales],
-          angles: [...s.transforms.angles],
-        },
+      transforms: s.transforms === undefined ? undefined : transformsOff(s.transforms) ? null : {
+        ...s.transforms,
+        scales: [...s.transforms.scales],
+        angles: [...s.transforms.angles],
+      },
       swag: s.swag,
       // Undefined fields are left out: the recipe then has the default.
       style: s.style && { ...s.style },
