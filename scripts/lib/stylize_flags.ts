@@ -204,14 +204,15 @@ export const UNTILED_NOTICE_SIZE = 1024;
 
 /**
  * A notice for a large run of `netId` when the planner cannot tile it (`tiles`: mayTile(), false
- * for MobileNet-v1, the default network, and imported ones), or undefined: such a run holds the
- * whole image's pass in memory (README "Large outputs").
+ * for an imported network, which has no measured per-pixel cost), or undefined: such a run holds
+ * the whole image's pass in memory (README "Large outputs").
  */
 export function untiledNotice(netId: string, size: number, tiles: boolean): string | undefined {
   if (size <= UNTILED_NOTICE_SIZE || tiles) return undefined;
+  const tiling = Object.keys(MEASURED_COSTS);
   return `${netId} does not run tiled: a ${size} px run holds the whole image in memory and is ` +
-    `slow (MobileNet-v1 at 2048 px: over 4 GB, 2 iterations unfinished after 30 min); ` +
-    `${Object.keys(MEASURED_COSTS).join(" and ")} tile (--net darknet-tiny)`;
+    `slow (MobileNet-v1 untiled at 2048 px: over 4 GB, 2 iterations unfinished after 30 min); ` +
+    `${tiling.slice(0, -1).join(", ")} and ${tiling.at(-1)} tile (--net ${DEFAULT_NET})`;
 }
 
 /** The flags that set a transform (each one makes the command line's `transforms`). */

@@ -13,6 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { reflectPadAxis } from "../transforms/pad.ts";
+import { windowGeometry } from "./window.ts";
 
 type Padding = "same" | "valid" | [[number, number], [number, number]];
 
@@ -24,16 +25,6 @@ export interface SubsamplePlan {
   size: [number, number];
   /** Stride of the original op per axis (1 or 2). */
   strides: [number, number];
-}
-
-/** TensorFlow's leading padding and output size for input n, kernel k, stride s. */
-function geometry(n: number, k: number, s: number, pad: "same" | "valid" | [number, number]) {
-  if (pad === "valid") return { lead: 0, out: Math.floor((n - k) / s) + 1 };
-  if (pad === "same") {
-    const out = Math.ceil(n / s);
-    return { lead: Math.floor(Math.max((out - 1) * s + k - n, 0) / 2), out };
-  }
-  return { lead: pad[0], out: Math.floor((n + pad[0] + pad[1] - k) / s) + 1 };
 }
 
 /**
@@ -49,9 +40,9 @@ export function stride2Plan(
 ): SubsamplePlan {
   const axis = (i: 0 | 1) => {
     const pad = typeof padding === "string" ? padding : padding[i];
-    const one = geometry(input[i], kernel[i], 1, pad);
-    const two = geometry(input[i], kernel[i], strides[i], pad);
-    return { offset: one.lead - two.lead, size: two.out };
+    const one = windowGeometry(input[i], kernel[i], 1, pad);
+    const two = windowGeometry(input[i], kernel[i], strides[i], pad);
+    return { offset: one.before - two.before, size: two.out };
   };
   const h = axis(0), w = axis(1);
   return { offset: [h.offset, w.offset], size: [h.size, w.size], strides };

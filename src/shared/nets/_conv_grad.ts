@@ -12,6 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { releaseGradientInputs } from "../ops/release_gradient.ts";
+import { type AxisPadding, windowGeometry } from "./window.ts";
 
 type Padding = "same" | "valid" | [[number, number], [number, number]];
 
@@ -24,11 +25,8 @@ export function toTfPadding(padding: Padding): "same" | "valid" | tf.backend_uti
 export type ConvKind = "conv2d" | "depthwise";
 
 /** TensorFlow's leading padding along one axis of input size n, kernel k, stride s. */
-function leadingPad(n: number, k: number, s: number, pad: "same" | "valid" | [number, number]) {
-  if (pad === "valid") return 0;
-  if (pad !== "same") return pad[0];
-  const out = Math.ceil(n / s);
-  return Math.floor(Math.max((out - 1) * s + k - n, 0) / 2);
+function leadingPad(n: number, k: number, s: number, pad: AxisPadding) {
+  return windowGeometry(n, k, s, pad).before;
 }
 
 /**

@@ -3,18 +3,11 @@
  * two FLOPs. Used by the benchmark to report achieved GFLOP/s.
  */
 import type { GraphNode, ModelManifest } from "./manifest.ts";
+import { type AxisPadding, windowGeometry } from "./window.ts";
 
-/** Output size of a windowed op along one axis (TensorFlow's "same"/"valid" rules). */
-function outSize(
-  n: number,
-  k: number,
-  s: number,
-  pad: "same" | "valid" | [number, number],
-): number {
-  if (pad === "same") return Math.ceil(n / s);
-  if (pad === "valid") return Math.floor((n - k) / s) + 1;
-  return Math.floor((n + pad[0] + pad[1] - k) / s) + 1;
-}
+/** Output size of a windowed op along one axis. */
+const outSize = (n: number, k: number, s: number, pad: AxisPadding) =>
+  windowGeometry(n, k, s, pad).out;
 
 /**
  * Forward FLOPs to compute `layers` (default: all feature layers) for an h x w input. Only the

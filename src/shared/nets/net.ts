@@ -14,6 +14,7 @@ import {
   toTfPadding,
 } from "./_conv_grad.ts";
 import { blurSubsample, stride2Plan } from "./_antialias.ts";
+import { sameFronts, windowGeometry } from "./window.ts";
 import { addRelu } from "./_add_relu.ts";
 
 /** Explicit [[top, bottom], [left, right]] padding of a convolution. */
@@ -37,6 +38,13 @@ export interface ForwardOptions {
   antialias?: boolean;
   /** Pooling of every max-pool node for this call (default: the Net's setting). */
   pooling?: "max" | "avg";
+  /**
+   * The [height, width] of the whole image when `image` is a tile's crop of it that starts on a
+   * multiple of the network's deepest jump: every convolution whose "same" padding depends on
+   * its input's size (MobileNet-v1's stride-2 ones) is padded as in the whole image, so the
+   * crop's feature grids are the image's (tiling/receptive_field.ts).
+   */
+  sameAs?: [number, number];
 }
 
 /** Feature maps by layer name; the caller disposes them. */
@@ -178,6 +186,9 @@ export class Net {
     const fused = this.#fusedRelus(needed, readers, antialias);
     const fusedConvs = new Set(fused.values());
     const pads = this.#foldedPads(needed, readers, antialias);
+    if (opts.sameAs) {
+      for (const [name, p] of this.#samePads(needed, opts.sameAs)) pads.convs.set(name, p);
+    }
     return tf.tidy(() => {
       const values = new Map<string, tf.Tensor4D>();
       values.set("input", this.preprocess(image));
@@ -268,6 +279,51 @@ export class Net {
       folded.convs.set(conv.name, pad.padding);
     }
     return folded;
+  }
+
+  /**
+   * Explicit paddings, by node, of the convolutions among `needed` whose "same" padding depends
+   * on the input's size, as they pad in an image of `[height, width]` (ForwardOptions.sameAs).
+   * A pooling of that kind has no explicit equivalent (its padding is never summed): refused.
+   */
+  #samePads(needed: Set<string>, [height, width]: [number, number]): Map<string, ExplicitPads> {
+    const sizes = new Map<string, [number, number]>([["input", [height, width]]]);
+    const resolved = new Map<string, ExplicitPads>();
+    for (const node of this.manifest.graph) {
+      const n = sizes.get(node.op === "add" ? node.inputs[0] : node.input);
+      // Not run (its inputs are needed too, so every needed node's size is known), or after a
+      // global pool.
+      if (!needed.has(node.name) || !n) continue;
+      let out: [number, number] | undefined = n;
+      if (node.op === "pad") {
+        out = [0, 1].map((a) => n[a] + node.padding[a][0] + node.padding[a][1]) as [number, number];
+      } else if ("strides" in node) {
+        const k = "size" in node ? node.size : this.#weight<tf.Rank.R4>(node.kernel).shape;
+        const axes = ([0, 1] as const).map((a) => {
+          const pad = typeof node.padding === "string" ? node.padding : node.padding[a];
+          const g = windowGeometry(n[a], k[a], node.strides[a], pad);
+          const fronts = sameFronts(k[a], node.strides[a]);
+          return { g, varies: pad === "same" && fronts[0] !== fronts[1] };
+        });
+        out = [axes[0].g.out, axes[1].g.out];
+        if (axes.some((x) => x.varies)) {
+          if (node.op !== "conv2d" && node.op !== "depthwiseConv2d") {
+            throw new RangeError(
+              `Node "${node.name}" of ${this.id}: its "same" padding depends on the input size ` +
+                `and a pooling cannot take the whole image's: this network does not tile`,
+            );
+          }
+          resolved.set(node.name, [
+            [axes[0].g.before, axes[0].g.after],
+            [axes[1].g.before, axes[1].g.after],
+          ]);
+        }
+      } else if (node.op === "globalAvgPool" || node.op === "dense") {
+        out = undefined;
+      }
+      if (out) sizes.set(node.name, out);
+    }
+    return resolved;
   }
 
   /**

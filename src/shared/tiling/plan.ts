@@ -41,10 +41,16 @@ export interface PixelCost {
  * tiled under a budget in 16 to 400 px tiles (in 16 px tiles at 384 px, --budget 45: 38.0 MB
  * against 44.6 modelled). (Before: 1694 B/px + 3.4 MB and 4411 B/px + 95.1 MB; before that 1993
  * B/px + 4.5 MB and 6287 B/px + 126.4 MB.)
+ *
+ * MobileNet-v1 (thirteenth session, same command, 2026-12-04): 33,927,164 B and 124,809,212 B at
+ * 128 and 256 px, so 1849 B/px and 3.6 MB fixed; at 256 and 512 px the same 1849 B/px (linear).
+ * Its stride-2 convolutions pad by their input's parity, which tiled passes take from the whole
+ * image (ForwardOptions.sameAs), so it tiles exactly like Darknet-tiny.
  */
 export const MEASURED_COSTS: Record<string, Record<string, PixelCost>> = {
   "darknet-tiny": { wasm: { fixedBytes: 3.4e6, bytesPerPixel: 1536 } },
   resnet50: { wasm: { fixedBytes: 280e6, bytesPerPixel: 2380 } },
+  "mobilenet-v1": { wasm: { fixedBytes: 3.6e6, bytesPerPixel: 1849 } },
 };
 
 /**

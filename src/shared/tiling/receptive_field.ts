@@ -6,6 +6,7 @@
  * the core's features see real neighbouring pixels instead of the crop's zero padding.
  */
 import type { GraphNode, ModelManifest } from "../nets/manifest.ts";
+import { type AxisPadding, sameFronts } from "../nets/window.ts";
 
 /** Per axis [height, width]. */
 export type Pair = [number, number];
@@ -13,6 +14,7 @@ export type Pair = [number, number];
 /**
  * Where a layer's feature at index 0 looks in the input, per axis: input pixels `lo..hi`
  * (inclusive; negative where it reads padding); feature `i` reads `lo + i·jump .. hi + i·jump`.
+ * Where a "same" padding depends on the input's size, `lo..hi` spans every size's window.
  */
 export interface ReceptiveField {
   /** Cumulative stride: input pixels between neighbouring features. */
@@ -23,29 +25,30 @@ export interface ReceptiveField {
   size: Pair;
 }
 
-/** Leading padding of a windowed op along one axis (TensorFlow's rules). */
+/**
+ * Leading padding of a windowed op along one axis (TensorFlow's rules), as the least and the
+ * most over input sizes. TensorFlow's "same" at a stride s > 1 can depend on n mod s (MobileNet-v1's
+ * 3x3 stride-2 convolutions pad 0 in front of an even row count, 1 in front of an odd one). A
+ * crop has another size than the image, so tiled passes give such convolutions the whole image's
+ * padding (ForwardOptions.sameAs); the field then spans both cases. Pools cannot take an
+ * explicit padding that behaves like theirs, so a size-dependent pool is refused.
+ */
 function leading(
-  node: string,
+  node: GraphNode,
   k: number,
   s: number,
-  pad: "same" | "valid" | [number, number],
-): number {
-  if (pad === "valid") return 0;
-  if (pad !== "same") return pad[0];
-  // TensorFlow's "same" pads floor(max((ceil(n/s) - 1)·s + k - n, 0) / 2) in front, which for
-  // s > 1 can depend on n mod s; a tile's crop has another size than the image, so only a
-  // size-independent padding keeps the two grids identical.
-  const at = (n: number) => Math.floor(Math.max((Math.ceil(n / s) - 1) * s + k - n, 0) / 2);
-  const p = at(64 * s);
-  for (let r = 1; r < s; r++) {
-    if (at(64 * s + r) !== p) {
-      throw new RangeError(
-        `Node "${node}": "same" padding with kernel ${k} and stride ${s} depends on the input ` +
-          `size, so tiles cannot reproduce it: expected explicit or "valid" padding`,
-      );
-    }
+  pad: AxisPadding,
+): [number, number] {
+  if (pad === "valid") return [0, 0];
+  if (pad !== "same") return [pad[0], pad[0]];
+  const [least, most] = sameFronts(k, s);
+  if (least !== most && node.op !== "conv2d" && node.op !== "depthwiseConv2d") {
+    throw new RangeError(
+      `Node "${node.name}": "same" padding with window ${k} and stride ${s} depends on the ` +
+        `input size, so tiles cannot reproduce it: expected explicit or "valid" padding`,
+    );
   }
-  return p;
+  return [least, most];
 }
 
 /** Receptive field of every node output needed for `layers` (default: all feature layers). */
@@ -65,10 +68,10 @@ export function receptiveFields(
     };
     const out: ReceptiveField = { jump: [0, 0], lo: [0, 0], hi: [0, 0], size: [0, 0] };
     for (const a of [0, 1] as const) {
-      const p = leading(node.name, k[a], s[a], padOf(a));
-      // Output 0 reads inputs -p .. k-1-p.
-      out.lo[a] = x.lo[a] - p * x.jump[a];
-      out.hi[a] = x.hi[a] + (k[a] - 1 - p) * x.jump[a];
+      const [least, most] = leading(node, k[a], s[a], padOf(a));
+      // Output 0 reads inputs -p .. k-1-p (over every p a size-dependent padding takes).
+      out.lo[a] = x.lo[a] - most * x.jump[a];
+      out.hi[a] = x.hi[a] + (k[a] - 1 - least) * x.jump[a];
       out.jump[a] = x.jump[a] * s[a];
     }
     return out;

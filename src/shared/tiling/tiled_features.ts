@@ -70,7 +70,11 @@ export function coreFeatures(
 ): { features: FeatureMap; windows: Record<string, CoreWindow> } {
   const windows: Record<string, CoreWindow> = {};
   const features = tf.tidy(() => {
-    const all = net.forward(crop, options.layers, options.forward);
+    // A convolution whose "same" padding depends on the input's size pads as in the whole image.
+    const all = net.forward(crop, options.layers, {
+      ...options.forward,
+      sameAs: [options.grid.height, options.grid.width],
+    });
     const out: FeatureMap = {};
     for (const layer of options.layers) {
       const w = coreWindow(tile, options.grid, options.jumps[layer].jump, all[layer].shape);

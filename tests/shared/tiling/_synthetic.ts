@@ -24,6 +24,17 @@ const conv = (
   padding,
 });
 
+/**
+ * The synthetic graph with c1 in TensorFlow's "same" padding at stride 2, as MobileNet-v1's
+ * stride-2 convolutions: its 3x3 window then pads 0 in front of an even row count and 1 in front
+ * of an odd one.
+ */
+export function withSameStem(): GraphNode[] {
+  return syntheticManifest().graph.map((n): GraphNode =>
+    n.op === "conv2d" && n.name === "c1" ? { ...n, padding: "same" } : n
+  );
+}
+
 /** The synthetic manifest; `graph` can be replaced to test refusals. */
 export function syntheticManifest(graph?: GraphNode[]): ModelManifest {
   return {
@@ -70,9 +81,9 @@ export function syntheticManifest(graph?: GraphNode[]): ModelManifest {
   };
 }
 
-/** The synthetic net with seeded random weights (caller disposes). */
-export function syntheticNet(seed = 1): Net {
-  const manifest = syntheticManifest();
+/** The synthetic net with seeded random weights, its graph replaced if given (caller disposes). */
+export function syntheticNet(seed = 1, graph?: GraphNode[]): Net {
+  const manifest = syntheticManifest(graph);
   const rng = createRng(seed);
   const weights = new Map<string, tf.Tensor>();
   for (const w of manifest.weights) {

@@ -96,6 +96,21 @@ Deno.test("tiledValueAndGrad() on ResNet-50 at 192 px in 96 px tiles equals unti
   assert.deepEqual(narrow.tiles.map((t) => t.crop[0].end - t.crop[0].start), [138, 138, 152, 152]);
 });
 
+Deno.test("tiledValueAndGrad() on MobileNet-v1 at 296 px in 64 px tiles equals untiled within 1e-4", async () => {
+  // MobileNet-v1's stride-2 convolutions pad by their input's parity ("same"); a crop pads as
+  // the whole image (ForwardOptions.sameAs). At 296 px the stride-2 inputs are 296, 148, 74 and
+  // 37 rows (front padding 0, 0, 0, 1); the first core's crop, [0, 64 + 109 = 173), is odd.
+  const r = await compareOn("mobilenet-v1", {
+    size: 296,
+    gridFor: (net, used, size) =>
+      tileGrid(size, size, { tile: 64, halo: haloFor(receptiveFields(net.manifest, used)) }),
+  });
+  assert.equal(r.grid.tiles.length, 25);
+  assert.equal(r.grid.tiles[0].crop[0].end, 173);
+  assert.ok(r.lossRel < 1e-4, `loss ${r.tiled.total} vs ${r.untiled} (${r.lossRel})`);
+  assert.ok(r.gradRel < 1e-4, `gradient relative L2 ${r.gradRel}`);
+});
+
 Deno.test("tiledValueAndGrad() on ResNet-50 with the planner's approximate halo stays within its documented error", async () => {
   // The run planner's grid (planRunTiles() with 128 px tiles forced, gridOf()): 96 px halo, not
   // 241/210. At 256 px, cores [0,128) -> crop [0, 224); [128,256) -> floor((128 - 96)/32)·32 =

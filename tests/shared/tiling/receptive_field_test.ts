@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { loadNet } from "../../../src/shared/nets/loader.ts";
 import { ROOT } from "../../_images.ts";
 import { setupTf, tf } from "../../_tf.ts";
-import { syntheticManifest } from "./_synthetic.ts";
+import { syntheticManifest, withSameStem } from "./_synthetic.ts";
 
 Deno.test("receptiveFields() of the synthetic graph matches the hand derivation", () => {
   // Feature 0 of a node reads input pixels lo..hi; a window of kernel k, stride s and leading
@@ -33,22 +33,28 @@ Deno.test("haloFor() takes the widest reach before and after a core and the lcm 
   assert.deepEqual(haloFor({ block: f.block }), { before: [3, 3], after: [2, 2], align: [2, 2] });
 });
 
-Deno.test("receptiveFields() refuses a strided 'same' window whose padding depends on the size", () => {
+Deno.test("receptiveFields() spans both paddings of a strided 'same' conv and refuses such a pool", () => {
+  // c1 k3 s2 "same": total padding (ceil(n/2) - 1)·2 + 3 - n is 1 for even n (front 0), 2 for
+  // odd n (front 1). Its field spans both: lo -1 - 1 = -2 (front 1), hi -1 + (3-1-0) = 1
+  // (front 0), jump 2; c2 k3 same: (-4, 3, 2); c3 k1: (-2, 1, 2); add1 = (-4, 3, 2) = "block".
+  const f = receptiveFields(syntheticManifest(withSameStem()));
+  assert.deepEqual(f.block, { jump: [2, 2], lo: [-4, -4], hi: [3, 3], size: [8, 8] });
+  // A 3x3/2 "same" max pool pads the same way, but a pool ignores its padding, so no explicit
+  // padding reproduces it in a crop.
   const m = syntheticManifest();
-  // k3 s2 "same": total padding (ceil(n/2) - 1)·2 + 3 - n is 1 for even n, 2 for odd n.
   const graph = m.graph.map((n): GraphNode =>
-    n.op === "conv2d" && n.name === "c1" ? { ...n, padding: "same" } : n
+    n.op === "maxPool" ? { ...n, size: [3, 3] as [number, number] } : n
   );
   assert.throws(
     () => receptiveFields(syntheticManifest(graph)),
-    /Node "c1": "same" padding with kernel 3 and stride 2 depends on the input size/,
+    /Node "p1": "same" padding with window 3 and stride 2 depends on the input size/,
   );
   assert.throws(() => receptiveFields(m, ["nope"]), /Unknown layer "nope" for network synthetic/);
 });
 
-Deno.test("receptiveFields() of the real default layers: Darknet-tiny 134 px, ResNet-50 483 px", async () => {
+Deno.test("receptiveFields() of the real default layers: Darknet-tiny 134 px, ResNet-50 483 px, MobileNet-v1 234 px", async () => {
   const got: Record<string, Record<string, [number, number, number]>> = {};
-  for (const id of ["darknet-tiny", "resnet50"]) {
+  for (const id of ["darknet-tiny", "resnet50", "mobilenet-v1"]) {
     const path = join(ROOT, "static/models", id, "manifest.json");
     const m = parseManifest(JSON.parse(await Deno.readTextFile(path)), path);
     const d = ARCH_DEFAULTS[m.architecture];
@@ -81,6 +87,19 @@ Deno.test("receptiveFields() of the real default layers: Darknet-tiny 134 px, Re
     res3d: [8, 99, -49],
     res4f: [16, 291, -145],
     res5c: [32, 483, -241],
+  });
+  // MobileNet-v1: every 3x3 conv is "same"; at stride 2 its front padding is 0 or 1 by the
+  // input's parity, and the field spans both (front 1 for lo, front 0 for hi). conv1 3x3/2:
+  // lo -1, hi 2, jump 2; dw_1 3x3/1 adds ±2: (-3, 4) = 8 px = conv_pw_1 (1x1 convs add nothing);
+  // dw_2 3x3/2 at jump 2: (-3 - 2, 4 + 4) = (-5, 8), jump 4; dw_3 ±4: (-9, 12) = 22 = conv_pw_3;
+  // dw_4 /2: (-13, 20) = 34, jump 8 = conv_pw_4; dw_5 ±8: (-21, 28) = 50 = conv_pw_5; dw_6 /2:
+  // (-29, 44), jump 16; dw_7 .. dw_11 ±16 each: (-109, 124) = 234 = conv_pw_11.
+  assert.deepEqual(got["mobilenet-v1"], {
+    conv_pw_1_relu: [2, 8, -3],
+    conv_pw_3_relu: [4, 22, -9],
+    conv_pw_4_relu: [8, 34, -13],
+    conv_pw_5_relu: [8, 50, -21],
+    conv_pw_11_relu: [16, 234, -109],
   });
 });
 

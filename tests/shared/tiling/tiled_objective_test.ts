@@ -18,7 +18,7 @@ import { haloFor, receptiveFields } from "../../../src/shared/tiling/receptive_f
 import { tiledClosure } from "../../../src/shared/tiling/tiled_closure.ts";
 import { tiledFeatures, tileTargets } from "../../../src/shared/tiling/tiled_features.ts";
 import { tiledValueAndGrad } from "../../../src/shared/tiling/tiled_objective.ts";
-import { syntheticNet } from "./_synthetic.ts";
+import { syntheticNet, withSameStem } from "./_synthetic.ts";
 import { compareTiled, relL2 } from "./_compare.ts";
 
 const layers = ["block", "pool", "deep"];
@@ -74,6 +74,41 @@ Deno.test("tiledFeatures() equals the whole image's features; without the halo i
     }
     tf.dispose(Object.values(whole));
   });
+});
+
+Deno.test("tiledFeatures() of a size-dependent 'same' conv is exact with the whole image's padding, at either parity", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const net = syntheticNet(1, withSameStem());
+  const forward = net.forward.bind(net);
+  const fields = receptiveFields(net.manifest, layers);
+  // 100x70 gives c1 (after pad1's 1 px each side) 102x72 rows and columns, front padding 0;
+  // 101x71 gives 103x73, front 1. A crop's own size sets its own, unless padded as the image.
+  for (const [h, w] of [[100, 70], [101, 71]]) {
+    const image = tf.randomUniform([1, h, w, 3], 0, 1, "float32", 7) as tf.Tensor4D;
+    const whole = net.forward(image, layers);
+    const grid = tileGrid(h, w, { tile: 32, halo: haloFor(fields) });
+    for (const asImage of [true, false]) {
+      net.forward = asImage
+        ? forward
+        : (x, names, o) => forward(x, names, { ...o, sameAs: undefined });
+      const tiled = tiledFeatures(net, image, { grid, layers, jumps: fields });
+      for (const l of layers) {
+        assert.deepEqual(tiled[l].shape, whole[l].shape, l);
+        const err = relL2(await tiled[l].data(), await whole[l].data());
+        if (asImage) assert.ok(err < 1e-6, `${h}x${w} ${l}: ${err}`);
+        // Padded as the crop: a crop of another parity than the image takes another grid. This
+        // grid's crops are all even, so only the odd image shows it.
+        else if (h % 2) assert.ok(err > 1e-2, `${h}x${w} ${l} padded as the crop: ${err}`);
+        else assert.ok(err < 1e-6, `${h}x${w} ${l} padded as the (even) crop: ${err}`);
+      }
+      tf.dispose(Object.values(tiled));
+    }
+    net.forward = forward;
+    tf.dispose([image, Object.values(whole)]);
+  }
+  net.dispose();
+  assert.equal(tf.memory().numTensors, before, "tensors left behind");
 });
 
 Deno.test("tiledValueAndGrad() equals tf.valueAndGrad of buildStyleObjective() on the whole image", async () => {
