@@ -1,4 +1,4 @@
-"""The Gatys objective of `deno task bench --vs-torch`, in PyTorch on the CPU.
+"""The Gatys objective of `deno task bench --vs-torch`, in PyTorch on the CPU (or a CUDA GPU).
 
 One evaluation: ResNet-50 forward to the four stage outputs (torchvision's layer1..layer4, which
 are Keras's res2c, res3d, res4f and res5c), content loss at layer2, Gram style losses at all four,
@@ -6,8 +6,12 @@ then the gradient with respect to the image only (weights frozen, as in Atelier)
 random: timing does not depend on them. torchvision's ResNet-50 is v1.5 (stride 2 on the 3x3
 conv, not the 1x1), about 5% more FLOPs than the Keras model Atelier runs.
 
-Prints one JSON line: median ms per evaluation, threads, torch version.
+Prints one JSON line: median ms per evaluation, threads, torch version. With --device cuda the
+net and images live on the GPU, each timer stops after torch.cuda.synchronize() (a time is the
+evaluation's whole GPU work), and the line adds the GPU's name, every time, the TF32 settings
+and the peak memory allocated.
 Usage: python3 scripts/bench_torch.py --height 170 --width 256 [--reps 7] [--threads N]
+                                      [--device cpu|cuda]
 """
 import argparse
 import json
@@ -24,10 +28,18 @@ def main():
     p.add_argument("--width", type=int, default=256)
     p.add_argument("--reps", type=int, default=7)
     p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    net = torchvision.models.resnet50().eval()
+    device = torch.device(a.device)
+    cuda = device.type == "cuda"
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize(device)
+
+    net = torchvision.models.resnet50().eval().to(device)
     for w in net.parameters():
         w.requires_grad_(False)
 
@@ -47,9 +59,11 @@ def main():
 
     shape = (1, 3, a.height, a.width)
     with torch.no_grad():
-        content = features(torch.rand(shape))[1]
-        grams = [gram(f) for f in features(torch.rand(shape))]
-    image = torch.rand(shape)
+        content = features(torch.rand(shape).to(device))[1]
+        grams = [gram(f) for f in features(torch.rand(shape).to(device))]
+    image = torch.rand(shape).to(device)
+    if cuda:
+        torch.cuda.reset_peak_memory_stats(device)
 
     def evaluate():
         x = image.clone().requires_grad_(True)
@@ -60,18 +74,31 @@ def main():
         return g
 
     evaluate()
+    sync()
     times = []
     for _ in range(a.reps):
         t = time.perf_counter()
         evaluate()
+        sync()
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
-    print(json.dumps({
+    result = {
         "ms": times[len(times) // 2],
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "shape": list(shape),
-    }))
+    }
+    if cuda:
+        result.update({
+            "device": torch.cuda.get_device_name(device),
+            "times": times,
+            # TF32 convolutions (PyTorch's default for cuDNN) round inputs to 10-bit mantissas.
+            "cudnn_tf32": torch.backends.cudnn.allow_tf32,
+            "matmul_tf32": torch.backends.cuda.matmul.allow_tf32,
+            # Most memory allocated during the evaluations (net, targets and image included).
+            "peak_bytes": torch.cuda.max_memory_allocated(device),
+        })
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
