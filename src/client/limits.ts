@@ -7,6 +7,7 @@ import type { LayerInfo, ModelManifest } from "../shared/nets/manifest.ts";
 import { MEASURED_COSTS, type PixelCost } from "../shared/tiling/plan.ts";
 import { type MemoryBudget, planRunTiles, tilingRefusal } from "../shared/tiled_run.ts";
 import type { Recipe } from "../shared/types.ts";
+import { fixedViews } from "../shared/transforms/compose.ts";
 import type { DeviceLimits } from "./protocol.ts";
 import { MIN_SIZE } from "../shared/recipe_defaults.ts";
 
@@ -18,16 +19,28 @@ const BACKPROP_FACTOR = 3;
 export interface EstimateOptions {
   /** Layers the recipe reads; the net runs up to the deepest of them. */
   used: string[];
+  /**
+   * Fixed views the objective averages (fixedViews() of the recipe's transforms, default 1):
+   * every view's pass is on the gradient tape at once (features.ts), so the activations count
+   * once per view; the largest single tensor does not grow.
+   */
+  views?: number;
 }
 
 /** Memory estimate of one run. */
 export interface RunEstimate {
-  /** Sum over layers of h*w*c*4 bytes, times the backprop factor. */
+  /** Sum over layers of h*w*c*4 bytes, times the backprop factor and the views. */
   totalBytes: number;
   /** Largest single activation, bytes. */
   largestTensorBytes: number;
   /** Largest activation's texels when packed 4 per texel (WebGL). */
   largestTexels: number;
+}
+
+/** estimateRun()'s options for a recipe: the layers it reads and its fixed views. */
+export function estimateFor(recipe: Pick<Recipe, "layers" | "transforms">): EstimateOptions {
+  const used = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
+  return { used, views: fixedViews(recipe.transforms) ?? 1 };
 }
 
 /** Estimates activation memory for an image of width x height through `layers`. */
@@ -47,7 +60,7 @@ export function estimateRun(
     largest = Math.max(largest, bytes);
   }
   return {
-    totalBytes: total * BACKPROP_FACTOR,
+    totalBytes: total * BACKPROP_FACTOR * (opts.views ?? 1),
     largestTensorBytes: largest,
     largestTexels: largest / BYTES / 4,
   };
@@ -167,7 +180,7 @@ export function largestTiledFit(
   side: number,
   opts: TiledFitOptions,
 ): number {
-  const used = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
+  const estimate = estimateFor(recipe);
   const limits: DeviceLimits = {
     maxTensorBytes: Infinity,
     maxTextureSize: Infinity,
@@ -178,7 +191,7 @@ export function largestTiledFit(
       ? { width: s, height: Math.max(1, Math.round(s / aspect)) }
       : { width: Math.max(1, Math.round(s * aspect)), height: s };
     const cropFits = opts.memory.cropFits?.(s) ?? true;
-    if (cropFits && !misfit(estimateRun(manifest.layers, dims, { used }), s, limits)) return s;
+    if (cropFits && !misfit(estimateRun(manifest.layers, dims, estimate), s, limits)) return s;
     if (tiledFit(manifest, recipe, dims, opts) === true) return s;
   }
   return 0;

@@ -14,7 +14,14 @@ import { stylize } from "../shared/render.ts";
 import { runToEnd } from "../shared/run.ts";
 import { probeBackends } from "./backend_probe.ts";
 import { cachedFetch, evict } from "./cache_fetch.ts";
-import { estimateRun, largestTiledFit, memoryBudgetFor, misfit, tiledFit } from "./limits.ts";
+import {
+  estimateFor,
+  estimateRun,
+  largestTiledFit,
+  memoryBudgetFor,
+  misfit,
+  tiledFit,
+} from "./limits.ts";
 import type { MemoryBudget } from "../shared/tiled_run.ts";
 import { ModelCache } from "./model_cache.ts";
 import { useSameOriginPthreads } from "./wasm_threads.ts";
@@ -96,15 +103,15 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
     const dims = aspect >= 1
       ? { width: recipe.size, height: Math.round(recipe.size / aspect) }
       : { width: Math.round(recipe.size * aspect), height: recipe.size };
-    const used = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
-    const why = misfit(estimateRun(n.layers, dims, { used }), recipe.size, backend!.limits);
+    const estimate = estimateFor(recipe);
+    const why = misfit(estimateRun(n.layers, dims, estimate), recipe.size, backend!.limits);
     // Issue 14: a run that does not fit one pass gets a memory budget; stylize() then plans
     // each scale with planRunTiles() (the CLI's planner too) and tiles the scales that do not
     // fit one pass. The refusal stays for what does not fit even tiled, or cannot be tiled.
     const budget = memoryBudgetFor(n.manifest, {
       limits: backend!.limits,
       backend: backend!.name,
-      used,
+      used: estimate.used,
     });
     // A forced tile (the page's ?tile=N, for browser tests) tiles every scale larger than it.
     let memory: MemoryBudget | undefined = msg.tile ? { ...budget, tile: msg.tile } : undefined;

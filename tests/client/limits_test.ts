@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { estimateRun, largestFit, misfit } from "../../src/client/limits.ts";
+import { estimateFor, estimateRun, largestFit, misfit } from "../../src/client/limits.ts";
 import type { DeviceLimits } from "../../src/client/protocol.ts";
 
 // A three-layer toy table: channels 8/16/32 at strides 2/4/8.
@@ -30,6 +30,36 @@ Deno.test("estimateRun() sums float32 activations up to the deepest used layer, 
   // Odd sizes round each map up, as 'same' padding does: 33 px -> a is 17x17.
   const odd = estimateRun(LAYERS, { width: 33, height: 33 }, { used: ["a"] });
   assert.equal(odd.totalBytes, (33 * 33 * 3 + 17 * 17 * 8) * 4 * 3);
+});
+
+Deno.test("estimateRun() counts a recipe's fixed views once each; estimateFor() reads them from its transforms", () => {
+  const size = { width: 64, height: 64 };
+  const one = estimateRun(LAYERS, size, { used: ["a", "b"] });
+  const four = estimateRun(LAYERS, size, { used: ["a", "b"], views: 4 });
+  // Every view's pass is on the gradient tape at once: 4 x 294912 B; one tensor is no larger.
+  assert.equal(four.totalBytes, 4 * 294912);
+  assert.equal(four.largestTensorBytes, one.largestTensorBytes);
+  const layers = { content: [{ layer: "b", weight: 1 }], style: [{ layer: "a", weight: 1 }] };
+  // MobileNet-v1's default: mirrored pad 8, jitter 8, four views.
+  const views = {
+    pad: 8,
+    padMode: "reflect" as const,
+    jitter: 8,
+    scales: [],
+    angles: [],
+    views: 4,
+  };
+  assert.deepEqual(estimateFor({ layers, transforms: views }), { used: ["b", "a"], views: 4 });
+  // No transforms, or views of a transform that moves no pixel: one pass.
+  assert.deepEqual(estimateFor({ layers }), { used: ["b", "a"], views: 1 });
+  assert.equal(estimateFor({ layers, transforms: { ...views, pad: 0, jitter: 0 } }).views, 1);
+  // So a size that fits one pass can be refused with four views.
+  const limits = { ...ROOMY, memoryBytes: 2 * 294912 };
+  assert.equal(misfit(estimateRun(LAYERS, size, estimateFor({ layers })), 64, limits), undefined);
+  assert.match(
+    misfit(estimateRun(LAYERS, size, estimateFor({ layers, transforms: views })), 64, limits)!,
+    /^the run needs about 1\.1 MB of memory, more than the 0\.6 MB this backend can use$/,
+  );
 });
 
 Deno.test("misfit() names the limit a run breaks, and nothing when it fits", () => {
