@@ -17,6 +17,35 @@ export const BACKENDS = ["webgpu", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /**
+ * `requestDevice()`'s descriptor with its `requiredFeatures` flattened. tfjs-backend-webgpu 4.22
+ * asks for an adapter's "bgra8unorm-storage" as an array inside the list
+ * (`requiredFeatures.push(['bgra8unorm-storage'])`); a browser reads that array as its string,
+ * Deno's WebIDL refuses it, so on every adapter with the feature (real GPUs, lavapipe) the
+ * backend did not start. Unchanged when there is nothing to flatten.
+ */
+export function flatFeatures<D extends { requiredFeatures?: Iterable<unknown> }>(
+  descriptor: D | undefined,
+): D | undefined {
+  const features = descriptor?.requiredFeatures;
+  if (!features) return descriptor;
+  const list = [...features];
+  return list.some(Array.isArray) ? { ...descriptor, requiredFeatures: list.flat() } : descriptor;
+}
+
+/** Makes every GPUAdapter.requestDevice() take flatFeatures() of its descriptor (once). */
+function patchRequestDevice(): void {
+  const proto = GPUAdapter.prototype as unknown as {
+    requestDevice(d?: GPUDeviceDescriptor): Promise<GPUDevice>;
+  };
+  const original = proto.requestDevice;
+  if ((original as { flat?: boolean }).flat) return;
+  const flat = function (this: GPUAdapter, d?: GPUDeviceDescriptor) {
+    return original.call(this, flatFeatures(d));
+  };
+  proto.requestDevice = Object.assign(flat, { flat: true });
+}
+
+/**
  * Selects a backend, throwing a one-line error when it cannot start here. WASM runs
  * wasmThreadsWanted() threads (see wasm_threads.ts), fixed at its first start.
  */
@@ -28,6 +57,7 @@ export async function useBackend(name: string): Promise<BackendName> {
   if (name === "webgpu" && !("gpu" in navigator)) {
     throw new Error("backend webgpu: this Deno has no navigator.gpu (run with --unstable-webgpu)");
   }
+  if (name === "webgpu") patchRequestDevice();
   let ok = false;
   try {
     const threads = name === "wasm" ? wasmThreadsWanted() : 1;

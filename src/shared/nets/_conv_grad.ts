@@ -153,27 +153,33 @@ export function blockKernel(
     s,
     leadingPad(w, kw, s, typeof padding === "string" ? padding : padding[1]),
   );
-  const src = flipped.dataSync();
-  const co = s * s * cin;
-  const out = new Float32Array(bh.taps * bw.taps * cout * co);
-  for (let a = 0; a < s; a++) {
-    const ph = bh.phases[a];
-    for (let b = 0; b < s; b++) {
-      const pw = bw.phases[b];
-      for (let i = 0; i < ph.taps; i++) {
-        for (let j = 0; j < pw.taps; j++) {
-          const from = ((ph.begin + s * i) * kw + pw.begin + s * j) * cout * cin;
-          const to = ((bh.offsets[a] + i) * bw.taps + bw.offsets[b] + j) * cout * co;
-          for (let o = 0; o < cout; o++) {
-            for (let c = 0; c < cin; c++) {
-              out[to + o * co + (a * s + b) * cin + c] = src[from + o * cin + c];
-            }
-          }
+  // Tensor ops, no read back: a backend with no synchronous read (Deno's WebGPU) builds it too.
+  return tf.tidy(() => {
+    const parts: tf.Tensor4D[] = [];
+    for (let a = 0; a < s; a++) {
+      const ph = bh.phases[a];
+      for (let b = 0; b < s; b++) {
+        const pw = bw.phases[b];
+        if (ph.taps === 0 || pw.taps === 0) {
+          parts.push(tf.zeros([bh.taps, bw.taps, cout, cin]));
+          continue;
         }
+        const sub = tf.stridedSlice(
+          flipped,
+          [ph.begin, pw.begin, 0, 0],
+          [ph.begin + s * (ph.taps - 1) + 1, pw.begin + s * (pw.taps - 1) + 1, cout, cin],
+          [s, s, 1, 1],
+        ) as tf.Tensor4D;
+        parts.push(tf.pad(sub, [
+          [bh.offsets[a], bh.taps - bh.offsets[a] - ph.taps],
+          [bw.offsets[b], bw.taps - bw.offsets[b] - pw.taps],
+          [0, 0],
+          [0, 0],
+        ]));
       }
     }
-  }
-  return tf.tensor4d(out, [bh.taps, bw.taps, cout, co]);
+    return tf.concat(parts, 3);
+  });
 }
 
 /** Options of conv2dInputGrad(). */
