@@ -89,12 +89,20 @@ def main():
         "shape": list(shape),
     }
     if cuda:
+
+        def setting(read):
+            # Newer PyTorch versions deprecate these flags: a missing one is recorded as None.
+            try:
+                return read()
+            except (AttributeError, RuntimeError):
+                return None
+
         result.update({
             "device": torch.cuda.get_device_name(device),
             "times": times,
             # TF32 convolutions (PyTorch's default for cuDNN) round inputs to 10-bit mantissas.
-            "cudnn_tf32": torch.backends.cudnn.allow_tf32,
-            "matmul_tf32": torch.backends.cuda.matmul.allow_tf32,
+            "cudnn_tf32": setting(lambda: torch.backends.cudnn.allow_tf32),
+            "matmul_tf32": setting(lambda: torch.backends.cuda.matmul.allow_tf32),
             # Most memory allocated during the evaluations (net, targets and image included).
             "peak_bytes": torch.cuda.max_memory_allocated(device),
         })

@@ -17,32 +17,45 @@ export const BACKENDS = ["webgpu", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /**
- * `requestDevice()`'s descriptor with its `requiredFeatures` flattened. tfjs-backend-webgpu 4.22
- * asks for an adapter's "bgra8unorm-storage" as an array inside the list
- * (`requiredFeatures.push(['bgra8unorm-storage'])`); a browser reads that array as its string,
- * Deno's WebIDL refuses it, so on every adapter with the feature (real GPUs, lavapipe) the
- * backend did not start. Unchanged when there is nothing to flatten.
+ * `requestDevice()`'s descriptor as Deno's WebGPU takes it, with what tfjs-backend-webgpu 4.22
+ * asks for there made acceptable:
+ * - its `requiredFeatures` flattened: tfjs asks for an adapter's "bgra8unorm-storage" as an array
+ *   inside the list (`requiredFeatures.push(['bgra8unorm-storage'])`), which a browser reads as
+ *   its string and Deno's WebIDL refuses;
+ * - its `requiredLimits` at most Number.MAX_SAFE_INTEGER: tfjs asks for the adapter's own
+ *   maxBufferSize, which an NVIDIA driver reports as 2^64 (an H200 over Vulkan), outside the
+ *   range Deno accepts ("outside the accepted range of $0 to $9007199254740991").
+ * Either made the backend fail to start on real GPUs (and lavapipe). Unchanged when neither
+ * applies.
  */
-export function flatFeatures<D extends { requiredFeatures?: Iterable<unknown> }>(
-  descriptor: D | undefined,
-): D | undefined {
-  const features = descriptor?.requiredFeatures;
-  if (!features) return descriptor;
-  const list = [...features];
-  return list.some(Array.isArray) ? { ...descriptor, requiredFeatures: list.flat() } : descriptor;
+export function denoDeviceDescriptor<
+  D extends { requiredFeatures?: Iterable<unknown>; requiredLimits?: Record<string, unknown> },
+>(descriptor: D | undefined): D | undefined {
+  if (!descriptor) return descriptor;
+  let out = descriptor;
+  const features = descriptor.requiredFeatures ? [...descriptor.requiredFeatures] : [];
+  if (features.some(Array.isArray)) out = { ...out, requiredFeatures: features.flat() };
+  const limits = Object.entries(descriptor.requiredLimits ?? {});
+  if (limits.some(([, v]) => typeof v === "number" && v > Number.MAX_SAFE_INTEGER)) {
+    const capped = limits.map((
+      [k, v],
+    ) => [k, typeof v === "number" ? Math.min(v, Number.MAX_SAFE_INTEGER) : v]);
+    out = { ...out, requiredLimits: Object.fromEntries(capped) };
+  }
+  return out;
 }
 
-/** Makes every GPUAdapter.requestDevice() take flatFeatures() of its descriptor (once). */
+/** Makes every GPUAdapter.requestDevice() take denoDeviceDescriptor() of its descriptor (once). */
 function patchRequestDevice(): void {
   const proto = GPUAdapter.prototype as unknown as {
     requestDevice(d?: GPUDeviceDescriptor): Promise<GPUDevice>;
   };
   const original = proto.requestDevice;
-  if ((original as { flat?: boolean }).flat) return;
+  if ((original as { deno?: boolean }).deno) return;
   const flat = function (this: GPUAdapter, d?: GPUDeviceDescriptor) {
-    return original.call(this, flatFeatures(d));
+    return original.call(this, denoDeviceDescriptor(d));
   };
-  proto.requestDevice = Object.assign(flat, { flat: true });
+  proto.requestDevice = Object.assign(flat, { deno: true });
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { tf } from "./tf_setup.ts";
 import type { BackendName, DeviceLimits } from "./protocol.ts";
+import { webgpuMaxConvPixels } from "../shared/tiling/plan.ts";
 
 const GiB = 2 ** 30;
 
@@ -16,6 +17,7 @@ export function limitsOf(name: BackendName): DeviceLimits {
       maxTensorBytes: Math.min(l.maxBufferSize, l.maxStorageBufferBindingSize),
       maxTextureSize: Infinity,
       memoryBytes: 2 * GiB,
+      maxConvPixels: webgpuMaxConvPixels(l.maxComputeWorkgroupsPerDimension),
     };
   }
   if (name === "webgl") {

@@ -4,7 +4,7 @@
  * instead of crashing the GPU process.
  */
 import type { LayerInfo, ModelManifest } from "../shared/nets/manifest.ts";
-import { MEASURED_COSTS, type PixelCost } from "../shared/tiling/plan.ts";
+import { finestMapPixels, MEASURED_COSTS, type PixelCost } from "../shared/tiling/plan.ts";
 import { type MemoryBudget, planRunTiles, tilingRefusal } from "../shared/tiled_run.ts";
 import type { Recipe } from "../shared/types.ts";
 import { fixedViews } from "../shared/transforms/compose.ts";
@@ -35,6 +35,8 @@ export interface RunEstimate {
   largestTensorBytes: number;
   /** Largest activation's texels when packed 4 per texel (WebGL). */
   largestTexels: number;
+  /** Most pixels of a feature map (the first convolution's output): finestMapPixels(). */
+  largestMapPixels: number;
 }
 
 /** estimateRun()'s options for a recipe: the layers it reads and its fixed views. */
@@ -63,6 +65,7 @@ export function estimateRun(
     totalBytes: total * BACKPROP_FACTOR * (opts.views ?? 1),
     largestTensorBytes: largest,
     largestTexels: largest / BYTES / 4,
+    largestMapPixels: finestMapPixels(upTo, size.height, size.width),
   };
 }
 
@@ -79,6 +82,10 @@ export function misfit(e: RunEstimate, side: number, limits: DeviceLimits): stri
   if (e.largestTensorBytes > limits.maxTensorBytes) {
     return `the largest activation needs ${mb(e.largestTensorBytes)}, more than the GPU's ` +
       `${mb(limits.maxTensorBytes)} buffer limit`;
+  }
+  if (limits.maxConvPixels !== undefined && e.largestMapPixels > limits.maxConvPixels) {
+    return `its first convolution makes ${e.largestMapPixels.toLocaleString("en")} pixels, more ` +
+      `than the ${limits.maxConvPixels.toLocaleString("en")} one WebGPU convolution can`;
   }
   if (e.totalBytes > limits.memoryBytes) {
     return `the run needs about ${mb(e.totalBytes)} of memory, more than the ` +

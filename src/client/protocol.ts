@@ -27,6 +27,8 @@ export interface DeviceLimits {
   maxTextureSize: number;
   /** Rough memory the backend can use for activations, bytes. */
   memoryBytes: number;
+  /** Most output pixels one convolution may have (WebGPU: webgpuMaxConvPixels()), if limited. */
+  maxConvPixels?: number;
 }
 
 export interface BackendInfo {

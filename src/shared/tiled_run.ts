@@ -20,12 +20,14 @@ import { fixedViews, transformsActive } from "./transforms/compose.ts";
 import { type TileGrid, tileGrid } from "./tiling/grid.ts";
 import {
   APPROXIMATE_HALOS,
+  finestMapPixels,
   HOST_RUN_BYTES_PER_PIXEL,
   MEASURED_COSTS,
   optimizerVectors,
   type PixelCost,
   planTiles,
   type TilePlan,
+  webgpuMaxConvPixels,
 } from "./tiling/plan.ts";
 import { type Halo, haloFor, receptiveFields } from "./tiling/receptive_field.ts";
 import { hostTiledClosure, tiledClosure } from "./tiling/tiled_closure.ts";
@@ -106,6 +108,21 @@ export function mayTile(net: Pick<Net, "manifest">, memory: MemoryBudget): boole
 }
 
 /**
+ * `memory.cropFits`, and on WebGPU a crop's largest convolution within tfjs-webgpu's dispatch
+ * limit (webgpuMaxConvPixels(), for a square crop of that side): Darknet-tiny's full-resolution
+ * conv1 fails above 2,097,120 pixels, so a 2048 px run tiles there whatever the memory.
+ */
+function dispatchChecked(
+  net: Pick<Net, "manifest">,
+  memory: MemoryBudget,
+): ((side: number) => boolean) | undefined {
+  const own = memory.cropFits;
+  if ((memory.backend ?? "wasm") !== "webgpu") return own;
+  const max = webgpuMaxConvPixels();
+  return (side) => (own?.(side) ?? true) && finestMapPixels(net.manifest.layers, side, side) <= max;
+}
+
+/**
  * The halo of a plan over `layers` (square grids: the larger axis's figures): the network's
  * APPROXIMATE_HALOS entry on each side where it is narrower than the exact one (haloFor()) and
  * the budget does not ask for the exact halo, else the exact one. `approximate` says which.
@@ -171,6 +188,7 @@ export function planRunTiles(
   }
   const measured = costOf(net, memory);
   if (!measured) return undefined;
+  const cropFits = dispatchChecked(net, memory);
   // Fixed views hold every view's pass on the gradient tape at once (features.ts).
   const views = fixedViews(recipe.transforms) ?? 1;
   const cost = { ...measured, bytesPerPixel: measured.bytesPerPixel * views };
@@ -182,7 +200,7 @@ export function planRunTiles(
       layers: used,
       contentLayers: content,
       halo,
-      cropFits: memory.cropFits,
+      cropFits,
       optimizerVectors: vectors,
     }),
     ...approximateHalo,

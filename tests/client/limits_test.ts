@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { estimateFor, estimateRun, largestFit, misfit } from "../../src/client/limits.ts";
 import type { DeviceLimits } from "../../src/client/protocol.ts";
+import { webgpuMaxConvPixels } from "../../src/shared/tiling/plan.ts";
 
 // A three-layer toy table: channels 8/16/32 at strides 2/4/8.
 const LAYERS = [
@@ -17,10 +18,12 @@ const ROOMY: DeviceLimits = {
 Deno.test("estimateRun() sums float32 activations up to the deepest used layer, times 3", () => {
   // 64x64: input 64*64*3*4 = 49152 B, a 32*32*8*4 = 32768 B, b 16*16*16*4 = 16384 B;
   // (49152 + 32768 + 16384) * 3 = 294912. The largest is the input: 49152 B = 3072 RGBA texels.
+  // The finest map is a's, at stride 2: 32x32 = 1024 pixels.
   assert.deepEqual(estimateRun(LAYERS, { width: 64, height: 64 }, { used: ["a", "b"] }), {
     totalBytes: 294912,
     largestTensorBytes: 49152,
     largestTexels: 3072,
+    largestMapPixels: 1024,
   });
   // Reading c adds 8*8*32*4 = 8192 B: (98304 + 8192) * 3 = 319488.
   assert.equal(
@@ -82,6 +85,21 @@ Deno.test("misfit() names the limit a run breaks, and nothing when it fits", () 
   // The texel check: 3072 texels fit a 56² = 3136 texture, not a 55² = 3025 one (side 32 < 55).
   assert.equal(misfit(e, 32, { ...ROOMY, maxTextureSize: 56 }), undefined);
   assert.match(misfit(e, 32, { ...ROOMY, maxTextureSize: 55 })!, /more texels than a 55² texture/);
+});
+
+Deno.test("misfit() refuses a first convolution over WebGPU's dispatch limit, and only where one is set", () => {
+  // a at stride 2: a 2898x2898 image makes 1449² = 2,099,601 pixels, over 65,535 · 32.
+  const big = estimateRun(LAYERS, { width: 2898, height: 2898 }, { used: ["a"] });
+  const small = estimateRun(LAYERS, { width: 2896, height: 2896 }, { used: ["a"] });
+  assert.equal(big.largestMapPixels, 2099601);
+  assert.equal(small.largestMapPixels, 1448 * 1448);
+  const gpu = { ...ROOMY, maxConvPixels: webgpuMaxConvPixels() };
+  assert.equal(
+    misfit(big, 2898, gpu),
+    "its first convolution makes 2,099,601 pixels, more than the 2,097,120 one WebGPU convolution can",
+  );
+  assert.equal(misfit(small, 2896, gpu), undefined);
+  assert.equal(misfit(big, 2898, ROOMY), undefined, "no such limit off WebGPU");
 });
 
 Deno.test("largestFit() offers the largest multiple of 16 that fits the memory", () => {

@@ -250,6 +250,26 @@ Deno.test("planRunTiles() tiles the issue's 2048 px Darknet-tiny run in a 2 GB b
   });
 });
 
+Deno.test("planRunTiles() on WebGPU keeps Darknet-tiny's full-resolution conv1 within the dispatch limit, whatever the memory", async () => {
+  const dt = await manifestOf("darknet-tiny");
+  const mn = await manifestOf("mobilenet-v1");
+  const plan = (net: typeof dt, side: number, backend: string) =>
+    planRunTiles(net, defaultRecipe(net, { size: side }), { height: side, width: side }, {
+      bytes: 2 ** 40,
+      backend,
+    })!;
+  // conv1 has stride 1: a 1448 px square makes 2,096,704 pixels, within 65,535 · 32 = 2,097,120;
+  // 1456 px (the next multiple of 16) makes 2,119,936 and must tile, though a TB fits one pass.
+  assert.equal(plan(dt, 1448, "webgpu").tiled, false);
+  const tiled = plan(dt, 1456, "webgpu");
+  assert.equal(tiled.tiled, true);
+  assert.ok(tiled.crop <= 1448, `crop ${tiled.crop}`);
+  // On WASM memory alone decides; MobileNet-v1 (first convolution at stride 2) fits at 2048.
+  assert.equal(plan(dt, 1456, "wasm").tiled, false);
+  assert.equal(plan(mn, 2048, "webgpu").tiled, false);
+  assert.equal(plan(mn, 2912, "webgpu").tiled, true, "1456² at stride 2");
+});
+
 Deno.test("planRunTiles() counts every fixed view's pass: four views of 1072 px do not fit where one does", async () => {
   await withNet(64, (net) => {
     const bytes = 2048 * 2 ** 20;

@@ -16,6 +16,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { colourMoments, sqrtm3 } from "../metrics/colour.ts";
 import { cholesky3, inv3, type Mat3, mul3 } from "./_mat3.ts";
+import { matMulRows } from "../ops/pixel_rows.ts";
 
 /** Linear colour map of {@link matchColour}. */
 export type ColourMatch = "cholesky" | "pca" | "mk";
@@ -101,7 +102,7 @@ export function recolour(
     const [n, h, w] = image.shape;
     const rows = tf.sub(tf.reshape(image, [n * h * w, 3]), tf.tensor2d(from.mean, [1, 3]));
     // Pixels are rows: x' = (x − μ_from) Aᵀ + μ_to.
-    const mapped = tf.matMul(rows, tf.tensor2d(a), false, true);
+    const mapped = matMulRows(rows as tf.Tensor2D, tf.tensor2d(a), true);
     return tf.reshape(tf.add(mapped, tf.tensor2d(to.mean, [1, 3])), image.shape) as tf.Tensor4D;
   });
 }

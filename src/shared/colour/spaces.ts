@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { inv3, type Mat3 } from "./_mat3.ts";
+import { matMulRows } from "../ops/pixel_rows.ts";
 
 /** RGB → YIQ, FCC NTSC coefficients (rows: Y, I, Q). */
 export const RGB_TO_YIQ: Mat3 = [
@@ -30,10 +31,10 @@ function applyMatrix(image: tf.Tensor4D, m: Mat3): tf.Tensor4D {
     throw new RangeError(`Expected an RGB image [n, h, w, 3], got [${image.shape}]`);
   }
   return tf.tidy(() => {
-    const rows = tf.reshape(image, [n * h * w, 3]);
+    const rows = tf.reshape(image, [n * h * w, 3]) as tf.Tensor2D;
     // Pixels are rows, so multiply by the transpose: out = rows · mᵀ.
     const mt = tf.tensor2d(m);
-    return tf.reshape(tf.matMul(rows, mt, false, true), [n, h, w, 3]) as tf.Tensor4D;
+    return tf.reshape(matMulRows(rows, mt, true), [n, h, w, 3]) as tf.Tensor4D;
   });
 }
 

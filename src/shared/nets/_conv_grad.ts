@@ -304,11 +304,16 @@ export function setConvGradMode(mode: ConvGradMode): ConvGradMode {
 /**
  * conv2d backends that take conv2dForwardGrad() under "auto", by measurement (the studio's
  * Benchmark view with "both ways", README "Conv gradient per backend"): WASM (6x on a 3x3
- * 256-channel conv at 64 px in the CLI; ResNet-50 evaluations 2.2x faster in Chromium) and
- * WebGL (ResNet-50 1.6-2.2x faster, the small nets even, on SwiftShader). WebGPU keeps tfjs's
- * kernels: no consistent difference on SwiftShader. Software adapters only: remeasure on a GPU.
+ * 256-channel conv at 64 px in the CLI; ResNet-50 evaluations 2.2x faster in Chromium), WebGL
+ * (ResNet-50 1.6-2.2x faster, the small nets even, on SwiftShader) and WebGPU: on a real GPU (an
+ * NVIDIA H200 under Deno's WebGPU, 2026-12-04, bench/webgpu_h200.md) the two take about the
+ * same time (tfjs / forward 0.86-1.13 over three networks at 256 to 1024 px, geometric mean
+ * 0.97; 0.89 for MobileNet-v1 and 1.38 for ResNet-50 at 2048 px), and the forward one's
+ * evaluations peak at 0.46-0.80x the tfjs kernels' memory (ResNet-50 at 2048 px: 6.3 against
+ * 13.8 GiB), which decides where a run must tile; the planner's per-pixel costs are measured
+ * with it (WASM). On SwiftShader neither was consistently faster.
  */
-const FORWARD_CONV_GRAD_BACKENDS = new Set(["wasm", "webgl"]);
+const FORWARD_CONV_GRAD_BACKENDS = new Set(["wasm", "webgl", "webgpu"]);
 
 /**
  * Whether the active backend should take conv2dForwardGrad() for this kind of convolution:

@@ -5,6 +5,7 @@
  * linear, so its inverse is exact.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { matMulRows } from "../ops/pixel_rows.ts";
 
 /**
  * lucid color.py `color_correlation_svd_sqrt`: the square root of the ImageNet colour
@@ -56,7 +57,7 @@ export function createColorDecorrelation(): ColorDecorrelation {
   const forwardMatrix = tf.tensor2d(transpose3(COLOR_CORRELATION));
   const inverseMatrix = tf.tensor2d(transpose3(invert3x3(COLOR_CORRELATION)));
   const apply = (x: tf.Tensor4D, m: tf.Tensor2D): tf.Tensor4D =>
-    tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(x, [-1, 3]), m), x.shape));
+    tf.tidy(() => tf.reshape(matMulRows(tf.reshape(x, [-1, 3]), m), x.shape));
   return {
     forward: (x) => apply(x, forwardMatrix),
     inverse: (x) => apply(x, inverseMatrix),

@@ -88,6 +88,38 @@ export const WHOLE_IMAGE_BYTES_PER_PIXEL = 8 * 12;
  */
 export const HOST_RUN_BYTES_PER_PIXEL = 4 * 12;
 
+/**
+ * Output pixels of a convolution per WebGPU workgroup row. tfjs-backend-webgpu 4.22 runs a
+ * convolution as a matrix product with the output pixels along one dispatch dimension, 32 to a
+ * workgroup, and a dispatch dimension holds at most the device's maxComputeWorkgroupsPerDimension
+ * workgroups (65,535 by default), or tfjs throws "Dispatch size exceeds WebGPU limits in Y or Z
+ * dimension". Measured 2026-12-04 on an NVIDIA H200 (Deno's WebGPU) and on lavapipe:
+ * Darknet-tiny's full-resolution conv1 ran at 1448x1448 and 1024x2047 px (2,096,704 and
+ * 2,096,128 pixels) and failed at 1449x1448 and 1025x2047 (2,098,152 and 2,098,175), forward
+ * and gradient alike: the limit is 65,535 · 32 = 2,097,120 pixels. ResNet-50 and MobileNet-v1,
+ * whose first convolution has stride 2, ran at 2048x1362.
+ */
+export const WEBGPU_CONV_PIXELS_PER_WORKGROUP = 32;
+
+/** Most output pixels a convolution may have on WebGPU with this many workgroups a dimension. */
+export function webgpuMaxConvPixels(workgroupsPerDimension = 65535): number {
+  return workgroupsPerDimension * WEBGPU_CONV_PIXELS_PER_WORKGROUP;
+}
+
+/**
+ * The most pixels a feature map of `layers` has at height x width: at the finest stride, the
+ * network's first convolution (Darknet-tiny's conv1: the image's own size).
+ */
+export function finestMapPixels(
+  layers: readonly { kind?: string; stride: number }[],
+  height: number,
+  width: number,
+): number {
+  const strides = layers.filter((l) => l.kind !== "logits").map((l) => l.stride);
+  const s = Math.min(...strides);
+  return Math.ceil(height / s) * Math.ceil(width / s);
+}
+
 /** Options of planTiles(). */
 export interface PlanTilesOptions {
   /** Memory the backend can use, bytes (DeviceLimits.memoryBytes). */
