@@ -16,6 +16,7 @@
  * direction, the trial points) over a closure of host vectors. The host ops do WASM's float32
  * arithmetic, so on WASM all three take the same iterates, bit for bit (tested).
  */
+import * as tf from "@tensorflow/tfjs-core";
 import { strongWolfe, type TrialPoint } from "./_line_search.ts";
 import type { Closure, LineSearchStatus, Optimizer, StepResult, StopReason } from "./optimizer.ts";
 import { deviceVectors, hostVectors, type VectorOps } from "./vectors.ts";
@@ -237,9 +238,8 @@ class Lbfgs<V, P> implements Optimizer<V> {
       }
       const s = v.sub(p.x, x);
       const y = v.sub(p.grad, at.grad);
-      const sy = await v.dot(s, y);
-      const yy = await v.dot(y, y);
-      const ss = await v.dot(s, s);
+      // Read together: one GPU round trip instead of three (each is a separate value).
+      const [sy, yy, ss] = await Promise.all([v.dot(s, y), v.dot(y, y), v.dot(s, s)]);
       const loss0 = at.loss;
       // Any accepted point lowered the loss (Armijo), so its pair is as sound as a Wolfe
       // point's whenever the curvature is positive; torch keeps it too. Dropping it after a
@@ -281,6 +281,13 @@ class Lbfgs<V, P> implements Optimizer<V> {
     const v = this.#v, p = this.#p;
     if (h.length === 0) return v.neg(g);
     const same = (v as unknown) === p;
+    if (same && (p as unknown) === deviceVectors && onDeviceDirection()) {
+      return deviceDirection(
+        g as unknown as tf.Tensor1D,
+        h as unknown as Pair<tf.Tensor1D>[],
+        this.#gamma,
+      ) as unknown as V;
+    }
     const alpha: number[] = new Array(h.length);
     let q = same ? g as unknown as P : p.fromHost(await v.toHost(g));
     for (let i = h.length - 1; i >= 0; i--) {
@@ -320,5 +327,64 @@ class Lbfgs<V, P> implements Optimizer<V> {
     this.#clear();
     if (this.#at) this.#v.dispose(this.#at.grad);
     this.#at = null;
+  }
+}
+
+/**
+ * Backends whose reads are GPU round trips: the two-loop recursion keeps its α and β there as
+ * scalar tensors (deviceDirection()) instead of reading 2m dot products back one after another.
+ * Measured 2026-12-04: Deno's WebGPU takes about 15 ms per sequential read (lavapipe; 3 ms a
+ * read when twenty go together), and a default MobileNet-v1 run on an NVIDIA H200 spent 400-650
+ * ms per evaluation, most of it in such reads, where the evaluation itself takes 60-160 ms
+ * (bench/webgpu_h200.md). WASM and CPU keep the JS-number recursion: there a read is a copy,
+ * and host vectors (vectors.ts) take its iterates bit for bit.
+ */
+const DEVICE_DIRECTION_BACKENDS = new Set(["webgpu", "webgl"]);
+let forceDeviceDirection: boolean | undefined;
+
+/** Whether the two-loop recursion runs on the device (tests force it either way; undefined: by backend). */
+export function setDeviceDirection(on: boolean | undefined): void {
+  forceDeviceDirection = on;
+}
+
+function onDeviceDirection(): boolean {
+  return forceDeviceDirection ?? DEVICE_DIRECTION_BACKENDS.has(tf.getBackend());
+}
+
+/**
+ * -H g by the two-loop recursion with α_i = ρ_i s_i·q and β = ρ_i y_i·r as scalar tensors: no
+ * read back. Each step frees the vector before it, so at most two whole-image vectors and m
+ * scalars live at once beyond the history. Caller disposes.
+ */
+function deviceDirection(
+  g: tf.Tensor1D,
+  history: Pair<tf.Tensor1D>[],
+  gamma: number,
+): tf.Tensor1D {
+  const alpha: tf.Scalar[] = new Array(history.length);
+  let q = g;
+  let r: tf.Tensor1D | undefined;
+  try {
+    for (let i = history.length - 1; i >= 0; i--) {
+      const { s, y, rho } = history[i];
+      alpha[i] = tf.tidy(() => tf.mul(tf.sum(tf.mul(s, q)), rho)) as tf.Scalar;
+      const next = tf.tidy(() => tf.sub(q, tf.mul(y, alpha[i]))) as tf.Tensor1D;
+      if (q !== g) q.dispose();
+      q = next;
+    }
+    r = tf.mul(q, gamma) as tf.Tensor1D;
+    for (let i = 0; i < history.length; i++) {
+      const { s, y, rho } = history[i];
+      const before: tf.Tensor1D = r;
+      r = tf.tidy(() =>
+        tf.add(before, tf.mul(s, tf.sub(alpha[i], tf.mul(tf.sum(tf.mul(y, before)), rho))))
+      ) as tf.Tensor1D;
+      before.dispose();
+    }
+    return tf.neg(r) as tf.Tensor1D;
+  } finally {
+    if (q !== g) q.dispose();
+    r?.dispose();
+    tf.dispose(alpha.filter(Boolean));
   }
 }
