@@ -34,6 +34,33 @@ export interface ProgressUpdate {
   etaSeconds?: number;
 }
 
+/**
+ * The bar's line after `done` of `total` steps in `ms`. Evaluations per step and the loss are left
+ * out until there is one (a tiled run reports its tiles before its first step ends).
+ */
+export function progressLine(
+  done: number,
+  total: number,
+  u: ProgressUpdate,
+  ms: number,
+  label = "",
+): string {
+  const rate = (done * 1000) / Math.max(ms, 1e-9);
+  // Without the caller's figure: steps left at the mean time per step (not per evaluation:
+  // steps whose line search takes many evaluations are in the mean).
+  const eta = u.etaSeconds ??
+    createEta(undefined).update({ iteration: done, iterations: total, elapsedMs: ms }).seconds;
+  const width = 24;
+  const fill = Math.round((done / total) * width);
+  return `${label}[${"#".repeat(fill)}${" ".repeat(width - fill)}] ${done}/${total} ` +
+    `${rate.toFixed(2)} it/s ETA ${formatDuration(eta)}` +
+    (u.evaluations === undefined || done === 0
+      ? ""
+      : ` ${(u.evaluations / done).toFixed(1)} evals/it`) +
+    (u.loss === undefined || !Number.isFinite(u.loss) ? "" : ` loss ${u.loss.toPrecision(4)}`) +
+    (u.note ? ` ${u.note}` : "");
+}
+
 /** A bar over `total` steps; on a terminal it redraws one line, elsewhere it logs every 10%. */
 export function progressBar(total: number, opts: ProgressOptions = {}) {
   const started = performance.now();
@@ -44,19 +71,7 @@ export function progressBar(total: number, opts: ProgressOptions = {}) {
     update(done: number, u: ProgressUpdate = {}) {
       if (opts.quiet) return;
       const ms = u.elapsedMs ?? performance.now() - started;
-      const rate = (done * 1000) / Math.max(ms, 1e-9);
-      // Without the caller's figure: steps left at the mean time per step (not per evaluation:
-      // steps whose line search takes many evaluations are in the mean).
-      const eta = u.etaSeconds ??
-        createEta(undefined).update({ iteration: done, iterations: total, elapsedMs: ms }).seconds;
-      const width = 24;
-      const fill = Math.round((done / total) * width);
-      const line =
-        `${opts.label ?? ""}[${"#".repeat(fill)}${" ".repeat(width - fill)}] ${done}/${total} ` +
-        `${rate.toFixed(2)} it/s ETA ${formatDuration(eta)}` +
-        (u.evaluations === undefined ? "" : ` ${(u.evaluations / done).toFixed(1)} evals/it`) +
-        (u.loss === undefined ? "" : ` loss ${u.loss.toPrecision(4)}`) +
-        (u.note ? ` ${u.note}` : "");
+      const line = progressLine(done, total, u, ms, opts.label);
       if (tty) Deno.stderr.writeSync(enc.encode(`\r${line}\x1b[K`));
       else {
         const decile = Math.floor((done / total) * 10);
