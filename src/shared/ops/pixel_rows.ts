@@ -3,9 +3,9 @@
  * matrix) in chunks of at most PIXEL_ROWS_PER_PRODUCT rows. tfjs-webgpu 4.22 dispatches a matrix
  * product's rows 32 to a workgroup along one dimension of at most 65,535 workgroups, so one
  * [N, 3] product failed above 2,097,120 pixels ("Dispatch size exceeds WebGPU limits in Y or Z
- * dimension": a 1800x1197 run in decorrelated colour, on lavapipe, 2026-12-04). Below the chunk
- * size it is the one product it was, so the pixels of every run up to 1448 px square are
- * unchanged.
+ * dimension": a 1800x1197 run in decorrelated colour, on lavapipe, 2026-12-04). Up to the chunk
+ * size (a 1024 px square) it is the one product it was; above, each row's three products are
+ * the same arithmetic, so the values are too (tested on WASM at 2,097,157 rows).
  */
 import * as tf from "@tensorflow/tfjs-core";
 
