@@ -167,7 +167,12 @@ class Lbfgs<V, P> implements Optimizer<V> {
     for (;;) {
       const steepest = this.#history.length === 0;
       const d = await this.#direction(at.grad);
-      const gtd = await v.dot(at.grad, d);
+      // Read together: one GPU round trip (dMax and |g|² are wasted only on a restart).
+      const [gtd, dMax, gg] = await Promise.all([
+        v.dot(at.grad, d),
+        v.maxAbs(d),
+        steepest ? v.dot(at.grad, at.grad) : Promise.resolve(NaN),
+      ]);
       if (!(gtd < 0)) {
         // Not a descent direction (the estimate went bad in float32): restart. Steepest
         // descent has gtd = -|g|² < 0 unless g = 0, which the gradient test caught.
@@ -182,11 +187,7 @@ class Lbfgs<V, P> implements Optimizer<V> {
       // t = 1/|g|₂. torch's 1/|g|₁ is √n times shorter for a spread-out gradient (an image
       // has n ~ 2e5): the search then spent its evaluations growing t.
       let t0 = this.#o.lr;
-      if (steepest) {
-        const gg = await v.dot(at.grad, at.grad);
-        t0 = Math.min(1, 1 / Math.sqrt(gg)) * this.#o.lr;
-      }
-      const dMax = await v.maxAbs(d);
+      if (steepest) t0 = Math.min(1, 1 / Math.sqrt(gg)) * this.#o.lr;
       const evaluate = async (t: number): Promise<TrialPoint<V>> => {
         const xt = v.addScaled(x, d, t);
         try {
@@ -238,8 +239,13 @@ class Lbfgs<V, P> implements Optimizer<V> {
       }
       const s = v.sub(p.x, x);
       const y = v.sub(p.grad, at.grad);
-      // Read together: one GPU round trip instead of three (each is a separate value).
-      const [sy, yy, ss] = await Promise.all([v.dot(s, y), v.dot(y, y), v.dot(s, s)]);
+      // Read together: one GPU round trip instead of four (each is a separate value).
+      const [sy, yy, ss, gradMax] = await Promise.all([
+        v.dot(s, y),
+        v.dot(y, y),
+        v.dot(s, s),
+        v.maxAbs(p.grad),
+      ]);
       const loss0 = at.loss;
       // Any accepted point lowered the loss (Armijo), so its pair is as sound as a Wolfe
       // point's whenever the curvature is positive; torch keeps it too. Dropping it after a
@@ -255,7 +261,6 @@ class Lbfgs<V, P> implements Optimizer<V> {
         if (this.#history.length > 0) restarted = true;
         this.#clear();
       }
-      const gradMax = await v.maxAbs(p.grad);
       v.dispose(at.grad);
       this.#at = { x: p.x, loss: p.loss, grad: p.grad, gradMax };
       let done: StopReason | undefined;
