@@ -14,7 +14,7 @@ import {
   toTfPadding,
 } from "./_conv_grad.ts";
 import { blurSubsample, stride2Plan } from "./_antialias.ts";
-import { sameFronts, windowGeometry } from "./window.ts";
+import { sizeDependentPadding, windowGeometry } from "./window.ts";
 import { addRelu } from "./_add_relu.ts";
 
 /** Explicit [[top, bottom], [left, right]] padding of a convolution. */
@@ -284,7 +284,7 @@ export class Net {
   /**
    * Explicit paddings, by node, of the convolutions among `needed` whose "same" padding depends
    * on the input's size, as they pad in an image of `[height, width]` (ForwardOptions.sameAs).
-   * A pooling of that kind has no explicit equivalent (its padding is never summed): refused.
+   * A pooling of that kind is refused (sizeDependentPadding()).
    */
   #samePads(needed: Set<string>, [height, width]: [number, number]): Map<string, ExplicitPads> {
     const sizes = new Map<string, [number, number]>([["input", [height, width]]]);
@@ -302,17 +302,10 @@ export class Net {
         const axes = ([0, 1] as const).map((a) => {
           const pad = typeof node.padding === "string" ? node.padding : node.padding[a];
           const g = windowGeometry(n[a], k[a], node.strides[a], pad);
-          const fronts = sameFronts(k[a], node.strides[a]);
-          return { g, varies: pad === "same" && fronts[0] !== fronts[1] };
+          return { g, varies: sizeDependentPadding(node, k[a], node.strides[a], pad) };
         });
         out = [axes[0].g.out, axes[1].g.out];
         if (axes.some((x) => x.varies)) {
-          if (node.op !== "conv2d" && node.op !== "depthwiseConv2d") {
-            throw new RangeError(
-              `Node "${node.name}" of ${this.id}: its "same" padding depends on the input size ` +
-                `and a pooling cannot take the whole image's: this network does not tile`,
-            );
-          }
           resolved.set(node.name, [
             [axes[0].g.before, axes[0].g.after],
             [axes[1].g.before, axes[1].g.after],

@@ -45,3 +45,27 @@ export function sameFronts(k: number, s: number): [number, number] {
   );
   return [Math.min(...fronts), Math.max(...fronts)];
 }
+
+/**
+ * Whether a window's padding along one axis depends on the input's size ("same" whose front
+ * varies with n mod s), which a tile's crop must then take from the whole image
+ * (ForwardOptions.sameAs). Convolutions can, as an explicit padding; a pooling cannot (its
+ * padding is never summed, so no explicit zero padding reproduces it): a RangeError naming it.
+ */
+export function sizeDependentPadding(
+  node: { name: string; op: string },
+  k: number,
+  s: number,
+  pad: AxisPadding,
+): boolean {
+  if (pad !== "same") return false;
+  const [least, most] = sameFronts(k, s);
+  if (least === most) return false;
+  if (node.op !== "conv2d" && node.op !== "depthwiseConv2d") {
+    throw new RangeError(
+      `Node "${node.name}": "same" padding with window ${k} and stride ${s} depends on the ` +
+        `input size, so tiles cannot reproduce it: expected explicit or "valid" padding`,
+    );
+  }
+  return true;
+}

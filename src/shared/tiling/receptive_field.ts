@@ -6,7 +6,7 @@
  * the core's features see real neighbouring pixels instead of the crop's zero padding.
  */
 import type { GraphNode, ModelManifest } from "../nets/manifest.ts";
-import { type AxisPadding, sameFronts } from "../nets/window.ts";
+import { type AxisPadding, sameFronts, sizeDependentPadding } from "../nets/window.ts";
 
 /** Per axis [height, width]. */
 export type Pair = [number, number];
@@ -41,14 +41,8 @@ function leading(
 ): [number, number] {
   if (pad === "valid") return [0, 0];
   if (pad !== "same") return [pad[0], pad[0]];
-  const [least, most] = sameFronts(k, s);
-  if (least !== most && node.op !== "conv2d" && node.op !== "depthwiseConv2d") {
-    throw new RangeError(
-      `Node "${node.name}": "same" padding with window ${k} and stride ${s} depends on the ` +
-        `input size, so tiles cannot reproduce it: expected explicit or "valid" padding`,
-    );
-  }
-  return [least, most];
+  sizeDependentPadding(node, k, s, pad); // refuses a pooling's
+  return sameFronts(k, s);
 }
 
 /** Receptive field of every node output needed for `layers` (default: all feature layers). */
