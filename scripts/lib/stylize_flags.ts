@@ -65,8 +65,8 @@ export const USAGE =
   --pad-mode constant|reflect   what the padding shows: grey (default) or the mirrored image
   --views N           fixed views: the objective averages N transform draws made once (L-BFGS
                       needs one objective); without it, a new draw per iteration
-  --no-transforms     none, also where the network's default has them (MobileNet-v1's four
-                      fixed views up to 512 px)
+  --no-transforms     none, also where the network's default has them (MobileNet-v1's and
+                      Darknet-tiny's four fixed views up to 512 px)
   --memory-mb N       memory one evaluation may use (default ${DEFAULT_MEMORY_MB}, under WASM's 4 GB heap):
                       sizes whose one pass does not fit run tiled, in bounded memory
   --tile N            force tiles of N px wherever the image is larger (tests, benchmarks)

@@ -66,6 +66,28 @@ Deno.test("the studio starts from MobileNet-v1's default fixed views, and Off tu
   assert.deepEqual(again.transforms, engine.transforms);
 });
 
+Deno.test("transforms set in the panel replace the network's default views and pad, as the panel shows them", () => {
+  for (const architecture of ["mobilenet-v1", "darknet-tiny"]) {
+    const s = { ...DEFAULT_SETTINGS, modelId: architecture };
+    // Lucid's set with its draws per step: no fixed views, lucid's grey pad (not the default's
+    // four mirrored views merged in, which the panel would not show).
+    const lucid = parseRecipe(
+      buildRecipe({ ...s, transforms: TRANSFORMS_LUCID }, architecture, images),
+    );
+    assert.deepEqual(lucid.transforms, TRANSFORMS_LUCID, architecture);
+    assert.equal(lucid.transforms?.views, undefined);
+    assert.deepEqual(effective({ ...s, transforms: TRANSFORMS_LUCID }, architecture).transforms, {
+      ...TRANSFORMS_LUCID,
+    });
+    // Two views of lucid's set: two, not the default's four.
+    const two = { ...TRANSFORMS_LUCID, views: 2 };
+    assert.deepEqual(
+      parseRecipe(buildRecipe({ ...s, transforms: two }, architecture, images)).transforms,
+      two,
+    );
+  }
+});
+
 Deno.test("loadSettings() lets a saved 'off' from before default transforms follow the network", () => {
   const saved = localStorage.getItem(SETTINGS_KEY);
   const load = (v: unknown) => {
@@ -140,10 +162,10 @@ Deno.test("buildRecipe() carries every issue-12 field and fromRecipe() gives it 
   // Today's default recipe remixes to its palette.
   const today = fromRecipe(back, makeRecipe({ id: "darknet-tiny", architecture: "darknet-tiny" }));
   assert.deepEqual(today.colour, { mode: "palette", match: "mk" });
-  assert.equal(today.style?.shift, -3);
+  assert.equal(today.style?.shift, -6);
   // And the plain Gram of an old recipe stays plain when the studio builds its recipe again.
   assert.equal(buildRecipe(old, "darknet-tiny", images).style?.shift, undefined);
-  assert.equal(buildRecipe(DEFAULT_SETTINGS, "darknet-tiny", images).style?.shift, -3);
+  assert.equal(buildRecipe(DEFAULT_SETTINGS, "darknet-tiny", images).style?.shift, -6);
 });
 
 Deno.test("swagSetting() keeps the whole-map T = 1 variant as true, as old recipes wrote it", () => {

@@ -176,19 +176,18 @@ Deno.test(
       // 64 px: lucid's 0.95 scale must keep the short side (2/3 of the long) at 32 px or more.
       await tinySetup(page, { size: 64, iterations: 3 });
       await page.getByText("Advanced: layers").click();
-      // The panel shows the network's default transforms: MobileNet-v1's four mirrored views.
+      // The panel shows the network's default transforms: Darknet-tiny's and MobileNet-v1's four
+      // mirrored views, none for ResNet-50.
       const backbone = page.getByLabel("Backbone", { exact: true });
       const robustness = page.getByLabel("Transformation robustness");
-      assert.equal(await robustness.inputValue(), "off");
-      await backbone.selectOption("mobilenet-v1");
-      await twoFrames(page);
-      assert.equal(await page.getByLabel("Fixed views").inputValue(), "4");
-      assert.equal(await page.getByLabel("Pad fill").inputValue(), "reflect");
-      assert.equal(await robustness.inputValue(), "custom");
-      await backbone.selectOption("darknet-tiny");
-      await twoFrames(page);
-      assert.equal(await page.getByLabel("Fixed views").inputValue(), "");
-      assert.equal(await robustness.inputValue(), "off");
+      for (const net of ["darknet-tiny", "resnet50", "mobilenet-v1", "darknet-tiny"]) {
+        await backbone.selectOption(net);
+        await twoFrames(page);
+        const four = net !== "resnet50";
+        assert.equal(await page.getByLabel("Fixed views").inputValue(), four ? "4" : "", net);
+        assert.equal(await robustness.inputValue(), four ? "custom" : "off", net);
+        if (four) assert.equal(await page.getByLabel("Pad fill").inputValue(), "reflect");
+      }
       await page.getByLabel("Preset", { exact: true }).selectOption("lucid-fourier-transforms");
       // The preset set the controls.
       assert.equal(await page.getByLabel("Parameterisation").inputValue(), "fourier");

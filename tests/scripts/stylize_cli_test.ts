@@ -209,7 +209,12 @@ Deno.test("stylize CLI runs tiled in bounded memory and records the tiles (issue
   // chelsea is 451x300: at --size 192 the content is 192x128. A forced 96 px tile cuts it in
   // 2 rows x 2 columns (ceil(128/96) = 2, ceil(192/96) = 2): 4 tiles per evaluation.
   const args = base(out).map((a) => a === "48" ? "192" : a === "3" ? "2" : a);
-  const r = await cli([...args, "--tile", "96", "--memory-mb", "512"]);
+  // Darknet-tiny's default four fixed views cannot tile: the run says so and changes nothing.
+  const views = await cli([...args, "--tile", "96", "--memory-mb", "512"]);
+  assert.equal(views.code, 1);
+  assert.match(views.stderr, /tiled runs do not support transforms: turn it off/);
+  await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+  const r = await cli([...args, "--tile", "96", "--memory-mb", "512", "--no-transforms"]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal((await sharp(out).metadata()).width, 192);
   const recipe = RecipeSchema.parse(

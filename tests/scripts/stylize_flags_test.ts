@@ -165,7 +165,8 @@ Deno.test("parseStylizeArgs() puts --memory-mb, --tile and --exact-halo in the r
 });
 
 Deno.test("checkAssembled() refuses --views when the assembled recipe has no transform to draw", () => {
-  const net = { id: "darknet-tiny", architecture: "darknet-tiny" };
+  // ResNet-50: a network whose default has no transforms of its own.
+  const net = { id: "resnet50", architecture: "resnet50" };
   const views = parseStylizeArgs([...two, "--views", "4"]).flags;
   // Nothing moves a pixel: every view would be the image.
   assert.throws(

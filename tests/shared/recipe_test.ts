@@ -242,24 +242,29 @@ Deno.test("makeRecipe() grows a default TV weight with the style weight by size,
   });
 });
 
-Deno.test("Darknet-tiny's default paints in decorrelated colour with a fourth-order TV", () => {
+Deno.test("Darknet-tiny's default paints in decorrelated colour with a fourth-order TV and content weight 2", () => {
   const net = { id: "darknet-tiny", architecture: "darknet-tiny" };
   const r = makeRecipe(net);
   assert.deepEqual(r.param, { kind: "pixel", decorrelate: true });
   assert.equal(r.tvOrder, 4);
-  assert.deepEqual(r.weights, { content: 1, style: 1e5, tv: 3 });
+  assert.deepEqual(r.weights, { content: 2, style: 1e5, tv: 3 });
   assert.deepEqual(makeRecipe(net, { overrides: { size: 512 } }).weights, {
-    content: 1,
+    content: 2,
     style: 1e6,
     tv: 30,
   });
 });
 
-Deno.test("the shipped networks' defaults shift the Gram by -3; a statistic set above replaces it", () => {
-  for (const architecture of ["darknet-tiny", "mobilenet-v1", "resnet50"]) {
+Deno.test("the shipped networks' defaults shift the Gram (Darknet-tiny by -6, the others by -3); a statistic set above replaces it", () => {
+  const shifts: Record<string, number> = {
+    "darknet-tiny": -6,
+    "mobilenet-v1": -3,
+    resnet50: -3,
+  };
+  for (const [architecture, shift] of Object.entries(shifts)) {
     const net = { id: architecture, architecture };
     assert.equal(makeRecipe(net).style?.loss, "gram");
-    assert.equal(makeRecipe(net).style?.shift, -3, architecture);
+    assert.equal(makeRecipe(net).style?.shift, shift, architecture);
     // --style-loss gram (or a recipe file's style) names the whole statistic: plain.
     assert.equal(
       makeRecipe(net, { overrides: { style: { loss: "gram" } } }).style?.shift,
@@ -291,13 +296,15 @@ Deno.test("makeRecipe() takes an architecture's transforms up to their size; a l
   });
 });
 
-Deno.test("MobileNet-v1's default averages four mirrored, jittered fixed views up to 512 px; the others run none", () => {
-  const mobilenet = { id: "mobilenet-v1", architecture: "mobilenet-v1" };
+Deno.test("MobileNet-v1's and Darknet-tiny's defaults average four mirrored, jittered fixed views up to 512 px; the others run none", () => {
   const four = { pad: 8, padMode: "reflect", jitter: 8, scales: [], angles: [], views: 4 };
-  assert.deepEqual(makeRecipe(mobilenet).transforms, four);
-  assert.deepEqual(makeRecipe(mobilenet, { overrides: { size: 512 } }).transforms, four);
-  assert.equal(makeRecipe(mobilenet, { overrides: { size: 768 } }).transforms, undefined);
-  for (const architecture of ["darknet-tiny", "resnet50", "vgg19"]) {
+  for (const architecture of ["mobilenet-v1", "darknet-tiny"]) {
+    const net = { id: architecture, architecture };
+    assert.deepEqual(makeRecipe(net).transforms, four, architecture);
+    assert.deepEqual(makeRecipe(net, { overrides: { size: 512 } }).transforms, four);
+    assert.equal(makeRecipe(net, { overrides: { size: 768 } }).transforms, undefined);
+  }
+  for (const architecture of ["resnet50", "vgg19"]) {
     assert.equal(makeRecipe({ id: architecture, architecture }).transforms, undefined);
   }
 });

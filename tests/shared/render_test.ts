@@ -7,7 +7,7 @@ import { loadImage, ROOT, sharedImage } from "../_images.ts";
 import { loadNet } from "../../src/shared/nets/loader.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
 import { createRunObjective } from "../../src/shared/features.ts";
-import { defaultRecipe, parseRecipe } from "../../src/shared/recipe.ts";
+import { defaultRecipe, makeRecipe, parseRecipe } from "../../src/shared/recipe.ts";
 import { stylize } from "../../src/shared/render.ts";
 import type { RecipeInput } from "../../src/shared/types.ts";
 import { collect as runAll } from "../_run.ts";
@@ -192,15 +192,21 @@ Deno.test("stylize() runs with Fourier parameterisation, transforms and SWAG tog
     // Max pooling, as this test was calibrated with (Darknet-tiny's default is now average
     // pooling, issue 12): from noise, 6 Adam steps lowered the loss by 6.5% with average pooling
     // (2.83e9 -> 2.65e9), by more than the asserted 10% with max pooling.
-    const r = recipe(net, {
-      net: { id: net.id, pooling: "max" },
-      iterations: 6,
-      init: "noise",
-      optimizer: { kind: "adam", learningRate: 0.05 },
-      param: { kind: "fourier", decorrelate: true },
-      transforms: { pad: 4, jitter: 2, scales: [0.9, 1, 1.1], angles: [-5, 0, 5] },
-      swag: true,
+    // Lucid's way, a new draw per step: not onto Darknet-tiny's default fixed views.
+    const r = makeRecipe(net.manifest, {
+      base: { transforms: null },
+      overrides: {
+        size: 64,
+        net: { id: net.id, pooling: "max" },
+        iterations: 6,
+        init: "noise",
+        optimizer: { kind: "adam", learningRate: 0.05 },
+        param: { kind: "fourier", decorrelate: true },
+        transforms: { pad: 4, jitter: 2, scales: [0.9, 1, 1.1], angles: [-5, 0, 5] },
+        swag: true,
+      },
     });
+    assert.equal(r.transforms?.views, undefined);
     const { events, result } = await runAll(stylize(net, images, r, { previewEvery: 0 }));
     assert.equal(events.length, 6);
     assert.ok(events.every((e) => Number.isFinite(e.losses.total)));

@@ -12,7 +12,7 @@ import { gram } from "../../src/shared/losses/mod.ts";
 import { loadNet, parseManifest } from "../../src/shared/nets/loader.ts";
 import { ARCH_DEFAULTS } from "../../src/shared/presets.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
-import { defaultRecipe } from "../../src/shared/recipe.ts";
+import { defaultRecipe, makeRecipe } from "../../src/shared/recipe.ts";
 import { type MemoryBudget, stylize, type TileProgress } from "../../src/shared/render.ts";
 import { planHalo, planRunTiles } from "../../src/shared/tiled_run.ts";
 import { tileGrid } from "../../src/shared/tiling/grid.ts";
@@ -57,8 +57,11 @@ async function run(
 // 2.4 : 1.6 -> 1 + 2 and 1 + 1, and the leftover unit to the larger fraction, 0.6 > 0.4).
 // A forced 96 px tile leaves the 96 px scale untiled and cuts the 136 px one in 2 x 2 tiles
 // (cores [0, 96) and [96, 136) per axis; 96 is a multiple of Darknet-tiny's jump 16).
+// Darknet-tiny's default four fixed views cannot tile (tilingRefusal()): the tiled runs here take
+// none.
 const pyramidRecipe = (net: Net) =>
   defaultRecipe(net, {
+    transforms: null,
     size: 136,
     iterations: 6,
     pyramid: { minSize: 96, step: Math.SQRT2, coarseShare: 1.5 },
@@ -204,6 +207,7 @@ Deno.test("a tiled run with the Gram's activation shift has the untiled run's lo
   await withNet(136, async (net, images) => {
     const recipe = (shift?: number) =>
       defaultRecipe(net, {
+        transforms: null,
         size: 136,
         iterations: 2,
         pyramid: null,
@@ -441,11 +445,14 @@ Deno.test("stylize() refuses a run that needs tiling with transforms or SWAG, na
         [{ style: { loss: "sliced" } }, /style\.loss "sliced"/],
       ] as const
     ) {
-      const recipe = defaultRecipe(net, { size: 136, iterations: 1, ...over } as RecipeInput);
+      const recipe = makeRecipe(net.manifest, {
+        base: { transforms: null },
+        overrides: { size: 136, iterations: 1, ...over } as RecipeInput,
+      });
       await assert.rejects(() => run(net, images, recipe, memory), name);
     }
     // Without a budget (or when it fits) the same recipe runs untiled, as before.
-    const plain = defaultRecipe(net, { size: 136, iterations: 1, swag: true });
+    const plain = defaultRecipe(net, { transforms: null, size: 136, iterations: 1, swag: true });
     const r = await run(net, images, plain, { bytes: 2 ** 31 });
     assert.equal(r.result.iterations, 1);
   });

@@ -118,7 +118,7 @@ export interface Settings extends PyramidFields {
   param?: ParamSpec;
   /**
    * Transformation robustness applied before every evaluation. Undefined: the architecture's
-   * default (MobileNet-v1's four fixed views up to 512 px, none elsewhere).
+   * default (MobileNet-v1's and Darknet-tiny's four fixed views up to 512 px, none elsewhere).
    */
   transforms?: TransformsSpec;
   /** SWAG activation smoothing (Wang et al. 2021): off, on (whole map, T = 1) or options. */
@@ -161,7 +161,7 @@ export function loadSettings(): Settings {
     const p = stored.param;
     if (p?.kind === "pixel" && !p.decorrelate && !stored.presetId) delete stored.param;
     // Likewise transforms, which every saved setting held as "off" before an architecture had
-    // default ones (issue 12: MobileNet-v1's fixed views).
+    // default ones (issue 12: MobileNet-v1's and Darknet-tiny's fixed views).
     const t = stored.transforms;
     if (t && transformsOff(t) && !stored.presetId) {
       delete stored.transforms;
@@ -211,6 +211,9 @@ export interface RecipeImages {
 export function buildRecipe(s: Settings, architecture: string, images: RecipeImages): RecipeInput {
   const toLayers = (names: string[] | undefined) => names?.map((layer) => ({ layer, weight: 1 }));
   return assembleRecipe({ id: s.modelId, architecture }, {
+    // Transforms the panel set are the whole spec, as the panel shows it: they replace the
+    // architecture's (its fixed views and mirrored pad), not merge onto them.
+    base: s.transforms === undefined ? undefined : { transforms: null },
     overrides: {
       net: { id: s.modelId, pooling: s.pooling, antialias: s.antialias },
       size: s.size,
