@@ -143,7 +143,11 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
   // The output size the layers ask for: the architecture's transforms apply up to a size.
   const size = [opts.overrides, ...[...bases].reverse()].find((l) => l?.size !== undefined)
     ?.size ?? RECIPE_DEFAULTS.size;
-  const transforms = d?.transforms && size <= d.transforms.upTo ? d.transforms.spec : undefined;
+  const views = d?.transforms && size <= d.transforms.upTo ? d.transforms : undefined;
+  const transforms = views?.spec;
+  // Fields measured with the views replace the architecture's own at their sizes.
+  const style = views?.style ?? d?.style;
+  const archWeights = d && { ...d.weights, ...views?.weights };
   const defaults: RecipeLayer = {
     version: 1,
     net: {
@@ -154,8 +158,8 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
     size: RECIPE_DEFAULTS.size,
     content: { name: "content" },
     styles: [{ name: "style", weight: 1 }],
-    ...(d ? { layers: d.layers, weights: d.weights } : {}),
-    ...(d?.style ? { style: { ...d.style } } : {}),
+    ...(d ? { layers: d.layers, weights: archWeights } : {}),
+    ...(style ? { style: { ...style } } : {}),
     ...(d?.swag ? { swag: d.swag } : {}),
     ...(d?.pyramid ? { pyramid: d.pyramid } : {}),
     ...(d?.styleScale !== undefined ? { styleScale: d.styleScale } : {}),

@@ -13,7 +13,10 @@ function withArch(
   over: Partial<ArchDefaults>,
   fn: (net: { id: string; architecture: string }) => void,
 ): void {
-  ARCH_DEFAULTS[name] = { ...ARCH_DEFAULTS["darknet-tiny"], ...over };
+  // Darknet-tiny's defaults without its views, whose own style and weights would replace the
+  // test's at the views' sizes.
+  const { transforms: _, ...darknet } = ARCH_DEFAULTS["darknet-tiny"];
+  ARCH_DEFAULTS[name] = { ...darknet, ...over };
   try {
     fn({ id: "x", architecture: name });
   } finally {
@@ -242,17 +245,25 @@ Deno.test("makeRecipe() grows a default TV weight with the style weight by size,
   });
 });
 
-Deno.test("Darknet-tiny's default paints in decorrelated colour with a fourth-order TV and content weight 2", () => {
+Deno.test("Darknet-tiny's default paints in decorrelated colour with a fourth-order TV; content weight 2 and shift -6 with its views", () => {
   const net = { id: "darknet-tiny", architecture: "darknet-tiny" };
   const r = makeRecipe(net);
   assert.deepEqual(r.param, { kind: "pixel", decorrelate: true });
   assert.equal(r.tvOrder, 4);
   assert.deepEqual(r.weights, { content: 2, style: 1e5, tv: 3 });
-  assert.deepEqual(makeRecipe(net, { overrides: { size: 512 } }).weights, {
-    content: 2,
-    style: 1e6,
-    tv: 30,
-  });
+  assert.equal(r.style?.shift, -6);
+  const at512 = makeRecipe(net, { overrides: { size: 512 } });
+  assert.deepEqual(at512.weights, { content: 2, style: 1e6, tv: 30 });
+  assert.equal(at512.style?.shift, -6);
+  // Beyond the views' sizes, the fields measured without them: content 1, shift -3.
+  const at768 = makeRecipe(net, { overrides: { size: 768 } });
+  assert.equal(at768.transforms, undefined);
+  assert.deepEqual(at768.weights, { content: 1, style: 1e6, tv: 30 });
+  assert.equal(at768.style?.shift, -3);
+  // A layer's own fields win at every size, as over the defaults.
+  const own = makeRecipe(net, { overrides: { weights: { content: 5 }, style: { shift: -1 } } });
+  assert.equal(own.weights.content, 5);
+  assert.equal(own.style?.shift, -1);
 });
 
 Deno.test("the shipped networks' defaults shift the Gram (Darknet-tiny by -6, the others by -3); a statistic set above replaces it", () => {
