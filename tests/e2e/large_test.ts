@@ -21,6 +21,9 @@ Deno.test(
       // chelsea.png is 451x300: at 128 px 128x85. Darknet-tiny's deepest default layer has a
       // 16 px jump, so 64 px tiles stay 64: ceil(85/64)·ceil(128/64) = 2·2 = 4 tiles.
       await tinySetup(page, { size: 128, iterations: 6 });
+      // Darknet-tiny's default four fixed views cannot tile (tilingRefusal()): off.
+      await page.getByText("Advanced: layers").click();
+      await page.getByLabel("Transformation robustness").selectOption("off");
       await page.getByRole("button", { name: "Paint", exact: true }).click();
       const tile = page.getByTestId("tile");
       await tile.waitFor({ timeout: 120_000 });
