@@ -253,9 +253,11 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // 512_tuning}_decorrelate*). Not measured beyond 512 px in decorrelated colour.
   //
   // Up to 512 px, four fixed views (FOUR_VIEWS) with the activation shift at -6 and the content
-  // weight at 2 (fourteenth session); beyond, as before (shift -3, content 1). On the article's pairs, like for like against the robust output reduced
-  // alike (MobileNet judge): 0.96 style at 256 px (1.13 before), colour 1.02 (0.99), content 1.22
-  // (1.21); 0.96 at 512 px (1.06), colour 0.97 (0.96), content 1.15 (1.08). On all ten pairs at
+  // weight at 2 (fourteenth session); beyond, as before (shift -3, content 1). A recipe without
+  // the views at those sizes (--no-transforms) keeps the shift and the weight: they go by size.
+  // On the article's pairs, like for like against the robust output reduced alike (MobileNet
+  // judge): 0.96 style at 256 px (1.13 before), colour 1.02 (0.99), content 1.22 (1.21); 0.96 at
+  // 512 px (1.06), colour 0.97 (0.96), content 1.15 (1.08). On all ten pairs at
   // 256 px, per-pair geometric means against the default before: style 0.90x, content 1.01x,
   // colour 1.01x, Nyquist 1.99x (a faint dot grid in smooth skies; 1.47 of the reduced robust
   // output's on the article's pairs, 0.77 before). The views alone (shift -3): 1.06 / 0.95x; the
