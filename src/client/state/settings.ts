@@ -211,8 +211,9 @@ export interface RecipeImages {
 export function buildRecipe(s: Settings, architecture: string, images: RecipeImages): RecipeInput {
   const toLayers = (names: string[] | undefined) => names?.map((layer) => ({ layer, weight: 1 }));
   return assembleRecipe({ id: s.modelId, architecture }, {
-    // Transforms the panel set are the whole spec, as the panel shows it: they replace the
-    // architecture's (its fixed views and mirrored pad), not merge onto them.
+    // Transforms the panel set (Off included) remove the architecture's (its fixed views and
+    // mirrored pad): the panel's spec below is the whole one, as the panel shows it, not merged
+    // onto them.
     base: s.transforms === undefined ? undefined : { transforms: null },
     overrides: {
       net: { id: s.modelId, pooling: s.pooling, antialias: s.antialias },
@@ -229,10 +230,10 @@ export function buildRecipe(s: Settings, architecture: string, images: RecipeIma
         : { ...RECIPE_DEFAULTS.optimizer },
       seed: s.seed,
       param: s.param && { ...s.param },
-      // Undefined: the architecture's. Off removes them (null), the architecture's included: a
+      // Undefined: the architecture's. Off adds none (the base removed the architecture's): a
       // recipe without transforms is the plain setting. Views of no transform stay, so that the
       // panel can say they are all the image.
-      transforms: s.transforms === undefined ? undefined : transformsOff(s.transforms) ? null : {
+      transforms: s.transforms === undefined || transformsOff(s.transforms) ? undefined : {
         ...s.transforms,
         scales: [...s.transforms.scales],
         angles: [...s.transforms.angles],
