@@ -103,10 +103,15 @@ for (const backend of a.backends!.split(",")) {
       }
       const images = [await readImage(content, size), await readImage(style, size)];
       try {
+        // The engine's unit at this size: one scale and one view, whatever the network's default
+        // pyramid or fixed views (a pyramid's coarse scales and a view count would make ms per
+        // iteration and GFLOP/s a mix of sizes that flopsPerEval does not count).
         const recipe = defaultRecipe(net, {
           size,
           iterations: iters,
           styles: [{ name: "starry_night.jpg", weight: 1 }],
+          pyramid: null,
+          transforms: null,
         });
         const layers = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
         const [, h, w] = images[0].shape;
@@ -211,7 +216,8 @@ const meta = {
   deno: Deno.version.deno,
   tfjs: tf.version.tfjs,
   cpus: navigator.hardwareConcurrency,
-  note: "median ms per L-BFGS iteration after warm-up; FLOPs = 2 x forward FLOPs per evaluation",
+  note:
+    "median ms per L-BFGS iteration after warm-up, one scale and one view (no pyramid, no fixed views); FLOPs = 2 x forward FLOPs per evaluation",
 };
 await Deno.writeTextFile(
   join(a.out!, "engine.json"),
@@ -239,6 +245,9 @@ const md = [
       c.projected100IterS === undefined ? "" : c.projected100IterS.toFixed(0) + " s"
     } | ${c.status === "ok" ? "" : c.status + ": " + (c.note ?? "")} |`
   ),
+  "",
+  "Each case runs the network's default recipe at one scale and one view (`pyramid: null`,",
+  "`transforms: null`), so that ms per iteration and GFLOP/s are those of the stated size.",
   "",
   `Tensors count the L-BFGS history (+2 per iteration until its m = 10 pairs are held); on WASM the`,
   `first size of each network also counts its flipped conv kernels, made once on the first backward`,
