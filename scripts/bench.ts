@@ -103,15 +103,16 @@ for (const backend of a.backends!.split(",")) {
       }
       const images = [await readImage(content, size), await readImage(style, size)];
       try {
-        // The engine's unit at this size: one scale and one view, whatever the network's default
-        // pyramid or fixed views (a pyramid's coarse scales and a view count would make ms per
-        // iteration and GFLOP/s a mix of sizes that flopsPerEval does not count).
+        // The engine's unit at this size: one scale, one view, no supersampling, whatever the
+        // network's defaults (a pyramid's coarse scales, a view count or a larger working size
+        // would make ms per iteration and GFLOP/s a mix that flopsPerEval does not count).
         const recipe = defaultRecipe(net, {
           size,
           iterations: iters,
           styles: [{ name: "starry_night.jpg", weight: 1 }],
           pyramid: null,
           transforms: null,
+          supersample: 1,
         });
         const layers = [...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer);
         const [, h, w] = images[0].shape;
@@ -217,7 +218,7 @@ const meta = {
   tfjs: tf.version.tfjs,
   cpus: navigator.hardwareConcurrency,
   note:
-    "median ms per L-BFGS iteration after warm-up, one scale and one view (no pyramid, no fixed views); FLOPs = 2 x forward FLOPs per evaluation",
+    "median ms per L-BFGS iteration after warm-up, one scale, one view, no supersampling; FLOPs = 2 x forward FLOPs per evaluation",
 };
 await Deno.writeTextFile(
   join(a.out!, "engine.json"),
@@ -246,8 +247,9 @@ const md = [
     } | ${c.status === "ok" ? "" : c.status + ": " + (c.note ?? "")} |`
   ),
   "",
-  "Each case runs the network's default recipe at one scale and one view (`pyramid: null`,",
-  "`transforms: null`), so that ms per iteration and GFLOP/s are those of the stated size.",
+  "Each case runs the network's default recipe at one scale, one view and no supersampling",
+  "(`pyramid: null`, `transforms: null`, `supersample: 1`), so that ms per iteration and GFLOP/s are",
+  "those of the stated size.",
   "",
   `Tensors count the L-BFGS history (+2 per iteration until its m = 10 pairs are held); on WASM the`,
   `first size of each network also counts its flipped conv kernels, made once on the first backward`,

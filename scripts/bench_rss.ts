@@ -127,6 +127,8 @@ const recipe = defaultRecipe(net, {
   iterations: Number(a.iterations),
   styles: [{ name: "starry_night.jpg", weight: 1 }],
   seed: 1,
+  // The stated size, also where the architecture would supersample.
+  supersample: 1,
   ...(a["no-pyramid"] ? { pyramid: null } : {}),
 });
 let evaluations = 0;

@@ -86,6 +86,8 @@ for (const size of a.sizes!.split(",").map(Number)) {
       iterations: Number(a.iterations),
       optimizer: { kind: "lbfgs", history },
       seed: 1,
+      // The stated size, also where the architecture would supersample.
+      supersample: 1,
     });
     const [, h, w] = content.shape;
     // The planner's figure for the run: its largest scale's peak, as stylize() plans them.

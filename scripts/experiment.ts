@@ -19,6 +19,7 @@ import { progressBar } from "./lib/progress.ts";
 import { loadNet, parseManifest } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
 import { makeRecipe } from "../src/shared/recipe.ts";
+import { runSides } from "../src/shared/recipe_defaults.ts";
 import { stylize } from "../src/shared/render.ts";
 import { runToEnd } from "../src/shared/run.ts";
 import { FIXES, summarize } from "../src/shared/experiment.ts";
@@ -154,8 +155,10 @@ for (const netId of nets) {
         const pair = `${basename(contentPath).replace(/\.\w+$/, "")}+${
           basename(stylePath).replace(/\.\w+$/, "")
         }`;
-        const content = await readImage(contentPath, size);
-        const style = await readImage(stylePath, size);
+        // At the run's sides (runSides(): a supersampled recipe reads larger), as the CLI does.
+        const sides = runSides(recipe0);
+        const content = await readImage(contentPath, size, recipe0.supersample);
+        const style = await readImage(stylePath, sides.style);
         const styleJ = await judgeImage(stylePath);
         for (const init of inits) {
           const tried: { styleWeight: number; headline: number; cell: Cell }[] = [];

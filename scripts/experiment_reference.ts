@@ -26,6 +26,7 @@ import { resizeToLongSide } from "../src/shared/image.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
 import { defaultRecipe, parseRecipe, type RecipeLayer } from "../src/shared/recipe.ts";
+import { runSides } from "../src/shared/recipe_defaults.ts";
 import { createEta } from "../src/shared/eta.ts";
 import { planScales } from "../src/shared/pyramid.ts";
 import { stylize } from "../src/shared/render.ts";
@@ -132,6 +133,18 @@ const photoOf = async (p: ReferencePair) => {
     photos.set(p.content, photo);
   }
   return photo;
+};
+/** Photos at a supersampled run's sides (inputImage() with the factor), read once each. */
+const runPhotos = new Map<string, tf.Tensor4D>();
+const runInputOf = async (p: ReferencePair, factor: number) => {
+  if (factor === 1) return (await photoOf(p)).input;
+  const key = `${p.content}@${factor}`;
+  let input = runPhotos.get(key);
+  if (!input) {
+    input = await readImage(join(images, p.content), size, factor);
+    runPhotos.set(key, input);
+  }
+  return input;
 };
 
 // Judged as `deno task experiment` judges: output and photo at short side judgeSize, the
@@ -250,13 +263,12 @@ for (const netId of nets) {
   const strip: tf.Tensor4D[][] = [];
   const tuningStrip: tf.Tensor4D[][] = [];
   for (const p of pairs) {
-    // The painting at styleScale x the output size, as the CLI reads it: stylize() resizes it
-    // per scale.
-    const painting = await readImage(
-      join(images, "style", p.style),
-      Math.round((recipe0.styleScale ?? 1) * size),
-    );
+    // The photo and the painting at the run's sides, as the CLI reads them (runSides():
+    // supersampled runs read larger); stylize() resizes the painting per scale.
+    const parsed0 = parseRecipe(recipe0);
+    const painting = await readImage(join(images, "style", p.style), runSides(parsed0).style);
     const photo = await photoOf(p);
+    const input = await runInputOf(p, parsed0.supersample ?? 1);
     const recipe: RecipeInput = {
       ...recipe0,
       content: { name: p.content.split("/").pop()! },
@@ -276,14 +288,14 @@ for (const netId of nets) {
       let evaluations = 0;
       // The ETA a user saw (createEta(), as the CLI and the studio show it) at 10%, 25% and 50%
       // of the run, checked against the time the run then really took.
-      const [, h, w] = photo.input.shape;
+      const [, h, w] = input.shape;
       const etaTracker = createEta(planScales(h, w, {
         iterations: recipe.iterations ?? iters,
         pyramid: parseRecipe(recipe).pyramid,
       }));
       const checks = ETA_CHECKS.map((at) => ({ at, elapsed: NaN, eta: NaN }));
       const { result: r, summary } = await runToEnd(
-        stylize(net, { content: photo.input, styles: [painting] }, recipe, { previewEvery: 0 }),
+        stylize(net, { content: input, styles: [painting] }, recipe, { previewEvery: 0 }),
         {
           onEvent: (e) => {
             evaluations = e.evaluations;
@@ -400,6 +412,7 @@ const md = [
 await Deno.writeTextFile(join(out, "report.md"), md);
 tf.dispose([
   ...[...photos.values()].flatMap((p) => [p.full, p.judge, p.input]),
+  ...runPhotos.values(),
   ...paintingJ.values(),
   ...[...articleImages.values()].flat(),
 ]);

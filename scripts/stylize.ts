@@ -14,6 +14,7 @@ import { encodePng, readImage, writeAtomic } from "./lib/image_io.ts";
 import { loadNet, parseManifest } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
 import { makeRecipe, type RecipeLayer } from "../src/shared/recipe.ts";
+import { runSides } from "../src/shared/recipe_defaults.ts";
 import { stylize } from "../src/shared/render.ts";
 import { mayTile } from "../src/shared/tiled_run.ts";
 import { runToEnd } from "../src/shared/run.ts";
@@ -103,19 +104,24 @@ async function main(): Promise<number> {
     overrides: { ...flags, net: { ...flags.net, id: manifest.id } },
   });
   checkAssembled(flags, recipe);
-  const untiled = untiledNotice(manifest.id, recipe.size, mayTile({ manifest }, memory));
+  const untiled = untiledNotice(
+    manifest.id,
+    runSides(recipe).content,
+    mayTile({ manifest }, memory),
+  );
   if (untiled) console.error(`notice: ${untiled}`);
 
   const images: tf.Tensor4D[] = [];
   let net: Net | undefined;
   try {
-    const content = await readImage(a.content, recipe.size);
+    // At the run's size (the output's times the recipe's supersampling); the paintings at
+    // styleScale x that: stylize() resizes them per scale.
+    const sides = runSides(recipe);
+    const content = await readImage(a.content, recipe.size, recipe.supersample);
     images.push(content);
-    // The paintings at styleScale x the output size: stylize() resizes them per scale.
-    const styleSide = Math.round((recipe.styleScale ?? 1) * recipe.size);
     const styles: tf.Tensor4D[] = [];
     for (const s of a.style) {
-      const t = await readImage(s, styleSide);
+      const t = await readImage(s, sides.style);
       images.push(t);
       styles.push(t);
     }
@@ -123,7 +129,7 @@ async function main(): Promise<number> {
     if (recipe.init === "image") {
       // jcjohnson's -init_image: any size, resized to the content's (e.g. a 256 px result
       // enlarged for a 512 px run).
-      const t = await readImage(a["init-image"]!, recipe.size);
+      const t = await readImage(a["init-image"]!, sides.content);
       init = tf.tidy(() =>
         tf.clipByValue(
           tf.image.resizeBilinear(t, [content.shape[1], content.shape[2]], false, true),

@@ -12,11 +12,15 @@ import { tf } from "./tf_node.ts";
 sharp.cache(false);
 
 /**
- * Reads an image file as [1, h, w, 3] RGB in [0, 1]; with `longSide`, resized by the engine's
- * inputImage() as the studio does. EXIF orientation is applied and alpha dropped, as a canvas
+ * Reads an image file as [1, h, w, 3] RGB in [0, 1]; with `longSide` (and a recipe's
+ * `supersample`), resized by the engine's inputImage() as the studio does. EXIF orientation is applied and alpha dropped, as a canvas
  * draw followed by getImageData gives it to the browser.
  */
-export async function readImage(path: string, longSide?: number): Promise<tf.Tensor4D> {
+export async function readImage(
+  path: string,
+  longSide?: number,
+  supersample = 1,
+): Promise<tf.Tensor4D> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
@@ -36,7 +40,7 @@ export async function readImage(path: string, longSide?: number): Promise<tf.Ten
   const { data, info } = await sharp(bytes).rotate().toColourspace("srgb").ensureAlpha().raw()
     .toBuffer({ resolveWithObject: true });
   const rgba = { width: info.width, height: info.height, rgba: data };
-  return (longSide ? inputImage(rgba, longSide) : fromRgba(rgba)) as tf.Tensor4D;
+  return (longSide ? inputImage(rgba, longSide, supersample) : fromRgba(rgba)) as tf.Tensor4D;
 }
 
 /** Encodes a [1, h, w, 3] image in [0, 1] as PNG bytes. */

@@ -54,6 +54,8 @@ export const USAGE =
     RECIPE_DEFAULTS.pyramid.step.toFixed(3)
   })
   --no-pyramid        one scale, also when a preset has a pyramid
+  --supersample 1|2|4 run at this many times the size and reduce the result (averaging k x k
+                      blocks); ResNet-50's default is 2 up to 256 px, 1 above
   --style-loss gram|meancov|sliced    the statistic as named, in place of the network's default
                       (so --style-loss gram is the plain Gram, without the default's shift)
   --style-shift X     Gram of the features plus X (Novak & Nikulin's activation shift; the shipped
@@ -108,6 +110,7 @@ const OPTIONS = {
   tv: { type: "string" },
   pyramid: { type: "string" },
   "no-pyramid": { type: "boolean" },
+  supersample: { type: "string" },
   "no-transforms": { type: "boolean" },
   "style-loss": { type: "string" },
   "style-shift": { type: "string" },
@@ -325,6 +328,7 @@ export function parseStylizeArgs(argv: string[]): StylizeArgs {
   if (a["init-image"] && init !== "image") {
     throw new FlagError("--init-image is the start of --init image: add --init image");
   }
+  const supersample = oneOf("supersample", a.supersample, ["1", "2", "4"] as const);
   const styleLoss = oneOf("style-loss", a["style-loss"], ["gram", "meancov", "sliced"] as const);
   const styleShift = num("style-shift", a["style-shift"]);
   const layerList = (v: string | undefined) => list(v)?.map((layer) => ({ layer, weight: 1 }));
@@ -378,6 +382,7 @@ export function parseStylizeArgs(argv: string[]): StylizeArgs {
     colour: colourFlag(a.colour, a["original-colors"]),
     pyramid: pyramidFlag(a.pyramid, a["no-pyramid"]),
     styleScale,
+    supersample: supersample && (Number(supersample) as 1 | 2 | 4),
   };
   const memoryMb = num("memory-mb", a["memory-mb"]) ?? DEFAULT_MEMORY_MB;
   if (!(memoryMb > 0)) throw new FlagError(`--memory-mb must be > 0, got ${memoryMb}`);

@@ -10,6 +10,8 @@ import { loadNet, ModelLoadError, type Net } from "../shared/nets/mod.ts";
 import { visualize } from "../shared/featurevis.ts";
 import { inputImage, toRgba } from "../shared/image.ts";
 import { parseRecipe } from "../shared/recipe.ts";
+import { runSides } from "../shared/recipe_defaults.ts";
+import { runDims } from "../shared/pyramid.ts";
 import { stylize } from "../shared/render.ts";
 import { runToEnd } from "../shared/run.ts";
 import { probeBackends } from "./backend_probe.ts";
@@ -100,11 +102,11 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
   const recipe = parseRecipe(msg.recipe);
   await models.use(recipe.net.id, false, async (n) => {
     const aspect = msg.content.width / msg.content.height;
-    const dims = aspect >= 1
-      ? { width: recipe.size, height: Math.round(recipe.size / aspect) }
-      : { width: Math.round(recipe.size * aspect), height: recipe.size };
+    // The sides the run works at: the output's times the recipe's supersampling.
+    const sides = runSides(recipe);
+    const dims = runDims(msg.content.height, msg.content.width, recipe);
     const estimate = estimateFor(recipe);
-    const why = misfit(estimateRun(n.layers, dims, estimate), recipe.size, backend!.limits);
+    const why = misfit(estimateRun(n.layers, dims, estimate), sides.content, backend!.limits);
     // Issue 14: a run that does not fit one pass gets a memory budget; stylize() then plans
     // each scale with planRunTiles() (the CLI's planner too) and tiles the scales that do not
     // fit one pass. The refusal stays for what does not fit even tiled, or cannot be tiled.
@@ -118,19 +120,20 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
     if (why && !memory) {
       const fit = tiledFit(n.manifest, recipe, dims, { memory: budget });
       if (fit !== true) {
-        const maxSize = largestTiledFit(n.manifest, recipe, aspect, recipe.size, {
-          memory: budget,
-        });
+        // The largest run side that fits, as an output size of this recipe's supersampling.
+        const factor = recipe.supersample ?? 1;
+        const maxSize = Math.floor(
+          largestTiledFit(n.manifest, recipe, aspect, sides.content, { memory: budget }) / factor,
+        );
         post({ type: "tooLarge", size: recipe.size, maxSize, reason: `${why}; ${fit}` });
         return;
       }
       memory = budget;
     }
     // The same resize as the command line (src/shared/image.ts): one recipe, the same pixels.
-    const content = inputImage(msg.content, recipe.size);
-    // The paintings at styleScale x the output size: stylize() resizes them per scale.
-    const styleSide = Math.round((recipe.styleScale ?? 1) * recipe.size);
-    const styles = msg.styles.map((s) => inputImage(s, styleSide));
+    const content = inputImage(msg.content, recipe.size, recipe.supersample);
+    // The paintings at styleScale x the run's size: stylize() resizes them per scale.
+    const styles = msg.styles.map((s) => inputImage(s, sides.style));
     controller = new AbortController();
     let lastTile = -Infinity;
     try {

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { MIN_SIZE } from "./types.ts";
+import { runDims } from "./pyramid.ts";
 
 export { checkImage } from "./recipe.ts";
 
@@ -41,8 +42,15 @@ export function fromRgba(img: RgbaImage): tf.Tensor4D {
 export function resizeToLongSide(image: tf.Tensor4D, size: number): tf.Tensor4D {
   const [, h, w] = image.shape;
   const scale = size / Math.max(h, w);
-  const nh = Math.max(1, Math.round(h * scale));
-  const nw = Math.max(1, Math.round(w * scale));
+  return resizeTo(image, Math.max(1, Math.round(h * scale)), Math.max(1, Math.round(w * scale)));
+}
+
+/**
+ * Resizes to `nh` x `nw` as resizeToLongSide() does: halving while the image is at least twice
+ * as large (an exact 2x2 average where the sides are even), then bilinear. Caller disposes.
+ */
+export function resizeTo(image: tf.Tensor4D, nh: number, nw: number): tf.Tensor4D {
+  const [, h, w] = image.shape;
   if (nh === h && nw === w) return tf.clone(image);
   return tf.tidy(() => {
     let x = image;
@@ -54,11 +62,16 @@ export function resizeToLongSide(image: tf.Tensor4D, size: number): tf.Tensor4D 
   });
 }
 
-/** An input image as the engine sees it: RGBA bytes, long side resized to `size`. */
-export function inputImage(img: RgbaImage, size: number): tf.Tensor4D {
+/**
+ * An input image as the engine sees it: RGBA bytes, long side resized to `size`; with a
+ * supersampling `factor` (RecipeSchema's `supersample`), `factor` times those sides exactly, so
+ * that the run's result reduces to the sides a plain run has.
+ */
+export function inputImage(img: RgbaImage, size: number, factor = 1): tf.Tensor4D {
   const full = fromRgba(img);
   try {
-    return resizeToLongSide(full, size);
+    const at = runDims(img.height, img.width, { size, supersample: factor });
+    return resizeTo(full, at.height, at.width);
   } finally {
     full.dispose();
   }

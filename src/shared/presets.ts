@@ -55,6 +55,12 @@ export interface ArchDefaults {
   pyramid?: { minSize?: number; step?: number; coarseShare?: number };
   /** The painting's long side relative to the output's (jcjohnson's -style_scale). */
   styleScale?: number;
+  /**
+   * Supersampling (RecipeSchema's `supersample`) for outputs up to `upTo` px on the long side:
+   * the run works at `factor` x the output size and its result is reduced. Larger outputs run
+   * at their size (the cost grows with the factor squared). Absent: none.
+   */
+  supersample?: { factor: 2 | 4; upTo: number };
   /** Colour control (RecipeSchema's `colour`; absent: the images as given). */
   colour?: ColourSpec;
   /** Image parameterisation (RecipeSchema's `param`; absent: plain pixels). */
@@ -217,6 +223,7 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
     pyramid: PYRAMID,
     colour: PALETTE,
     param: DECORRELATED,
+    supersample: { factor: 2, upTo: 256 },
   },
   // Darknet-tiny: the leaky ReLUs at strides 2, 4, 8 and 16 (the last conv of each resolution);
   // content at conv8, mid-depth at stride 8.
@@ -363,6 +370,8 @@ const NAKANO_RESNET50 = {
   colour: { mode: "none", match: "pca" } as ColourSpec,
   // Plain pixels, as Gatys et al. optimise them.
   param: { kind: "pixel", decorrelate: false } as ParamSpec,
+  // At the output's size (the ResNet default supersamples small outputs).
+  supersample: 1 as const,
 };
 
 /** The article's ResNet-50 recipe fields for the network `id` (a preset adds the rest). */
@@ -374,6 +383,7 @@ const nakano = (id: string) => ({
   pyramid: NAKANO_RESNET50.pyramid,
   colour: NAKANO_RESNET50.colour,
   param: NAKANO_RESNET50.param,
+  supersample: NAKANO_RESNET50.supersample,
 });
 
 /** Named presets: recipes from the literature. */

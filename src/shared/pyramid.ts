@@ -71,6 +71,21 @@ export function sizeAt(
 }
 
 /**
+ * The sides a run works at for a `height` x `width` image (RecipeSchema's `supersample`): the
+ * output's sides at the recipe's size (sizeAt()) times the factor, so that the result reduces
+ * exactly to the output's sides. inputImage() resizes to these.
+ */
+export function runDims(
+  height: number,
+  width: number,
+  recipe: { size: number; supersample?: number },
+): { height: number; width: number } {
+  const k = recipe.supersample ?? 1;
+  const at = sizeAt(height, width, recipe.size);
+  return { height: at.height * k, width: at.width * k };
+}
+
+/**
  * The scales of a run on a `height` x `width` content image with `iterations` in all.
  * Without a pyramid: one scale at the content's size. Scales whose short side would fall below
  * the network minimum (MIN_SIZE) are dropped, and so are the coarsest ones when there are fewer

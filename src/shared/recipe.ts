@@ -37,6 +37,13 @@ export interface RunImages {
 export function parseRecipe(input: RecipeInput): Recipe {
   const parsed = RecipeSchema.safeParse(input);
   if (!parsed.success) throw new RangeError(`Invalid recipe: ${describeIssues(parsed.error)}`);
+  const { size, supersample = 1 } = parsed.data;
+  if (size * supersample > MAX_SIZE) {
+    throw new RangeError(
+      `Invalid recipe: size ${size} x supersample ${supersample} is over ${MAX_SIZE} px: ` +
+        `pick a smaller size or supersample 1`,
+    );
+  }
   return parsed.data;
 }
 

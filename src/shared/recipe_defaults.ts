@@ -73,6 +73,20 @@ export function styleWeightFor(d: ArchDefaults, size: number): number {
   return table[table.length - 1][1];
 }
 
+/**
+ * The long sides a run reads its images at: the content at the recipe's size times its
+ * supersampling factor, the paintings at styleScale times that (stylize() resizes both per
+ * scale and reduces its result by the factor). The command line, the studio's worker and the
+ * experiments read at these, so that one recipe sees the same pixels everywhere.
+ */
+export function runSides(
+  recipe: { size: number; supersample?: number; styleScale?: number },
+): { content: number; style: number } {
+  const content = recipe.size * (recipe.supersample ?? 1);
+  const style = Math.round((recipe.styleScale ?? RECIPE_DEFAULTS.styleScale.value) * content);
+  return { content, style: Math.max(1, style) };
+}
+
 /** The network a recipe is for: its id and architecture (a manifest has both). */
 export interface RecipeNet {
   id: string;
@@ -141,9 +155,17 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
   const d = archDefaults(net.architecture);
   const bases = Array.isArray(opts.base) ? opts.base : [opts.base];
   // The output size the layers ask for: the architecture's transforms apply up to a size.
-  const size = [opts.overrides, ...[...bases].reverse()].find((l) => l?.size !== undefined)
-    ?.size ?? RECIPE_DEFAULTS.size;
-  const views = d?.transforms && size <= d.transforms.upTo ? d.transforms : undefined;
+  const layers = [...bases, opts.overrides];
+  const top = <K extends keyof RecipeLayer>(k: K) =>
+    [...layers].reverse().find((l) => l?.[k] !== undefined)?.[k];
+  const size = top("size") ?? RECIPE_DEFAULTS.size;
+  // Supersampling by output size, where the architecture says; the size-dependent defaults
+  // below go by the side the network sees, the output size times the factor.
+  const archSupersample = d?.supersample && size <= d.supersample.upTo
+    ? d.supersample.factor
+    : undefined;
+  const side = size * (top("supersample") ?? archSupersample ?? 1);
+  const views = d?.transforms && side <= d.transforms.upTo ? d.transforms : undefined;
   const transforms = views?.spec;
   // Fields measured with the views replace the architecture's own at their sizes.
   const style = views?.style ?? d?.style;
@@ -163,6 +185,7 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
     ...(d?.swag ? { swag: d.swag } : {}),
     ...(d?.pyramid ? { pyramid: d.pyramid } : {}),
     ...(d?.styleScale !== undefined ? { styleScale: d.styleScale } : {}),
+    ...(archSupersample ? { supersample: archSupersample } : {}),
     ...(d?.colour ? { colour: { ...d.colour } } : {}),
     ...(d?.param ? { param: { ...d.param } } : {}),
     ...(transforms
@@ -185,10 +208,9 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
   );
   // A style weight nobody set follows the output size where the architecture says how, and a
   // TV weight nobody set keeps its balance with it.
-  const layers = [...bases, opts.overrides];
   const set = (k: "style" | "tv") => layers.some((l) => l?.weights?.[k] !== undefined);
   if (d?.styleWeightBySize && !set("style")) {
-    const style = styleWeightFor(d, r.size ?? RECIPE_DEFAULTS.size);
+    const style = styleWeightFor(d, side);
     r.weights = { ...r.weights, style };
     if (!set("tv") && d.weights.tv) {
       r.weights.tv = Number((d.weights.tv * style / d.weights.style).toPrecision(3));

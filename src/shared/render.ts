@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { finishColour, prepareColour } from "./colour/control.ts";
 import { createRunObjective } from "./features.ts";
-import { type PreviewImage, resizeToLongSide } from "./image.ts";
+import { type PreviewImage, resizeTo, resizeToLongSide } from "./image.ts";
 import { initialFlat } from "./init.ts";
 import { type LoopControl, type LoopEvent, type LoopResult, optimizeImage } from "./loop.ts";
 import type { Net } from "./nets/net.ts";
@@ -73,7 +73,10 @@ export interface StylizeEvent {
 
 /** What stylize() returns: the best image so far (caller disposes it) and its loss. */
 export interface StylizeResult {
-  /** At the content's size, also when stopped at a coarser scale (then enlarged). */
+  /**
+   * At the content's size, also when stopped at a coarser scale (then enlarged); reduced by the
+   * recipe's `supersample` factor.
+   */
   image: tf.Tensor4D;
   iterations: number;
   /** The loss of `image` at the last scale reached. */
@@ -136,8 +139,27 @@ function enlarge(image: tf.Tensor4D, height: number, width: number): tf.Tensor4D
 }
 
 /**
+ * A supersampled run's result (RecipeSchema's `supersample`) reduced by `factor`: each k x k
+ * block averaged (resizeTo() halves exactly; the callers' inputImage() makes the sides
+ * multiples of the factor), so that period-2 artefacts of the working size average out.
+ * Disposes `image` unless the factor is 1.
+ */
+function reduce(image: tf.Tensor4D, factor: number): tf.Tensor4D {
+  if (factor === 1) return image;
+  const [, h, w] = image.shape;
+  const out = resizeTo(
+    image,
+    Math.max(1, Math.round(h / factor)),
+    Math.max(1, Math.round(w / factor)),
+  );
+  image.dispose();
+  return out;
+}
+
+/**
  * Runs style transfer. Yields a StylizeEvent per iteration; returns the best image so far
- * (lowest total loss at the last scale reached, at the content's size), also when aborted.
+ * (lowest total loss at the last scale reached, at the content's size, or reduced by the
+ * recipe's `supersample` factor: the caller gives the images at runSides()), also when aborted.
  * `recipe.iterations` is the budget of the whole run, split over the scales (pyramid.ts).
  * Throws RangeError on invalid input before any work.
  */
@@ -294,8 +316,9 @@ export async function* stylize(
     }
     const full = enlarge(best!, height, width);
     best = undefined;
-    const image = await finishColour(full, images.content, recipe.colour, colour);
+    const finished = await finishColour(full, images.content, recipe.colour, colour);
     full.dispose();
+    const image = reduce(finished, recipe.supersample ?? 1);
     return {
       image,
       iterations,

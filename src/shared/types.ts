@@ -259,6 +259,13 @@ export const RecipeSchema = z.object({
    * images are used at the size they are given.
    */
   styleScale: z.number().finite().min(D.styleScale.min).max(D.styleScale.max).optional(),
+  /**
+   * Supersampling: the run works at this many times `size` (the content, the paintings and every
+   * scale are read and run that much larger) and its result is reduced by the factor, each k x k
+   * block averaged, so that a network's period-2 artefacts at the working size average out.
+   * Absent (old recipes): 1. `size` x the factor is at most MAX_SIZE.
+   */
+  supersample: z.union([z.literal(1), z.literal(2), z.literal(4)]).optional(),
   /** Provenance of a finished run (backend, library versions); informational. */
   run: z.object({
     backend: z.string().max(32).optional(),

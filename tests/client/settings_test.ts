@@ -254,3 +254,24 @@ Deno.test("a mirrored pad is its own transform set and rides the recipe there an
   assert.equal(parseRecipe(r).transforms?.padMode, "reflect");
   assert.equal(fromRecipe(DEFAULT_SETTINGS, r).transforms?.padMode, "reflect");
 });
+
+Deno.test("the studio supersamples as the architecture's default does, the panel's factor wins, and a remix keeps the recipe's", () => {
+  const net = { id: "resnet50", architecture: "resnet50" };
+  const engine = makeRecipe(net, { overrides: images });
+  const studio = (s: Partial<typeof DEFAULT_SETTINGS>) =>
+    parseRecipe(
+      buildRecipe({ ...DEFAULT_SETTINGS, modelId: "resnet50", ...s }, "resnet50", images),
+    );
+  assert.equal(studio({}).supersample, engine.supersample);
+  assert.equal(effective(DEFAULT_SETTINGS, "resnet50").supersample, engine.supersample ?? 1);
+  assert.equal(studio({ supersample: 1 }).supersample, 1);
+  assert.equal(studio({ supersample: 4, size: 512 }).supersample, 4);
+  assert.equal(effective({ ...DEFAULT_SETTINGS, supersample: 2 }, "resnet50").supersample, 2);
+  // A recipe from before supersampling ran at its size: its remix runs at its size too.
+  const { supersample: _, ...old } = engine;
+  const back = fromRecipe(DEFAULT_SETTINGS, old);
+  assert.equal(back.supersample, 1);
+  assert.equal(parseRecipe(buildRecipe(back, "resnet50", images)).supersample, 1);
+  // And a supersampled recipe's remix keeps its factor.
+  assert.equal(fromRecipe(DEFAULT_SETTINGS, { ...old, supersample: 2 }).supersample, 2);
+});

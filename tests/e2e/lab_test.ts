@@ -187,6 +187,9 @@ Deno.test(
         assert.equal(await page.getByLabel("Fixed views").inputValue(), four ? "4" : "", net);
         assert.equal(await robustness.inputValue(), four ? "custom" : "off", net);
         if (four) assert.equal(await page.getByLabel("Pad fill").inputValue(), "reflect");
+        // ResNet-50 runs at twice the size by default up to 256 px, the others at theirs.
+        const factor = net === "resnet50" ? "2" : "1";
+        assert.equal(await page.getByLabel("Supersampling").inputValue(), factor, net);
       }
       await page.getByLabel("Preset", { exact: true }).selectOption("lucid-fourier-transforms");
       // The preset set the controls.
@@ -206,6 +209,7 @@ Deno.test(
       // A TV weight and a fourth-order TV.
       await commitField(page, "Total variation weight", "2");
       await page.getByLabel("Total variation order").selectOption("4");
+      await page.getByLabel("Supersampling").selectOption("2");
       // L-BFGS with a new transform draw per step stops early: the panel says so until fixed
       // views are set, and the views keep the transforms named "lucid".
       await page.getByLabel("Optimiser").selectOption("lbfgs");
@@ -254,6 +258,7 @@ Deno.test(
       assert.equal(recipe.optimizer.kind, "lbfgs");
       assert.equal(recipe.weights.tv, 2);
       assert.equal(recipe.tvOrder, 4);
+      assert.equal(recipe.supersample, 2);
 
       // Reset the controls, then the remix restores them.
       await page.getByRole("button", { name: /Reset to the/ }).click();
@@ -270,6 +275,7 @@ Deno.test(
       assert.equal(await page.getByLabel("Fixed views").inputValue(), "2");
       assert.equal(await page.getByLabel("Pooling").inputValue(), "avg");
       assert.equal(await page.getByLabel("Total variation order").inputValue(), "4");
+      assert.equal(await page.getByLabel("Supersampling").inputValue(), "2");
       await shot(page, "17-fixes-remix");
       // Views of transforms that move no pixel are all the same image: the panel says so.
       const still = page.getByRole("note").filter({ hasText: "none is on" });

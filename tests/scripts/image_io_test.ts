@@ -41,3 +41,22 @@ Deno.test("inputImage() averages 2x2 blocks on an exact halving (no aliasing)", 
   out.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
+
+Deno.test("a supersampled read is exactly the factor times the plain sides, on both faces", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  // chelsea.png is 451x300: at 256 px 256x170 (300 x 256/451 = 170.3). A long side of 512 would
+  // give 512x341 (340.6), whose half rounds to 171: the factor multiplies the plain sides instead.
+  const path = sharedImage("content/chelsea.png");
+  const plain = await readImage(path, 256);
+  const twice = await readImage(path, 256, 2);
+  assert.deepEqual(plain.shape, [1, 170, 256, 3]);
+  assert.deepEqual(twice.shape, [1, 340, 512, 3]);
+  const { data, info } = await sharp(path).ensureAlpha().raw().toBuffer({
+    resolveWithObject: true,
+  });
+  const browser = inputImage({ width: info.width, height: info.height, rgba: data }, 256, 2);
+  assert.deepEqual(await twice.data(), await browser.data());
+  tf.dispose([plain, twice, browser]);
+  assert.equal(tf.memory().numTensors, before);
+});

@@ -244,3 +244,32 @@ Deno.test("stylize CLI without --net runs MobileNet-v1 with its default fixed vi
   assert.equal(recipe.transforms?.padMode, "reflect");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("stylize CLI supersamples ResNet-50 at small sizes: it runs at twice the sides and writes the asked size", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = join(dir, "out.png");
+  const args = base(out);
+  args[args.indexOf("--net") + 1] = "resnet50";
+  const run = async (...more: string[]) => {
+    const r = await cli([...args, "--iters", "2", ...more]);
+    assert.equal(r.code, 0, r.stderr);
+    const meta = await sharp(out).metadata();
+    const recipe = RecipeSchema.parse(
+      JSON.parse(await Deno.readTextFile(join(dir, "out.recipe.json"))),
+    );
+    return { sides: [meta.width, meta.height], recipe };
+  };
+  // 48 px: the run works at 96x64 (chelsea is 451x300: 48x32 twice), one scale of the default
+  // pyramid (its 128 px start is above the size), and writes 48x32.
+  const twice = await run();
+  assert.deepEqual(twice.sides, [48, 32]);
+  assert.equal(twice.recipe.size, 48);
+  assert.equal(twice.recipe.supersample, 2);
+  assert.deepEqual(twice.recipe.run?.scales?.map((s) => s.size), [96]);
+  // --supersample 1 runs at the output's sides; the same size comes out.
+  const once = await run("--supersample", "1");
+  assert.deepEqual(once.sides, [48, 32]);
+  assert.equal(once.recipe.supersample, 1);
+  assert.deepEqual(once.recipe.run?.scales?.map((s) => s.size), [48]);
+  await Deno.remove(dir, { recursive: true });
+});

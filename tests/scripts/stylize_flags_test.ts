@@ -150,6 +150,11 @@ Deno.test("parseStylizeArgs() reads the new run flags: pyramid, style loss, colo
   assert.equal(tv.tvOrder, 4);
   assert.equal(f().tvOrder, undefined);
   assert.throws(() => f("--tv-order", "fourth"), /--tv-order must be a number, got "fourth"/);
+  // Supersampling: a factor, or the recipe's (the architecture's) when left out.
+  assert.equal(f("--supersample", "2").supersample, 2);
+  assert.equal(f("--supersample", "1").supersample, 1);
+  assert.equal(f().supersample, undefined);
+  assert.throws(() => f("--supersample", "3"), /--supersample must be 1, 2, 4, got "3"/);
 });
 
 Deno.test("parseStylizeArgs() puts --memory-mb, --tile and --exact-halo in the run's memory budget", () => {

@@ -1,6 +1,6 @@
 /** Coarse-to-fine planning: scale sizes, the iteration split, and the planned image sizes. */
 import assert from "node:assert/strict";
-import { planScales, pyramidSizes, splitIterations } from "../../src/shared/pyramid.ts";
+import { planScales, pyramidSizes, runDims, splitIterations } from "../../src/shared/pyramid.ts";
 
 Deno.test("pyramidSizes() goes from minSize to the size in sqrt(2) steps, the last exactly the size", () => {
   const spec = { minSize: 128, step: Math.SQRT2 };
@@ -63,4 +63,11 @@ Deno.test("planScales() drops scales below the network minimum and the coarsest 
     planScales(170, 256, { iterations: 2, pyramid: {} }).map((s) => [s.size, s.iterations]),
     [[181, 1], [256, 1]],
   );
+});
+
+Deno.test("runDims() is the output's sides at the recipe's size times its supersampling", () => {
+  // 451x300 at 256 px: 256x170 (170.3); twice that, not the 512 px long side's 512x341.
+  assert.deepEqual(runDims(300, 451, { size: 256 }), { height: 170, width: 256 });
+  assert.deepEqual(runDims(300, 451, { size: 256, supersample: 2 }), { height: 340, width: 512 });
+  assert.deepEqual(runDims(451, 300, { size: 100, supersample: 4 }), { height: 400, width: 268 });
 });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { ARCH_DEFAULTS, type ArchDefaults, PRESETS } from "../../src/shared/presets.ts";
 import { makeRecipe } from "../../src/shared/recipe.ts";
-import { styleWeightFor } from "../../src/shared/recipe_defaults.ts";
+import { runSides, styleWeightFor } from "../../src/shared/recipe_defaults.ts";
 
 /**
  * Runs `fn` with a made-up architecture `name`: Darknet-tiny's defaults with `over` on top,
@@ -128,7 +128,7 @@ Deno.test("makeRecipe() takes the style statistic, anti-aliasing, SWAG and param
 
 Deno.test("the literature presets keep the article's recipe whatever the tuned defaults are", () => {
   // Nakano 2019 ran Gatys's Gram loss (channel scale), beta 1e4, four stage outputs at equal
-  // weight, max pooling, one scale, no colour control, plain pixels: a preset on top of our tuned ResNet-50
+  // weight, max pooling, one scale, no colour control, plain pixels, no supersampling: a preset on top of our tuned ResNet-50
   // default must give exactly that back, not the default's statistic, weights, pooling, pyramid
   // or palette.
   for (const id of ["nakano2019-resnet50", "nakano2019-robust-resnet50"]) {
@@ -143,6 +143,7 @@ Deno.test("the literature presets keep the article's recipe whatever the tuned d
     assert.equal(r.pyramid, undefined);
     assert.deepEqual(r.colour, { mode: "none", match: "pca" });
     assert.deepEqual(r.param, { kind: "pixel", decorrelate: false });
+    assert.equal(r.supersample, 1, "at the output's size, not supersampled");
     assert.deepEqual(r.layers.style.map((l) => [l.layer, l.weight]), [
       ["res2c", 1],
       ["res3d", 1],
@@ -318,4 +319,50 @@ Deno.test("MobileNet-v1's and Darknet-tiny's defaults average four mirrored, jit
   for (const architecture of ["resnet50", "vgg19"]) {
     assert.equal(makeRecipe({ id: architecture, architecture }).transforms, undefined);
   }
+});
+
+Deno.test("makeRecipe() supersamples up to an architecture's size; a layer's factor wins, and the size-dependent defaults go by the run's side", () => {
+  withArch("test-super", {
+    supersample: { factor: 2, upTo: 256 },
+    weights: { content: 1, style: 3, tv: 0 },
+    styleWeightBySize: [[256, 1e5], [512, 1e7]],
+  }, (net) => {
+    const at = (overrides: Parameters<typeof makeRecipe>[1]) => makeRecipe(net, overrides);
+    assert.equal(at({}).supersample, 2); // 256 px
+    assert.equal(at({ overrides: { size: 200 } }).supersample, 2);
+    assert.equal(at({ overrides: { size: 257 } }).supersample, undefined);
+    // The caller's factor (the CLI's --supersample, the studio's control) and a base's win.
+    assert.equal(at({ overrides: { supersample: 1 } }).supersample, 1);
+    assert.equal(at({ base: { supersample: 4 }, overrides: { size: 512 } }).supersample, 4);
+    // The network sees 512 px at a 256 px output: the style weight is the 512 px one.
+    assert.equal(at({}).weights.style, 1e7);
+    assert.equal(at({ overrides: { supersample: 1 } }).weights.style, 1e5);
+  });
+  // Views up to a size likewise go by the run's side: 256 px x 4 is over Darknet-tiny's 512.
+  const darknet = { id: "darknet-tiny", architecture: "darknet-tiny" };
+  assert.equal(makeRecipe(darknet).transforms?.views, 4);
+  assert.equal(makeRecipe(darknet, { overrides: { supersample: 4 } }).transforms, undefined);
+});
+
+Deno.test("a recipe's supersampling is 1, 2 or 4, and size x factor stays within MAX_SIZE", () => {
+  const net = { id: "resnet50", architecture: "resnet50" };
+  assert.throws(
+    () => makeRecipe(net, { overrides: { supersample: 3 as 2 } }),
+    /Invalid recipe: supersample/,
+  );
+  assert.throws(
+    () => makeRecipe(net, { overrides: { size: 4096, supersample: 2 } }),
+    /size 4096 x supersample 2 is over 4096 px/,
+  );
+  assert.equal(makeRecipe(net, { overrides: { size: 2048, supersample: 2 } }).supersample, 2);
+});
+
+Deno.test("runSides() reads the content at size x supersample and the paintings at styleScale x that", () => {
+  assert.deepEqual(runSides({ size: 256 }), { content: 256, style: 256 });
+  assert.deepEqual(runSides({ size: 256, supersample: 2 }), { content: 512, style: 512 });
+  assert.deepEqual(runSides({ size: 300, supersample: 2, styleScale: 0.5 }), {
+    content: 600,
+    style: 300,
+  });
+  assert.deepEqual(runSides({ size: 100, styleScale: 1.25 }), { content: 100, style: 125 });
 });

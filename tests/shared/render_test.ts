@@ -338,3 +338,27 @@ Deno.test("stylize() reports the accepted point's terms and the evaluations of e
     result.image.dispose();
   });
 });
+
+Deno.test("stylize() with supersample 2 returns its run reduced by 2, each 2x2 block averaged", async () => {
+  await withRun(async (net, images) => {
+    // The caller reads the images at runSides(): here the 64x48 content is the working size.
+    const r = recipe(net, { iterations: 3 });
+    const plain = await runAll(stylize(net, images, { ...r, supersample: 1 }, { previewEvery: 0 }));
+    const twice = await runAll(stylize(net, images, { ...r, supersample: 2 }, { previewEvery: 0 }));
+    try {
+      assert.deepEqual(twice.result.image.shape, [1, 24, 32, 3]);
+      // The factor changes no step of the run: the same iterates, then the reduction.
+      assert.equal(twice.result.loss, plain.result.loss);
+      const [a, b] = tf.tidy(() => [
+        tf.avgPool(plain.result.image, 2, 2, "valid").dataSync(),
+        twice.result.image.dataSync(),
+      ]);
+      assert.equal(a.length, b.length);
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      assert.ok(worst < 1e-6, `largest difference from the 2x2 means ${worst}`);
+    } finally {
+      tf.dispose([plain.result.image, twice.result.image]);
+    }
+  });
+});

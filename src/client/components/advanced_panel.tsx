@@ -120,6 +120,25 @@ export function AdvancedPanel(props: {
             Higher orders remove the fine checkerboard as strongly and keep brush strokes sharper.
           </span>
         </label>
+        <label>
+          Supersampling
+          <select
+            value={String(e.supersample)}
+            onChange={(ev) =>
+              props.onChange({
+                ...s,
+                supersample: Number(ev.currentTarget.value) as 1 | 2 | 4,
+              })}
+          >
+            <option value="1">1x: run at the output size</option>
+            <option value="2">2x: run at twice the size, then reduce</option>
+            <option value="4">4x: run at four times the size, then reduce</option>
+          </select>
+          <span class="hint">
+            Averages away a network's fine checkerboard; each step up costs about four times the
+            time and memory.
+          </span>
+        </label>
         <button
           type="button"
           onClick={() =>
@@ -138,6 +157,7 @@ export function AdvancedPanel(props: {
               colour: undefined,
               pyramid: undefined,
               styleScale: undefined,
+              supersample: undefined,
             })}
         >
           Reset to the {props.architecture} defaults

@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { createEta, type Eta, type EtaTracker } from "../../shared/eta.ts";
 import type { LayerInfo } from "../../shared/nets/manifest.ts";
-import { planScales, sizeAt } from "../../shared/pyramid.ts";
+import { planScales, runDims } from "../../shared/pyramid.ts";
 import type { StylizeEvent } from "../../shared/render.ts";
 import type { ModelSummary, Preset } from "../../shared/types.ts";
 import type { BackendInfo, FromWorker, RawImage } from "../protocol.ts";
@@ -149,7 +149,11 @@ export function StudioView(props: StudioProps) {
       }, {
         backend: props.backend.name,
         onStart: (r) => {
-          const at = sizeAt(inputs.content!.height, inputs.content!.width, r.size ?? 0);
+          // The run's sides: the output's times the recipe's supersampling.
+          const at = runDims(inputs.content!.height, inputs.content!.width, {
+            size: r.size ?? 0,
+            supersample: r.supersample,
+          });
           etaTracker.current = createEta(planScales(at.height, at.width, {
             iterations: r.iterations ?? 0,
             pyramid: r.pyramid ?? undefined,

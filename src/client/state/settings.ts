@@ -76,6 +76,11 @@ export interface PyramidFields {
   pyramid?: PyramidSetting | null;
   /** The painting's size relative to the output (jcjohnson's -style_scale), 0.1..4. */
   styleScale?: number;
+  /**
+   * Supersampling: run at 1, 2 or 4 times the size and reduce the result. Undefined: the
+   * architecture's default (ResNet-50: 2 up to 256 px).
+   */
+  supersample?: 1 | 2 | 4;
 }
 
 /** A SWAG setting from its two controls: the map variant at T = 1 stays `true` (old recipes). */
@@ -194,6 +199,7 @@ export function effective(s: Settings, architecture: string) {
     pooling: r.net.pooling ?? "max",
     param: { ...RECIPE_DEFAULTS.param, ...r.param },
     transforms: { ...TRANSFORMS_OFF, ...r.transforms } as TransformsSpec,
+    supersample: r.supersample ?? 1,
   };
 }
 
@@ -245,6 +251,7 @@ export function buildRecipe(s: Settings, architecture: string, images: RecipeIma
       // null turns off a pyramid the architecture's defaults would add.
       pyramid: s.pyramid === null ? null : s.pyramid && { ...s.pyramid },
       styleScale: s.styleScale,
+      supersample: s.supersample,
     } as RecipeLayer,
   }) as RecipeInput;
 }
@@ -292,6 +299,8 @@ export function fromRecipe(s: Settings, r: Partial<RecipeInput>): Settings {
   // A recipe without a pyramid ran at one scale: off, not "the architecture's default".
   out.pyramid = r.pyramid ? { ...PYRAMID_ON, ...r.pyramid } : null;
   out.styleScale = r.styleScale;
+  // A recipe without supersampling ran at its size: 1, not "the architecture's default".
+  out.supersample = r.supersample ?? 1;
   return out;
 }
 
