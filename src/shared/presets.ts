@@ -212,6 +212,18 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // period-2 checkerboard over everything (Nyquist 5.5x); with a fourth-order TV of 3 0.89x /
   // Nyquist 1.7x there, yet 1.07x on the six tuning pairs, level over all ten: the pyramid stays
   // (experiments/grid/screen/rn256_*onescale*, README "Defaults that paint").
+  //
+  // Supersampled 2x up to 256 px (fifteenth session): the run works at twice the output's sides
+  // and its result is reduced, each 2x2 block averaged, which removes the period-2 checkerboard
+  // that more style (one scale, more iterations) otherwise brings. On the article's pairs, like
+  // for like against the robust output reduced alike: style 1.11 / 1.01 (MobileNet / Darknet
+  // judge; 1.27 / 1.23 before), colour 0.94 (0.99), content 1.14 / 1.06 (1.25 / 1.18), Nyquist
+  // 4.62 (12.8); on the six tuning pairs against the default before: style 0.92x / 0.84x,
+  // content 0.86x / 0.89x, colour 0.97x, Nyquist 0.57x. 82-89 s a pair on one loaded WASM thread
+  // (52-59 s before). 300 iterations at 256 px without it: 1.15 but Nyquist 39.7, a visible
+  // checkerboard (experiments/reference_defaults/resnet50_256, experiments/grid/screen/
+  // rn256_tuning_supersample2, rn512_*_to256, rn256_300it). Not above 256 px: four times the
+  // time and memory of a run that already paints there.
   resnet50: {
     layers: {
       content: equal(["res3d"]),
