@@ -155,10 +155,9 @@ for (const netId of nets) {
         const pair = `${basename(contentPath).replace(/\.\w+$/, "")}+${
           basename(stylePath).replace(/\.\w+$/, "")
         }`;
-        // At the run's sides (runSides(): a supersampled recipe reads larger), as the CLI does.
-        const sides = runSides(recipe0);
+        // At the run's sides (a supersampled recipe reads larger), as the CLI does.
         const content = await readImage(contentPath, size, recipe0.supersample);
-        const style = await readImage(stylePath, sides.style);
+        const style = await readImage(stylePath, runSides(recipe0).style);
         const styleJ = await judgeImage(stylePath);
         for (const init of inits) {
           const tried: { styleWeight: number; headline: number; cell: Cell }[] = [];

@@ -13,8 +13,8 @@ sharp.cache(false);
 
 /**
  * Reads an image file as [1, h, w, 3] RGB in [0, 1]; with `longSide` (and a recipe's
- * `supersample`), resized by the engine's inputImage() as the studio does. EXIF orientation is applied and alpha dropped, as a canvas
- * draw followed by getImageData gives it to the browser.
+ * `supersample`), resized by the engine's inputImage() as the studio does. EXIF orientation is
+ * applied and alpha dropped, as a canvas draw followed by getImageData gives it to the browser.
  */
 export async function readImage(
   path: string,

@@ -74,10 +74,11 @@ export function styleWeightFor(d: ArchDefaults, size: number): number {
 }
 
 /**
- * The long sides a run reads its images at: the content at the recipe's size times its
- * supersampling factor, the paintings at styleScale times that (stylize() resizes both per
- * scale and reduces its result by the factor). The command line, the studio's worker and the
- * experiments read at these, so that one recipe sees the same pixels everywhere.
+ * The long sides a run works at: the content's, the recipe's size times its supersampling
+ * factor (inputImage() reads it at exactly the factor times the plain sides: runDims()), and
+ * the paintings', styleScale times that (stylize() resizes them per scale and reduces its result
+ * by the factor). The command line, the studio's worker and the experiments read at these, so
+ * that one recipe sees the same pixels everywhere.
  */
 export function runSides(
   recipe: { size: number; supersample?: number; styleScale?: number },
