@@ -13,6 +13,8 @@
  *   [--recipe '{"weights":{"style":1e5},"init":"noise"}'] [--judges mobilenet-v1,darknet-tiny]
  *   [--judge-size 256] [--out experiments/reference] [--images ../shared/images] [--backend wasm]
  *   [--reuse]   (re-judge the images of an earlier run in --out instead of running again)
+ *   [--memory-mb N]   (a memory budget per evaluation, as the CLI's: scales over it run tiled;
+ *                      absent: every scale untiled)
  * The --recipe overrides layer on the defaults as the CLI's flags do (makeRecipe(): nested
  * objects merge one level deep, null removes a default such as the pyramid).
  */
@@ -67,6 +69,7 @@ const { values: a } = cliArgs(import.meta.url, (args) =>
       "models-dir": { type: "string", default: join(ROOT, "static", "models") },
       "strip-height": { type: "string", default: "128" },
       reuse: { type: "boolean", default: false },
+      "memory-mb": { type: "string" },
     },
     strict: true,
   }));
@@ -225,6 +228,9 @@ interface Run {
 const ETA_CHECKS = [0.1, 0.25, 0.5];
 const runs: Run[] = [];
 const reuse = a.reuse!;
+const memory = a["memory-mb"] === undefined
+  ? undefined
+  : { bytes: count("memory-mb", a["memory-mb"]) * 2 ** 20, backend: a.backend! };
 const previousRuns: Run[] = reuse
   ? JSON.parse(await Deno.readTextFile(join(out, "results.json"))).runs
   : [];
@@ -247,6 +253,7 @@ const writeResults = async () => {
     judges: judgeIds,
     backend: tf.getBackend(),
     seconds: (performance.now() - started) / 1000,
+    ...(memory ? { memoryMb: Number(a["memory-mb"]) } : {}),
   };
   await Deno.writeTextFile(
     join(out, "results.json"),
@@ -295,7 +302,10 @@ for (const netId of nets) {
       }));
       const checks = ETA_CHECKS.map((at) => ({ at, elapsed: NaN, eta: NaN }));
       const { result: r, summary } = await runToEnd(
-        stylize(net, { content: input, styles: [painting] }, recipe, { previewEvery: 0 }),
+        stylize(net, { content: input, styles: [painting] }, recipe, {
+          previewEvery: 0,
+          ...(memory ? { memory } : {}),
+        }),
         {
           onEvent: (e) => {
             evaluations = e.evaluations;
@@ -377,7 +387,9 @@ const md = [
   "",
   `Output ${size} px long side, ${iters} iterations, recipe overrides ${
     JSON.stringify(overrides)
-  }; judged at short side ${judgeSize} px; ${meta.backend}, ${meta.seconds.toFixed(0)} s.`,
+  }; judged at short side ${judgeSize} px; ${meta.backend}, ${meta.seconds.toFixed(0)} s${
+    memory ? `; memory budget ${a["memory-mb"]} MB per evaluation (scales over it tiled)` : ""
+  }.`,
   "The optimised network never judges itself. Photo and article outputs: R. Nakano, " +
   '"Adversarially Robust Neural Style Transfer", Distill 2019, CC-BY 4.0.',
   "",
