@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { ARCH_DEFAULTS } from "../../src/shared/presets.ts";
 import {
   ARTIFACTS,
   commitField,
@@ -187,8 +188,9 @@ Deno.test(
         assert.equal(await page.getByLabel("Fixed views").inputValue(), four ? "4" : "", net);
         assert.equal(await robustness.inputValue(), four ? "custom" : "off", net);
         if (four) assert.equal(await page.getByLabel("Pad fill").inputValue(), "reflect");
-        // ResNet-50 runs at twice the size by default up to 256 px, the others at theirs.
-        const factor = net === "resnet50" ? "2" : "1";
+        // ResNet-50 supersamples by default up to 256 px, the others run at their size.
+        const factor = String(ARCH_DEFAULTS[net].supersample?.factor ?? 1);
+        assert.equal(factor !== "1", net === "resnet50");
         assert.equal(await page.getByLabel("Supersampling").inputValue(), factor, net);
       }
       await page.getByLabel("Preset", { exact: true }).selectOption("lucid-fourier-transforms");
