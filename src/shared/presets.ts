@@ -224,6 +224,13 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // checkerboard (experiments/reference_defaults/resnet50_256, experiments/grid/screen/
   // rn256_tuning_supersample2, rn512_*_to256, rn256_300it). Not above 256 px: four times the
   // time and memory of a run that already paints there.
+  //
+  // Then 4x (a 1024 px run for a 256 px output): like for like 1.01 / 0.89 untiled
+  // (rn256_ss4) and 1.00 / 0.88 under the CLI's 2 GB budget, where the 1024 px scale runs in 4
+  // tiles (rn256_ss4_cli2gb), colour 0.90, content 1.15, Nyquist 4.2; on the six tuning pairs
+  // against 2x: style 0.94x / 0.97x, content 0.95x, Nyquist 0.71x (astronaut x shipwreck 1.12x
+  // / 1.17x). 116-129 s a pair on two idle WASM threads untiled, 313-353 s tiled beside another
+  // run; the ETA at 10-25% of such a run reads 0.6-0.8 of the time it then takes.
   resnet50: {
     layers: {
       content: equal(["res3d"]),
@@ -235,7 +242,7 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
     pyramid: PYRAMID,
     colour: PALETTE,
     param: DECORRELATED,
-    supersample: { factor: 2, upTo: 256 },
+    supersample: { factor: 4, upTo: 256 },
   },
   // Darknet-tiny: the leaky ReLUs at strides 2, 4, 8 and 16 (the last conv of each resolution);
   // content at conv8, mid-depth at stride 8.
