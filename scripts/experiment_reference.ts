@@ -264,6 +264,7 @@ const writeResults = async () => {
 for (const netId of nets) {
   const net = await load(netId);
   const recipe0: RecipeInput = defaultRecipe(net, { size, iterations: iters, ...overrides });
+  const parsed0 = parseRecipe(recipe0);
   // The run passes the recipe's pooling and anti-aliasing to every forward call (features.ts).
   // The article's pairs: photo | article robust | article standard | ours. Tuning pairs:
   // photo | painting | ours (each cell at the first photo's aspect ratio).
@@ -272,7 +273,6 @@ for (const netId of nets) {
   for (const p of pairs) {
     // The photo and the painting at the run's sides, as the CLI reads them (runSides():
     // supersampled runs read larger); stylize() resizes the painting per scale.
-    const parsed0 = parseRecipe(recipe0);
     const painting = await readImage(join(images, "style", p.style), runSides(parsed0).style);
     const photo = await photoOf(p);
     const input = await runInputOf(p, parsed0.supersample ?? 1);

@@ -104,19 +104,15 @@ async function main(): Promise<number> {
     overrides: { ...flags, net: { ...flags.net, id: manifest.id } },
   });
   checkAssembled(flags, recipe);
-  const untiled = untiledNotice(
-    manifest.id,
-    runSides(recipe).content,
-    mayTile({ manifest }, memory),
-  );
+  // The sides the run works at: the output's times the recipe's supersampling; the paintings
+  // at styleScale x that (stylize() resizes them per scale).
+  const sides = runSides(recipe);
+  const untiled = untiledNotice(manifest.id, sides.content, mayTile({ manifest }, memory));
   if (untiled) console.error(`notice: ${untiled}`);
 
   const images: tf.Tensor4D[] = [];
   let net: Net | undefined;
   try {
-    // At the run's size (the output's times the recipe's supersampling); the paintings at
-    // styleScale x that: stylize() resizes them per scale.
-    const sides = runSides(recipe);
     const content = await readImage(a.content, recipe.size, recipe.supersample);
     images.push(content);
     const styles: tf.Tensor4D[] = [];

@@ -159,7 +159,8 @@ function reduce(image: tf.Tensor4D, factor: number): tf.Tensor4D {
 /**
  * Runs style transfer. Yields a StylizeEvent per iteration; returns the best image so far
  * (lowest total loss at the last scale reached, at the content's size, or reduced by the
- * recipe's `supersample` factor: the caller gives the images at runSides()), also when aborted.
+ * recipe's `supersample` factor: the caller reads the content at runDims() and the paintings at
+ * runSides()), also when aborted.
  * `recipe.iterations` is the budget of the whole run, split over the scales (pyramid.ts).
  * Throws RangeError on invalid input before any work.
  */
