@@ -29,9 +29,7 @@ import { loadNet } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
 import { defaultRecipe, parseRecipe, type RecipeLayer } from "../src/shared/recipe.ts";
 import { runSides } from "../src/shared/recipe_defaults.ts";
-import { createEta } from "../src/shared/eta.ts";
-import { planScales } from "../src/shared/pyramid.ts";
-import { stylize } from "../src/shared/render.ts";
+import { planRun, stylize } from "../src/shared/render.ts";
 import { runToEnd } from "../src/shared/run.ts";
 import { scoreOutput } from "../src/shared/metrics/score.ts";
 import { artifactEnergy } from "../src/shared/metrics/artifacts.ts";
@@ -111,6 +109,7 @@ const out = resolve(a.out!);
 const modelsDir = resolve(a["models-dir"]!);
 await useBackend(a.backend!);
 await Deno.mkdir(join(out, "images"), { recursive: true });
+await Deno.mkdir(join(out, "events"), { recursive: true });
 
 const load = (id: string) => loadNet(pathToFileURL(join(modelsDir, id, "manifest.json")));
 const judges: Net[] = [];
@@ -293,14 +292,14 @@ for (const netId of nets) {
       record = previous;
     } else {
       let evaluations = 0;
-      // The ETA a user saw (createEta(), as the CLI and the studio show it) at 10%, 25% and 50%
+      // The ETA a user saw (stylize()'s, as the CLI and the studio show it) at 10%, 25% and 50%
       // of the run, checked against the time the run then really took.
       const [, h, w] = input.shape;
-      const etaTracker = createEta(planScales(h, w, {
-        iterations: recipe.iterations ?? iters,
-        pyramid: parseRecipe(recipe).pyramid,
-      }));
+      const { eta: plan } = planRun(net, parseRecipe(recipe), h, w, memory);
       const checks = ETA_CHECKS.map((at) => ({ at, elapsed: NaN, eta: NaN }));
+      // The progress events, as tests/fixtures/eta/ keeps them ([iteration, elapsed ms, scale,
+      // iteration in the scale]), so that the ETA can be recalibrated on this run.
+      const events: [number, number, number, number][] = [];
       const { result: r, summary } = await runToEnd(
         stylize(net, { content: input, styles: [painting] }, recipe, {
           previewEvery: 0,
@@ -309,7 +308,13 @@ for (const netId of nets) {
         {
           onEvent: (e) => {
             evaluations = e.evaluations;
-            const left = etaTracker.update(e).seconds;
+            events.push([
+              e.iteration,
+              Math.round(e.elapsedMs),
+              e.scale?.index ?? 0,
+              e.scale?.iteration ?? e.iteration,
+            ]);
+            const left = e.eta.seconds;
             for (const c of checks) {
               if (Number.isNaN(c.eta) && e.iteration >= c.at * e.iterations) {
                 c.elapsed = e.elapsedMs;
@@ -332,6 +337,18 @@ for (const netId of nets) {
         })),
       };
       await Deno.writeFile(join(out, "images", name), await encodePng(result.image));
+      await Deno.writeTextFile(
+        join(out, "events", name.replace(/\.png$/, ".json")),
+        JSON.stringify({
+          net: netId,
+          size,
+          recipe: overrides,
+          memoryMb: a["memory-mb"],
+          plan: plan.scales,
+          pass: plan.pass,
+          events,
+        }),
+      );
     }
     const s = await score(result.image, p, netId);
     s.artifacts = await nativeArtifacts(result.image, p);

@@ -21,8 +21,6 @@ import { runToEnd } from "../src/shared/run.ts";
 import { DEFAULT_NET, PRESETS } from "../src/shared/presets.ts";
 import type { Recipe } from "../src/shared/types.ts";
 import { progressBar } from "./lib/progress.ts";
-import { createEta } from "../src/shared/eta.ts";
-import { planScales } from "../src/shared/pyramid.ts";
 import {
   checkAssembled,
   parseStylizeArgs,
@@ -147,22 +145,18 @@ async function main(): Promise<number> {
       },
     };
     const bar = progressBar(recipe.iterations, { quiet: a.quiet! });
-    // The ETA weighs a coarse-to-fine run's scales by their pixels, as the studio's does.
-    const eta = createEta(planScales(content.shape[1], content.shape[2], {
-      iterations: recipe.iterations,
-      pyramid: recipe.pyramid,
-    }));
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     Deno.addSignalListener("SIGINT", onSigint);
     let result;
     // The last iteration's figures, redrawn with the tile a tiled evaluation is at.
-    let last: { iteration: number; loss: number; elapsedMs: number; evaluations: number } = {
-      iteration: 0,
-      loss: NaN,
-      elapsedMs: 0,
-      evaluations: 0,
-    };
+    let last: {
+      iteration: number;
+      loss: number;
+      elapsedMs: number;
+      evaluations: number;
+      etaSeconds?: number;
+    } = { iteration: 0, loss: NaN, elapsedMs: 0, evaluations: 0 };
     let scaleNote = "";
     try {
       ({ result } = await runToEnd(
@@ -183,14 +177,14 @@ async function main(): Promise<number> {
               loss: e.losses.total,
               elapsedMs: e.elapsedMs,
               evaluations: e.evaluations,
+              // stylize()'s ETA, also on the redraws of a tiled evaluation's tiles.
+              etaSeconds: e.eta.seconds,
             };
-            const etaSeconds = eta.update(e).seconds;
             scaleNote = e.scale
               ? `scale ${e.scale.index + 1}/${e.scale.count} ${e.scale.size}px `
               : "";
             bar.update(e.iteration, {
               ...last,
-              etaSeconds,
               note: (scaleNote + (e.tiles ? `${e.tiles} tiles` : "")).trim() || undefined,
             });
           },

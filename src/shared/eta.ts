@@ -6,7 +6,6 @@
  * targets, a fresh optimiser) worth a few of its iterations. createEta() learns both from the
  * scales it has seen. Pure arithmetic over planScales() and progress events.
  */
-import type { PlannedScale } from "./pyramid.ts";
 
 /** An estimate of the time left. */
 export interface Eta {
@@ -30,21 +29,82 @@ export interface EtaEvent {
 }
 
 /**
+ * A run's scale as the ETA sees it: planScales()'s sides and iterations, and for a scale that
+ * runs tiled what one evaluation really processes (scaleCost()).
+ */
+export interface EtaScale {
+  height: number;
+  width: number;
+  iterations: number;
+  /** Pixels one evaluation processes, in untiled passes' worth: height x width when absent. */
+  work?: number;
+  /** Passes over the network per evaluation, each paying the fixed cost: 1 when absent. */
+  passes?: number;
+}
+
+/**
  * The fixed cost of one iteration, in pixels' worth of its proportional cost: before two scales
- * are measured, an iteration at `px` pixels takes time ∝ FIXED_COST_PIXELS + px. From six
- * recorded default runs' progress events (ResNet-50 and MobileNet-v1 at 256 and 512 px, WASM,
- * two threads; tests/fixtures/eta/, README "Defaults that paint"): the line t = a + b·px through
- * each run's first two scales had a / b from 1,150 to 10,000 px and predicted its later scales to
- * within 10% in five of the six; 6,000 kept the ETAs closest over all six. The old rule,
- * t ∝ px^0.7 from one scale, promised ResNet-50's 512 px scale at 0.63x its time.
+ * are measured, an iteration at `px` pixels takes time ∝ fixedCostPixels + px. The default for
+ * a network that is not known (createEta() without `pass`; stylize() passes the network's,
+ * fixedCostPixels()). From six recorded default runs' progress events (ResNet-50 and
+ * MobileNet-v1 at 256 and 512 px, WASM, two threads; tests/fixtures/eta/, README "Defaults that
+ * paint"): the line t = a + b·px through each run's first two scales had a / b from 1,150 to
+ * 10,000 px.
  */
 export const FIXED_COST_PIXELS = 6000;
 
 /**
- * A scale's set-up (its targets, a fresh optimiser and its first line search) in iterations of
- * that scale, until one is measured: 1.1-3.4 in the same runs (ResNet-50 2.1-3.4).
+ * The fixed cost of one graph node per pass (its kernel launches, its small tensors), in forward
+ * FLOPs' worth, so that a network's fixed cost in pixels follows from its graph
+ * (fixedCostPixels()): MobileNet-v1's default pass runs 46 nodes at 11,300 FLOPs per pixel and
+ * its recorded first scales fit a / b of 11,000-15,000 px; ResNet-50's runs 121 nodes at 154,000
+ * and fit 1,700-3,000 px: 2.4-3.7 MFLOP a node for both (WASM). 3.8 M kept the replayed ETAs
+ * of the eight recordings in tests/fixtures/eta/ (ResNet-50 supersampled 4x and tiled among
+ * them) closest to the time they took, within 0.77-1.34 at 10% of the run.
  */
-export const SETUP_ITERATIONS_PRIOR = 2.5;
+export const NODE_COST_FLOPS = 3.8e6;
+
+/** What one network pass costs (nets/flops.ts passCost()): its nodes, its FLOPs per pixel. */
+export interface PassCost {
+  nodes: number;
+  flopsPerPixel: number;
+}
+
+/** A network pass's fixed cost in pixels (FIXED_COST_PIXELS's unit). */
+export function fixedCostPixels(cost: PassCost): number {
+  return (NODE_COST_FLOPS * cost.nodes) / cost.flopsPerPixel;
+}
+
+/**
+ * A tiled evaluation's cost over an untiled one of its crops: the first pass over the tiles runs
+ * the network forward for the Grams, the second forward and backward again (tiled_run.ts), so
+ * 3 forward passes' worth where an untiled evaluation spends 2 (a backward pass costs about a
+ * forward one: bench.ts). Recorded ResNet-50 runs' tiled 1024 px scale took 1.25-1.36 times
+ * its crops' pixels at the untiled 724 px scale's time per pixel.
+ */
+export const TILED_PASS_FACTOR = 1.5;
+
+/**
+ * What one evaluation of a `height` x `width` scale processes, for createEta(): untiled, its
+ * pixels in one pass; tiled, its crops' pixels (cores and halos) and its passes, each times
+ * TILED_PASS_FACTOR.
+ */
+export function scaleCost(
+  height: number,
+  width: number,
+  crops?: readonly { height: number; width: number }[],
+): { work: number; passes: number } {
+  if (!crops) return { work: height * width, passes: 1 };
+  const px = crops.reduce((sum, c) => sum + c.height * c.width, 0);
+  return { work: TILED_PASS_FACTOR * px, passes: TILED_PASS_FACTOR * crops.length };
+}
+
+/**
+ * A scale's set-up (its targets, a fresh optimiser and its first line search) in iterations of
+ * that scale, until one is measured: 1.1-3.4 in the six two-thread runs (ResNet-50 2.1-3.4),
+ * 3.2-4.9 in ResNet-50 runs supersampled 4x (seven scales of 4-34 iterations).
+ */
+export const SETUP_ITERATIONS_PRIOR = 3;
 
 /** Iterations after its first event before a later scale's own time per iteration counts. */
 const MIN_SAMPLE = 4;
@@ -57,22 +117,27 @@ export interface EtaTracker {
 
 /**
  * Time left in a run, as every face shows it (the CLI's bar, the studio's status line, the
- * reference experiment's check). With the run's plan (planScales()): the iterations left at the
- * current scale's measured time per iteration (from a scale's second event on, so that its set-up
- * does not count as iterations), and for each scale still to come its iterations plus its set-up
- * at a time per iteration modelled as a + b·pixels: the line through the last two measured
- * scales, or through the last one with a = FIXED_COST_PIXELS·b before there are two. The set-up
+ * reference experiment's check; stylize() puts it on every event). With the run's plan
+ * (planScales(), with scaleCost() for tiled scales): the iterations left at the current scale's
+ * measured time per iteration (from a scale's second event on, so that its set-up does not count
+ * as iterations), and for each scale still to come its iterations plus its set-up at a time per
+ * iteration modelled as a·passes + b·work: the line through the last two measured scales, or
+ * through the last one with a = b·fixedCostPixels(`pass`) (FIXED_COST_PIXELS without it) before
+ * there are two. The set-up
  * is the last measured one (in that scale's iterations; the first scale's, which also loads the
  * backend's kernels, is not), SETUP_ITERATIONS_PRIOR before. Without a plan, or when the events
  * disagree with it: the iterations left at the mean time per iteration.
  */
 export function createEta(
-  plan: Pick<PlannedScale, "height" | "width" | "iterations">[] | undefined,
+  plan: EtaScale[] | undefined,
+  opts: { pass?: PassCost } = {},
 ): EtaTracker {
+  const fixed = opts.pass ? fixedCostPixels(opts.pass) : FIXED_COST_PIXELS;
   // Per scale: run time and iterations done at its first and at its last event so far.
   const first: { ms: number; done: number }[] = [];
   const last: { ms: number; done: number }[] = [];
-  const pixels = (k: number) => plan![k].height * plan![k].width;
+  const pixels = (k: number) => plan![k].work ?? plan![k].height * plan![k].width;
+  const passes = (k: number) => plan![k].passes ?? 1;
   /**
    * Milliseconds per iteration of scale j, from its second event on: a scale's first iteration
    * also pays for its set-up (the paintings' targets at that size, the first evaluation of a
@@ -90,9 +155,9 @@ export function createEta(
     if (j < 1 || r === undefined || !last[j - 1]) return undefined;
     return Math.max(0, (first[j].ms - last[j - 1].ms) / r - first[j].done);
   };
-  /** Time per iteration at `px` on the line through (px0, t0) with a = FIXED_COST_PIXELS·b. */
-  const prior = (t0: number, px0: number) => (px: number) =>
-    (t0 * (FIXED_COST_PIXELS + px)) / (FIXED_COST_PIXELS + px0);
+  /** Scale j's time per iteration as a·passes + b·work, with a = fixed·b, from scale k's t0. */
+  const prior = (t0: number, k: number) => (j: number) =>
+    (t0 * (fixed * passes(j) + pixels(j))) / (fixed * passes(k) + pixels(k));
   return {
     update(event) {
       const count = event.scale?.count ?? 1;
@@ -111,32 +176,36 @@ export function createEta(
       const approximate = k < plan.length - 1;
       const measured = plan.map((_, j) => j).filter((j) => j <= k && rate(j) !== undefined);
       const b = measured.at(-1);
-      let msAt: (px: number) => number;
+      /** Time per iteration of scale j. */
+      let msAt: (j: number) => number;
       if (b === undefined) {
         // One event of the first scale so far: its time per iteration, set-up and all.
         const perIteration = done > 0 ? event.elapsedMs / done : NaN;
         if (!(perIteration > 0)) return { seconds: NaN, approximate };
-        msAt = prior(perIteration, pixels(k));
+        msAt = prior(perIteration, k);
       } else {
-        msAt = prior(rate(b)!, pixels(b));
+        msAt = prior(rate(b)!, b);
         const a = measured.at(-2);
-        if (a !== undefined && pixels(a) < pixels(b)) {
-          const slope = (rate(b)! - rate(a)!) / (pixels(b) - pixels(a));
-          const intercept = rate(b)! - slope * pixels(b);
+        // The line t = A·passes + B·work through scales a and b.
+        const det = a === undefined ? 0 : passes(a) * pixels(b) - passes(b) * pixels(a);
+        if (a !== undefined && det > 0) {
+          const [ta, tb] = [rate(a)!, rate(b)!];
+          const slope = (passes(a) * tb - passes(b) * ta) / det;
+          const intercept = (ta * pixels(b) - tb * pixels(a)) / det;
           // A line that falls, or crosses zero, is noise: keep the prior's shape, or proportion.
           if (slope > 0) {
             msAt = intercept >= 0
-              ? (px) => intercept + slope * px
-              : (px) => (rate(b)! * px) / pixels(b);
+              ? (j) => intercept * passes(j) + slope * pixels(j)
+              : (j) => (tb * pixels(j)) / pixels(b);
           }
         }
       }
       const setups = measured.map(setup).filter((x) => x !== undefined);
       const setupIterations = setups.at(-1) ?? SETUP_ITERATIONS_PRIOR;
-      const current = rate(k) ?? msAt(pixels(k));
+      const current = rate(k) ?? msAt(k);
       let ms = Math.max(0, plan[k].iterations - done) * current;
       for (let j = k + 1; j < plan.length; j++) {
-        ms += (plan[j].iterations + setupIterations) * msAt(pixels(j));
+        ms += (plan[j].iterations + setupIterations) * msAt(j);
       }
       return { seconds: ms / 1000, approximate };
     },

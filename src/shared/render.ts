@@ -8,18 +8,22 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { finishColour, prepareColour } from "./colour/control.ts";
+import { createEta, type Eta, type EtaScale, type PassCost, scaleCost } from "./eta.ts";
 import { createRunObjective } from "./features.ts";
 import { type PreviewImage, resizeTo, resizeToLongSide } from "./image.ts";
 import { initialFlat } from "./init.ts";
 import { type LoopControl, type LoopEvent, type LoopResult, optimizeImage } from "./loop.ts";
+import { passCost } from "./nets/flops.ts";
 import type { Net } from "./nets/net.ts";
 import { type PlannedScale, planScales } from "./pyramid.ts";
 import { parseRecipe, RECIPE_DEFAULTS, type RunImages, validateRun } from "./recipe.ts";
 import { resizeBicubic } from "./upsample.ts";
 import {
   createTiledRunObjective,
+  gridOf,
   type MemoryBudget,
   planRunTiles,
+  runLayers,
   type TiledRunObjective,
   type TileProgress,
   tilingRefusal,
@@ -68,6 +72,8 @@ export interface StylizeEvent {
   scale?: ScaleInfo;
   /** Tiles of each objective evaluation, when this scale runs tiled (StylizeOptions.memory). */
   tiles?: number;
+  /** The time left (eta.ts createEta() over the run's plan), as every face shows it. */
+  eta: Eta;
   preview?: PreviewImage;
 }
 
@@ -156,6 +162,65 @@ function reduce(image: tf.Tensor4D, factor: number): tf.Tensor4D {
   return out;
 }
 
+/** A run's plan: its scales, each scale's memory plan, and what the ETA knows of their cost. */
+export interface RunPlan {
+  scales: PlannedScale[];
+  /** planRunTiles() per scale (undefined without a memory budget or for an untiled network). */
+  memoryPlans: (TilePlan | undefined)[];
+  /** The tiled scales' plans. */
+  tilePlans: (TilePlan | undefined)[];
+  /** createEta()'s arguments: each scale's cost (scaleCost()), the network's pass (passCost()). */
+  eta: { scales: (PlannedScale & EtaScale)[]; pass: PassCost };
+}
+
+/**
+ * The plan of a run of `recipe` on a `height` x `width` content (its run sides, runDims()):
+ * planScales(), and every scale's memory plan before any work, so that a run that cannot fit,
+ * or needs tiling that its recipe does not allow, fails now (RangeError). stylize() runs it;
+ * the reference experiment records it with a run's progress events.
+ */
+export function planRun(
+  net: Net,
+  recipe: Recipe,
+  height: number,
+  width: number,
+  memory?: MemoryBudget,
+): RunPlan {
+  const scales = planScales(height, width, {
+    iterations: recipe.iterations,
+    pyramid: recipe.pyramid,
+  });
+  const memoryPlans = scales.map((scale) => memory && planRunTiles(net, recipe, scale, memory));
+  const tilePlans = memoryPlans.map((p) => (p?.tiled ? p : undefined));
+  if (tilePlans.some((p) => p)) {
+    const refusal = tilingRefusal(recipe);
+    if (refusal) {
+      throw new RangeError(
+        `This run needs tiling to fit the memory budget, and tiled runs do not support ` +
+          `${refusal}: turn it off, pick a smaller size, or give the run more memory`,
+      );
+    }
+  }
+  const layers = runLayers(recipe);
+  return {
+    scales,
+    memoryPlans,
+    tilePlans,
+    eta: {
+      // A tiled scale costs its crops (cores and halos) and its passes over them.
+      scales: scales.map((scale, k) => {
+        const crops = tilePlans[k] &&
+          gridOf(net, tilePlans[k]!, scale.height, scale.width, layers).tiles.map(({ crop }) => ({
+            height: crop[0].end - crop[0].start,
+            width: crop[1].end - crop[1].start,
+          }));
+        return { ...scale, ...scaleCost(scale.height, scale.width, crops) };
+      }),
+      pass: passCost(net.manifest, layers),
+    },
+  };
+}
+
 /**
  * Runs style transfer. Yields a StylizeEvent per iteration; returns the best image so far
  * (lowest total loss at the last scale reached, at the content's size, or reduced by the
@@ -174,25 +239,14 @@ export async function* stylize(
   validateRun(net, images, recipe);
   const started = performance.now();
   const [, height, width] = images.content.shape;
-  const plan = planScales(height, width, {
-    iterations: recipe.iterations,
-    pyramid: recipe.pyramid,
-  });
-  // Every scale's memory plan before any work: a run that cannot fit, or needs tiling that its
-  // recipe does not allow, fails now.
-  const memoryPlans: (TilePlan | undefined)[] = plan.map((scale) =>
-    opts.memory && planRunTiles(net, recipe, scale, opts.memory)
+  const { scales: plan, memoryPlans, tilePlans, eta: etaPlan } = planRun(
+    net,
+    recipe,
+    height,
+    width,
+    opts.memory,
   );
-  const tilePlans = memoryPlans.map((p) => (p?.tiled ? p : undefined));
-  if (tilePlans.some((p) => p)) {
-    const refusal = tilingRefusal(recipe);
-    if (refusal) {
-      throw new RangeError(
-        `This run needs tiling to fit the memory budget, and tiled runs do not support ` +
-          `${refusal}: turn it off, pick a smaller size, or give the run more memory`,
-      );
-    }
-  }
+  const eta = createEta(etaPlan.scales, { pass: etaPlan.pass });
   const colour = await prepareColour(
     images.content,
     images.styles,
@@ -285,7 +339,7 @@ export async function* stylize(
             break;
           }
           const { loss: l, terms, iteration, iterations: _, ...rest } = r.value;
-          yield {
+          const event: Omit<StylizeEvent, "eta"> = {
             ...rest,
             iteration: first + iteration,
             iterations: recipe.iterations,
@@ -305,6 +359,7 @@ export async function* stylize(
               }
               : {}),
           };
+          yield { ...event, eta: eta.update(event) };
         }
       } finally {
         // A consumer that stops early (return()) must free the loop's tensors too.

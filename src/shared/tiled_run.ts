@@ -98,6 +98,11 @@ function costOf(net: Pick<Net, "manifest">, memory: MemoryBudget): PixelCost | u
   return memory.cost ?? measured?.[memory.backend ?? "wasm"] ?? measured?.wasm;
 }
 
+/** The layers a run's pass reads: the content layers, then the style layers not among them. */
+export function runLayers(recipe: Pick<Recipe, "layers">): string[] {
+  return [...new Set([...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer))];
+}
+
 /**
  * Whether planRunTiles() may tile `net` under `memory`: a forced tile, or a measured per-pixel
  * cost. A network without either (MobileNet-v1, whose "same" padding depends on the input
@@ -165,7 +170,7 @@ export function planRunTiles(
   // Untiled without asking for a halo that a network which cannot tile does not have.
   if (!mayTile(net, memory)) return undefined;
   const content = layers ? [] : recipe.layers.content.map((l) => l.layer);
-  const used = layers ?? [...new Set([...content, ...recipe.layers.style.map((l) => l.layer)])];
+  const used = layers ?? runLayers(recipe);
   const { approximate, align, ...halo } = planHalo(net, used, memory);
   // Recorded in the plan and, for tiled scales, in the run record's scales.
   const approximateHalo = approximate ? { approximateHalo: true } : {};
@@ -326,7 +331,7 @@ export async function createTiledRunObjective(
   const [, height, width] = images.content.shape;
   const contentLayers = recipe.layers.content.map((l) => l.layer);
   const styleLayers = recipe.layers.style.map((l) => l.layer);
-  const allLayers = [...new Set([...contentLayers, ...styleLayers])];
+  const allLayers = runLayers(recipe);
   const forward: ForwardOptions = { antialias: false, pooling: recipe.net.pooling };
   const shift = recipe.style?.shift;
   const jumps = receptiveFields(net.manifest, allLayers);

@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { createEta, FIXED_COST_PIXELS, SETUP_ITERATIONS_PRIOR } from "../../src/shared/eta.ts";
+import {
+  createEta,
+  type EtaScale,
+  FIXED_COST_PIXELS,
+  fixedCostPixels,
+  NODE_COST_FLOPS,
+  type PassCost,
+  scaleCost,
+  SETUP_ITERATIONS_PRIOR,
+  TILED_PASS_FACTOR,
+} from "../../src/shared/eta.ts";
 import { planScales } from "../../src/shared/pyramid.ts";
 
 const close = (a: number, b: number, what: string) =>
@@ -128,22 +138,27 @@ Deno.test("createEta() keeps the prior's shape for a falling line, proportion fo
   assert.throws(() => at(3, 1, 4000), /Scale 3 is outside the plan's 3 scales/);
 });
 
-Deno.test("createEta() replays six recorded coarse-to-fine runs within 25% from a quarter of the run on", () => {
+Deno.test("createEta() replays eight recorded coarse-to-fine runs within 25% from a quarter of the run on", () => {
   // tests/fixtures/eta/: the progress events ([iteration, elapsed ms, scale, iteration in the
   // scale]) of default ResNet-50 and MobileNet-v1 runs at 256 and 512 px, 100 iterations over 3
-  // or 5 scales, recorded on WASM with two threads (2026-12-03). The ETA shown at a share of the
-  // run, over the time the run then took: at 25% and 50% within [0.75, 1.25] (the issue's 25%),
-  // at 10%, with only the first, smallest scale measured, within [0.75, 1.35]. The old rule
-  // (pixels^0.7, set-ups left out) gave 0.53 and 0.46 on the 512 px ResNet-50 runs.
+  // or 5 scales, recorded on WASM with two threads (2026-12-03), and of two ResNet-50 defaults at
+  // 256 px supersampled 4x (seven scales up to 1024 px, the last in 4 tiles under the CLI's 2 GB
+  // budget: "work" and "passes" as stylize()'s planRun() gives them), on one thread beside
+  // another run (2026-12-05); each with its network's pass (passCost()). The ETA shown at a share
+  // of the run, over the time the run then took: at 25% and 50% within [0.75, 1.25] (the
+  // issue's 25%), at 10%, with only the first, smallest scale measured, within [0.75, 1.35]. The
+  // old rule (pixels^0.7, set-ups left out) gave 0.53 and 0.46 on the 512 px ResNet-50 runs; one
+  // fixed cost for every network and tiles not counted gave 0.41-0.66 on the tiled ones.
   const dir = new URL("../fixtures/eta/", import.meta.url);
   const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".json"));
-  assert.equal(files.length, 6);
+  assert.equal(files.length, 8);
   for (const file of files) {
     const run = JSON.parse(Deno.readTextFileSync(new URL(file, dir))) as {
       plan: { height: number; width: number; iterations: number }[];
+      pass: PassCost;
       events: [number, number, number, number][];
     };
-    const eta = createEta(run.plan);
+    const eta = createEta(run.plan, { pass: run.pass });
     const end = run.events.at(-1)![1];
     const seen = new Map<number, number>();
     for (const [iteration, elapsedMs, index, inScale] of run.events) {
@@ -164,5 +179,76 @@ Deno.test("createEta() replays six recorded coarse-to-fine runs within 25% from 
       assert.ok(ratio >= 0.75 && ratio <= high, `${file} at ${share}: ETA / actual ${ratio}`);
     }
     assert.equal(seen.size, 3);
+  }
+});
+
+Deno.test("scaleCost() counts a tiled scale's crops and passes; fixedCostPixels() is the nodes' cost over the pixel's", () => {
+  assert.deepEqual(scaleCost(100, 200), { work: 20_000, passes: 1 });
+  // Two crops, 100x120 and 100x80 (cores and halos): 20,000 px, read forward, then forward and
+  // backward again: TILED_PASS_FACTOR (1.5) times the pixels and the two passes.
+  assert.deepEqual(scaleCost(100, 160, [{ height: 100, width: 120 }, { height: 100, width: 80 }]), {
+    work: TILED_PASS_FACTOR * 20_000,
+    passes: TILED_PASS_FACTOR * 2,
+  });
+  assert.equal(TILED_PASS_FACTOR, 1.5);
+  // 100 nodes at 3.8 MFLOP each over 190,000 FLOPs per pixel: 2,000 px.
+  assert.equal(NODE_COST_FLOPS, 3.8e6);
+  assert.equal(fixedCostPixels({ nodes: 100, flopsPerPixel: 190_000 }), 2000);
+});
+
+Deno.test("createEta() extrapolates to a tiled scale by its work and passes, on the prior and on the line", () => {
+  // A network whose pass costs 2,000 px (fixedCostPixels() of 100 nodes at 190,000 FLOPs/px).
+  const pass = { nodes: 100, flopsPerPixel: 190_000 };
+  // Scales 100x100 x 10 iterations, 200x200 x 10, and a tiled 400x400 x 10: 4 crops of 250x250
+  // (work 1.5 · 250,000 = 375,000 px, 6 passes).
+  const plan: EtaScale[] = [
+    { height: 100, width: 100, iterations: 10 },
+    { height: 200, width: 200, iterations: 10 },
+    {
+      height: 400,
+      width: 400,
+      iterations: 10,
+      ...scaleCost(400, 400, Array(4).fill({ height: 250, width: 250 })),
+    },
+  ];
+  assert.deepEqual([plan[2].work, plan[2].passes], [375_000, 6]);
+  const eta = createEta(plan, { pass });
+  const at = (index: number, iteration: number, elapsedMs: number) =>
+    eta.update({
+      iteration: index * 10 + iteration,
+      iterations: 30,
+      elapsedMs,
+      scale: { index, count: 3, iteration },
+    });
+  // Scale 0: 120 ms per iteration from the second event. On the prior (a = 2,000·b):
+  // 120 / (2,000 + 10,000) = 0.01 ms per px; scale 1: 0.01 · (2,000 + 40,000) = 420 ms; the tiled
+  // scale: 0.01 · (6 · 2,000 + 375,000) = 3,870 ms. Each later scale gets its iterations and
+  // SETUP_ITERATIONS_PRIOR. Left at scale 0: 5 at 120 ms.
+  at(0, 1, 200);
+  const e0 = at(0, 5, 680);
+  const prior = 5 * 120 + (10 + SETUP_ITERATIONS_PRIOR) * (420 + 3870);
+  close(e0.seconds, prior / 1000, "prior");
+  // Scale 1 at 400 ms per iteration: the line A·passes + B·work through (1, 10,000, 120) and
+  // (1, 40,000, 400): B = 280 / 30,000, A = 120 − 10,000·B (26.7 ms a pass); set-up
+  // (1,700 − 1,280) / 400 − 1 = 0.05 iterations.
+  at(0, 10, 1280);
+  at(1, 1, 1700);
+  const e1 = at(1, 5, 3300);
+  const B = 280 / 30_000;
+  const A = 120 - 10_000 * B;
+  close(e1.seconds, (5 * 400 + (10 + 0.05) * (6 * A + 375_000 * B)) / 1000, "line");
+  // Had scale 1 taken 500 ms, the line would cross zero (A < 0): proportion to the work,
+  // 500 · 375,000 / 40,000 ms.
+  const steep = createEta(plan, { pass });
+  for (const [i, it, ms] of [[0, 1, 200], [0, 10, 1280], [1, 1, 1700], [1, 5, 3700]]) {
+    const e = steep.update({
+      iteration: i * 10 + it,
+      iterations: 30,
+      elapsedMs: ms,
+      scale: { index: i, count: 3, iteration: it },
+    });
+    if (i === 1 && it === 5) {
+      close(e.seconds, (5 * 500 + 10 * 500 * 375_000 / 40_000) / 1000, "proportion");
+    }
   }
 });

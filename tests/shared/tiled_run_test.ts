@@ -12,8 +12,8 @@ import { gram } from "../../src/shared/losses/mod.ts";
 import { loadNet, parseManifest } from "../../src/shared/nets/loader.ts";
 import { ARCH_DEFAULTS } from "../../src/shared/presets.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
-import { defaultRecipe, makeRecipe } from "../../src/shared/recipe.ts";
-import { type MemoryBudget, stylize, type TileProgress } from "../../src/shared/render.ts";
+import { defaultRecipe, makeRecipe, parseRecipe } from "../../src/shared/recipe.ts";
+import { type MemoryBudget, planRun, stylize, type TileProgress } from "../../src/shared/render.ts";
 import { planHalo, planRunTiles } from "../../src/shared/tiled_run.ts";
 import { tileGrid } from "../../src/shared/tiling/grid.ts";
 import { haloFor, receptiveFields } from "../../src/shared/tiling/receptive_field.ts";
@@ -102,6 +102,32 @@ Deno.test("stylize() tiles only the scales that need it, bit-identical for a see
     const first = (r: typeof a) => r.events.find((e) => e.scale?.index === 1)!.losses.total;
     const rel = Math.abs(first(a) - first(untiled)) / Math.abs(first(untiled));
     assert.ok(rel < 1e-4, `tiled ${first(a)} vs untiled ${first(untiled)} (${rel})`);
+  });
+});
+
+Deno.test("planRun() gives the ETA a tiled scale's crops and passes, and stylize()'s events carry that ETA", async () => {
+  await withNet(136, async (net, images) => {
+    const recipe = pyramidRecipe(net);
+    const memory = { bytes: 0, tile: 96 };
+    const { eta } = planRun(net, parseRecipe(recipe), 136, 136, memory);
+    // Darknet-tiny's halo at the default layers is 59 px on each side, its jump 16: per axis the
+    // cores [0, 96) and [96, 136) read [0, 136) and [floor((96 − 59) / 16)·16, 136) = [32, 136),
+    // 136 and 104 px. Crops 136², 136·104 twice, 104²: 57,600 px, read forward and then forward
+    // and backward (TILED_PASS_FACTOR 1.5): 86,400 px in 6 passes' worth. The 96 px scale is
+    // untiled: its pixels in one pass.
+    assert.deepEqual(eta.scales.map((s) => [s.size, s.work, s.passes]), [
+      [96, 96 * 96, 1],
+      [136, 1.5 * 57_600, 1.5 * 4],
+    ]);
+    assert.equal(eta.pass.nodes, 32, "conv1-conv14 and what lies between");
+    const { events } = await run(net, images, recipe, memory);
+    assert.ok(events.every((e) => Number.isFinite(e.eta.seconds) && e.eta.seconds >= 0));
+    // Approximate while the tiled scale is still to come; nothing left after the last iteration.
+    assert.deepEqual(
+      events.map((e) => e.eta.approximate),
+      events.map((e) => e.scale!.index === 0),
+    );
+    assert.equal(events.at(-1)!.eta.seconds, 0);
   });
 });
 

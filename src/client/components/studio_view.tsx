@@ -5,9 +5,8 @@
  * reload (IndexedDB).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { createEta, type Eta, type EtaTracker } from "../../shared/eta.ts";
+import type { Eta } from "../../shared/eta.ts";
 import type { LayerInfo } from "../../shared/nets/manifest.ts";
-import { planScales, runDims } from "../../shared/pyramid.ts";
 import type { StylizeEvent } from "../../shared/render.ts";
 import type { ModelSummary, Preset } from "../../shared/types.ts";
 import type { BackendInfo, FromWorker, RawImage } from "../protocol.ts";
@@ -85,9 +84,7 @@ export function StudioView(props: StudioProps) {
   const [preview, setPreview] = useState<RawImage>();
   const [result, setResult] = useState<RunOutput>();
   const firstLoss = useRef<number>();
-  // The run's scales as the engine plans them, for an ETA weighted by each scale's pixels.
-  // The run's ETA, learning the cost of each scale from the progress events (createEta()).
-  const etaTracker = useRef<EtaTracker>();
+  // The run's ETA: the engine's (stylize() puts createEta()'s on every progress event).
   const [eta, setEta] = useState<Eta>({ seconds: NaN, approximate: false });
 
   useEffect(() => {
@@ -122,8 +119,7 @@ export function StudioView(props: StudioProps) {
         firstLoss.current ??= m.event.losses.total;
         const ev: ScaledEvent = m.event;
         setEvent(ev);
-        etaTracker.current ??= createEta(undefined);
-        setEta(etaTracker.current.update(ev));
+        setEta(ev.eta);
         if (!ev.tiles) setTile(undefined);
         setHistory((h) => [...h, { losses: ev.losses, scale: ev.scale }]);
         if (m.event.preview) setPreview(m.event.preview);
@@ -137,7 +133,6 @@ export function StudioView(props: StudioProps) {
     setEvent(undefined);
     setTile(undefined);
     firstLoss.current = undefined;
-    etaTracker.current = undefined;
     setEta({ seconds: NaN, approximate: false });
     setPreview(await toRaw(inputs.content, settings.size));
     try {
@@ -148,17 +143,6 @@ export function StudioView(props: StudioProps) {
         styles: inputs.styles,
       }, {
         backend: props.backend.name,
-        onStart: (r) => {
-          // The run's sides: the output's times the recipe's supersampling.
-          const at = runDims(inputs.content!.height, inputs.content!.width, {
-            size: r.size ?? 0,
-            supersample: r.supersample,
-          });
-          etaTracker.current = createEta(planScales(at.height, at.width, {
-            iterations: r.iterations ?? 0,
-            pyramid: r.pyramid ?? undefined,
-          }));
-        },
       });
       if (out) {
         setResult(out);

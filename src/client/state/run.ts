@@ -32,8 +32,6 @@ export interface RunOutput {
 export interface RunOptions {
   backend: string;
   previewEvery?: number;
-  /** Called with the recipe as it goes to the worker (the studio plans its ETA from it). */
-  onStart?: (recipe: RecipeInput) => void;
 }
 
 /** Runs `settings` on `model`; undefined when the worker refused the size (it says why). */
@@ -56,7 +54,6 @@ export async function runRecipe(
   );
   // rawToPng copies the pixels before it returns: engine.run transfers (detaches) the buffers.
   const pngs = Promise.all(raws.map(rawToPng));
-  opts.onStart?.(recipe);
   const result = await engine.run(recipe, raws[0], raws.slice(1), opts.previewEvery ?? 5);
   if (!result) return undefined;
   const [contentPng, ...stylePngs] = await pngs;

@@ -19,24 +19,9 @@ export function forwardFlops(
   width: number,
   layers?: readonly string[],
 ): number {
-  const byName = new Map(manifest.graph.map((n) => [n.name, n]));
   const shapes = new Map<string, [number, number, number]>([["input", [height, width, 3]]]);
   const weightShape = new Map(manifest.weights.map((w) => [w.name, w.shape]));
-  const wanted = (layers ?? manifest.layers.filter((l) => l.kind === "feature").map((l) => l.name))
-    .map((name) => {
-      const l = manifest.layers.find((x) => x.name === name);
-      if (!l) throw new RangeError(`Unknown layer "${name}" for network ${manifest.id}`);
-      return l.node;
-    });
-  const needed = new Set<string>();
-  const stack = [...wanted];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (n === "input" || needed.has(n)) continue;
-    needed.add(n);
-    const node = byName.get(n)!;
-    stack.push(...(node.op === "add" ? node.inputs : [node.input]));
-  }
+  const needed = neededNodes(manifest, layers);
   let flops = 0;
   for (const node of manifest.graph as GraphNode[]) {
     const [h, w, c] = shapes.get(node.op === "add" ? node.inputs[0] : node.input) ?? [0, 0, 0];
@@ -85,4 +70,40 @@ export function forwardFlops(
     shapes.set(node.name, out);
   }
   return flops;
+}
+
+/** The graph nodes a pass to `layers` (default: all feature layers) runs, by name. */
+function neededNodes(manifest: ModelManifest, layers?: readonly string[]): Set<string> {
+  const byName = new Map(manifest.graph.map((n) => [n.name, n]));
+  const wanted = (layers ?? manifest.layers.filter((l) => l.kind === "feature").map((l) => l.name))
+    .map((name) => {
+      const l = manifest.layers.find((x) => x.name === name);
+      if (!l) throw new RangeError(`Unknown layer "${name}" for network ${manifest.id}`);
+      return l.node;
+    });
+  const needed = new Set<string>();
+  const stack = [...wanted];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n === "input" || needed.has(n)) continue;
+    needed.add(n);
+    const node = byName.get(n)!;
+    stack.push(...(node.op === "add" ? node.inputs : [node.input]));
+  }
+  return needed;
+}
+
+/**
+ * What one pass to `layers` costs, for the ETA's fixed-cost prior (eta.ts fixedCostPixels()):
+ * the nodes it runs (each a kernel launch or more, whatever the image size) and its forward
+ * FLOPs per input pixel (forwardFlops() at 256 x 256, over its pixels).
+ */
+export function passCost(
+  manifest: ModelManifest,
+  layers?: readonly string[],
+): { nodes: number; flopsPerPixel: number } {
+  return {
+    nodes: neededNodes(manifest, layers).size,
+    flopsPerPixel: forwardFlops(manifest, 256, 256, layers) / 256 ** 2,
+  };
 }

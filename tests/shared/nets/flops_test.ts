@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { forwardFlops } from "../../../src/shared/nets/flops.ts";
+import { forwardFlops, passCost } from "../../../src/shared/nets/flops.ts";
 import { parseManifest } from "../../../src/shared/nets/loader.ts";
 import { ROOT } from "../../_images.ts";
 
@@ -14,4 +14,15 @@ Deno.test("forwardFlops() of ResNet-50 at 224 px is the textbook ~4 GMACs", asyn
   // Only the nodes a layer needs count: the stem alone is one 7x7x3x64 conv at 112x112 =
   // 2 * 147 * 64 * 112 * 112 = 236,027,904 FLOPs plus its bias-free ReLU (64 * 112 * 112).
   assert.equal(forwardFlops(m, 224, 224, ["conv1"]), 2 * 147 * 64 * 112 * 112 + 64 * 112 * 112);
+});
+
+Deno.test("passCost() counts the nodes a pass runs and its forward FLOPs per input pixel", async () => {
+  const path = join(ROOT, "static/models/resnet50/manifest.json");
+  const m = parseManifest(JSON.parse(await Deno.readTextFile(path)), path);
+  // The stem: conv1_pad, conv1 and its ReLU (3 nodes); at 256 x 256 the conv runs at 128 x 128:
+  // (2 · 147 · 64 + 64) · 128² FLOPs over 256² pixels = (18,816 + 64) / 4.
+  assert.deepEqual(passCost(m, ["conv1"]), { nodes: 3, flopsPerPixel: (2 * 147 * 64 + 64) / 4 });
+  // res2c adds the max-pooling's pad and pool (2), the first block's three convs, projection,
+  // add and three ReLUs (8), and two blocks of three convs, an add and three ReLUs (7 each): 27.
+  assert.equal(passCost(m, ["res2c"]).nodes, 3 + 2 + 8 + 7 + 7);
 });
