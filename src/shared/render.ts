@@ -19,6 +19,7 @@ import { type PlannedScale, planScales } from "./pyramid.ts";
 import { parseRecipe, RECIPE_DEFAULTS, type RunImages, validateRun } from "./recipe.ts";
 import { resizeBicubic } from "./upsample.ts";
 import {
+  assertTileable,
   createTiledRunObjective,
   gridOf,
   type MemoryBudget,
@@ -26,7 +27,6 @@ import {
   runLayers,
   type TiledRunObjective,
   type TileProgress,
-  tilingRefusal,
 } from "./tiled_run.ts";
 import type { TilePlan } from "./tiling/plan.ts";
 import type { Recipe, RecipeInput, ScaleRun } from "./types.ts";
@@ -192,15 +192,7 @@ export function planRun(
   });
   const memoryPlans = scales.map((scale) => memory && planRunTiles(net, recipe, scale, memory));
   const tilePlans = memoryPlans.map((p) => (p?.tiled ? p : undefined));
-  if (tilePlans.some((p) => p)) {
-    const refusal = tilingRefusal(recipe);
-    if (refusal) {
-      throw new RangeError(
-        `This run needs tiling to fit the memory budget, and tiled runs do not support ` +
-          `${refusal}: turn it off, pick a smaller size, or give the run more memory`,
-      );
-    }
-  }
+  if (tilePlans.some((p) => p)) assertTileable(recipe);
   const layers = runLayers(recipe);
   return {
     scales,

@@ -92,6 +92,17 @@ export function tilingRefusal(recipe: Recipe): string | undefined {
   return undefined;
 }
 
+/** Throws the RangeError that names what keeps `recipe` from running tiled (tilingRefusal()). */
+export function assertTileable(recipe: Recipe): void {
+  const refusal = tilingRefusal(recipe);
+  if (refusal) {
+    throw new RangeError(
+      `This run needs tiling to fit the memory budget, and tiled runs do not support ${refusal}: ` +
+        `turn it off, pick a smaller size, or give the run more memory`,
+    );
+  }
+}
+
 /** The per-pixel cost of `net` under `memory`, or undefined when none was measured. */
 function costOf(net: Pick<Net, "manifest">, memory: MemoryBudget): PixelCost | undefined {
   const measured = MEASURED_COSTS[net.manifest.id];
@@ -321,13 +332,7 @@ export async function createTiledRunObjective(
   recipe: Recipe,
   options: TiledRunOptions,
 ): Promise<TiledRunObjective> {
-  const refusal = tilingRefusal(recipe);
-  if (refusal) {
-    throw new RangeError(
-      `This run needs tiling to fit the memory budget, and tiled runs do not support ${refusal}: ` +
-        `turn it off, pick a smaller size, or give the run more memory`,
-    );
-  }
+  assertTileable(recipe);
   const [, height, width] = images.content.shape;
   const contentLayers = recipe.layers.content.map((l) => l.layer);
   const styleLayers = recipe.layers.style.map((l) => l.layer);
