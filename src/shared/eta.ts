@@ -106,6 +106,14 @@ export function scaleCost(
  */
 export const SETUP_ITERATIONS_PRIOR = 3;
 
+/**
+ * The most a line through two measured scales may make of the fixed cost, over the network's
+ * (fixedCostPixels()): a first scale slowed by warm-up or load (a 512 px ResNet-50 run's 128 px
+ * scale at 245 ms an iteration where three others took 186-187) fits a line with 5x the fixed
+ * cost and half the slope, which promised its 1024 px scale at 0.6 of its time.
+ */
+const MAX_FIXED_RATIO = 2;
+
 /** Iterations after its first event before a later scale's own time per iteration counts. */
 const MIN_SAMPLE = 4;
 
@@ -192,8 +200,10 @@ export function createEta(
           const [ta, tb] = [rate(a)!, rate(b)!];
           const slope = (passes(a) * tb - passes(b) * ta) / det;
           const intercept = (ta * pixels(b) - tb * pixels(a)) / det;
-          // A line that falls, or crosses zero, is noise: keep the prior's shape, or proportion.
-          if (slope > 0) {
+          // A line that falls, or whose fixed cost is over MAX_FIXED_RATIO times the network's
+          // (a slow first scale), is noise: keep the prior's shape; one that crosses zero:
+          // proportion.
+          if (slope > 0 && intercept <= MAX_FIXED_RATIO * fixed * slope) {
             msAt = intercept >= 0
               ? (j) => intercept * passes(j) + slope * pixels(j)
               : (j) => (tb * pixels(j)) / pixels(b);

@@ -254,3 +254,28 @@ Deno.test("createEta() extrapolates to a tiled scale by its work and passes, on 
     }
   }
 });
+
+Deno.test("createEta() keeps the prior's shape through the last scale when a line puts the fixed cost over twice the network's", () => {
+  // fixedCostPixels() = 2,000 px. Scale 0 (10,000 px) at 240 ms an iteration, scale 1 (40,000
+  // px) at 480: the line's fixed cost is 160 ms over a slope of 0.008 ms/px, 20,000 px, ten times
+  // the network's (a slow first scale). So the prior through scale 1: 480 / 42,000 ms a pixel's
+  // worth, 480 · 162,000 / 42,000 at the 160,000 px scale, and no set-up learned (its first event
+  // came one iteration in).
+  const pass = { nodes: 100, flopsPerPixel: 190_000 };
+  const plan = [
+    { height: 100, width: 100, iterations: 10 },
+    { height: 200, width: 200, iterations: 10 },
+    { height: 400, width: 400, iterations: 10 },
+  ];
+  const eta = createEta(plan, { pass });
+  let e = { seconds: NaN, approximate: true };
+  for (const [i, it, ms] of [[0, 1, 300], [0, 10, 2460], [1, 1, 2940], [1, 5, 4860]]) {
+    e = eta.update({
+      iteration: i * 10 + it,
+      iterations: 30,
+      elapsedMs: ms,
+      scale: { index: i, count: 3, iteration: it },
+    });
+  }
+  close(e.seconds, (5 * 480 + 10 * (480 * 162_000) / 42_000) / 1000, "prior through scale 1");
+});
