@@ -13,7 +13,7 @@
  * - --tv: --tv-weight; --iters and --size are kept beside --num-iterations and --image-size.
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_NET, PRESETS } from "../../src/shared/presets.ts";
+import { ARCH_DEFAULTS, DEFAULT_NET, PRESETS } from "../../src/shared/presets.ts";
 import { MEASURED_COSTS } from "../../src/shared/tiling/plan.ts";
 import {
   MAX_TV_ORDER,
@@ -55,7 +55,7 @@ export const USAGE =
   })
   --no-pyramid        one scale, also when a preset has a pyramid
   --supersample 1|2|4 run at this many times the size and reduce the result (averaging k x k
-                      blocks); ResNet-50's default is 2 up to 256 px, 1 above
+                      blocks); ResNet-50's default: 4x or 2x within a ${ARCH_DEFAULTS.resnet50.supersample?.side} px run
   --style-loss gram|meancov|sliced    the statistic as named, in place of the network's default
                       (so --style-loss gram is the plain Gram, without the default's shift)
   --style-shift X     Gram of the features plus X (Novak & Nikulin's activation shift; the shipped

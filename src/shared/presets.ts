@@ -56,11 +56,12 @@ export interface ArchDefaults {
   /** The painting's long side relative to the output's (jcjohnson's -style_scale). */
   styleScale?: number;
   /**
-   * Supersampling (RecipeSchema's `supersample`) for outputs up to `upTo` px on the long side:
-   * the run works at `factor` x the output size and its result is reduced. Larger outputs run
-   * at their size (the cost grows with the factor squared). Absent: none.
+   * Supersampling (RecipeSchema's `supersample`) up to a run side: an output works at the
+   * largest of 4x and 2x its size whose long side stays within `side` px, and its result is
+   * reduced (supersampleFor()). Outputs over `side` / 2 run at their size (the cost grows with
+   * the factor squared). Absent: none.
    */
-  supersample?: { factor: 2 | 4; upTo: number };
+  supersample?: { side: number };
   /** Colour control (RecipeSchema's `colour`; absent: the images as given). */
   colour?: ColourSpec;
   /** Image parameterisation (RecipeSchema's `param`; absent: plain pixels). */
@@ -230,7 +231,15 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // tiles (rn256_ss4_cli2gb), colour 0.90, content 1.15, Nyquist 4.2; on the six tuning pairs
   // against 2x: style 0.94x / 0.97x, content 0.95x, Nyquist 0.71x (astronaut x shipwreck 1.12x
   // / 1.17x). 116-129 s a pair on two idle WASM threads untiled, 313-353 s tiled beside another
-  // run; the ETA at 10-25% of such a run reads 0.6-0.8 of the time it then takes.
+  // run (its ETA at 10-25%: 0.4-0.8 of the time it then took, 0.8-0.9 since the sixteenth
+  // session's eta.ts).
+  //
+  // Up to a 1024 px run (sixteenth session), so 2x at 512 px: like for like 1.28 / 0.96 (1.73 /
+  // 1.31 without), against the full-size robust output 1.47 / 1.00, colour 0.93, content 1.14 /
+  // 1.11, through the CLI's 2 GB budget (experiments/reference_defaults/resnet50_512); on the six
+  // tuning pairs style 0.87x / 0.91x, content 0.94x / 0.96x, Nyquist 0.31x (astronaut x
+  // shipwreck 1.12x / 1.17x; experiments/grid/screen/rn512_tuning_ss2). 225-241 s a pair on one
+  // loaded WASM thread (82-86 s without).
   resnet50: {
     layers: {
       content: equal(["res3d"]),
@@ -242,7 +251,7 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
     pyramid: PYRAMID,
     colour: PALETTE,
     param: DECORRELATED,
-    supersample: { factor: 4, upTo: 256 },
+    supersample: { side: 1024 },
   },
   // Darknet-tiny: the leaky ReLUs at strides 2, 4, 8 and 16 (the last conv of each resolution);
   // content at conv8, mid-depth at stride 8.

@@ -149,6 +149,14 @@ function merge(into: RecipeLayer, from: RecipeLayer = {}): RecipeLayer {
 }
 
 /**
+ * An architecture's supersampling factor at output `size` (ArchDefaults.supersample): the
+ * largest of 4 and 2 whose run side, size x factor, is at most `side`; undefined when neither.
+ */
+export function supersampleFor(size: number, side: number): 2 | 4 | undefined {
+  return size * 4 <= side ? 4 : size * 2 <= side ? 2 : undefined;
+}
+
+/**
  * The recipe input for `net`: architecture defaults < base < overrides, unvalidated (the studio
  * builds one while the user edits; makeRecipe() validates). The network id is always `net.id`.
  */
@@ -162,9 +170,7 @@ export function assembleRecipe(net: RecipeNet, opts: RecipeOptions = {}): Recipe
   const size = top("size") ?? RECIPE_DEFAULTS.size;
   // Supersampling by output size, where the architecture says; the size-dependent defaults
   // below go by the side the network sees, the output size times the factor.
-  const archSupersample = d?.supersample && size <= d.supersample.upTo
-    ? d.supersample.factor
-    : undefined;
+  const archSupersample = d?.supersample && supersampleFor(size, d.supersample.side);
   const side = size * (top("supersample") ?? archSupersample ?? 1);
   const views = d?.transforms && side <= d.transforms.upTo ? d.transforms : undefined;
   const transforms = views?.spec;

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { ARCH_DEFAULTS } from "../../src/shared/presets.ts";
+import { supersampleFor } from "../../src/shared/recipe_defaults.ts";
 import {
   ARTIFACTS,
   commitField,
@@ -188,8 +189,9 @@ Deno.test(
         assert.equal(await page.getByLabel("Fixed views").inputValue(), four ? "4" : "", net);
         assert.equal(await robustness.inputValue(), four ? "custom" : "off", net);
         if (four) assert.equal(await page.getByLabel("Pad fill").inputValue(), "reflect");
-        // ResNet-50 supersamples by default up to 256 px, the others run at their size.
-        const factor = String(ARCH_DEFAULTS[net].supersample?.factor ?? 1);
+        // ResNet-50 supersamples by default (4x at this 64 px size), the others run at their size.
+        const side = ARCH_DEFAULTS[net].supersample?.side;
+        const factor = String((side && supersampleFor(64, side)) ?? 1);
         assert.equal(factor !== "1", net === "resnet50");
         assert.equal(await page.getByLabel("Supersampling").inputValue(), factor, net);
       }

@@ -5,6 +5,7 @@ import sharp from "sharp";
 import { ROOT, sharedImage } from "../_images.ts";
 import { RecipeSchema } from "../../src/shared/types.ts";
 import { ARCH_DEFAULTS } from "../../src/shared/presets.ts";
+import { supersampleFor } from "../../src/shared/recipe_defaults.ts";
 
 async function cli(args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -262,7 +263,7 @@ Deno.test("stylize CLI supersamples ResNet-50 at small sizes: it runs at k times
   };
   // 48 px: the run works at k times 48x32 (chelsea is 451x300), and writes 48x32. At 2x, 96 px is
   // one scale of the default pyramid (its 128 px start is above it).
-  const k = ARCH_DEFAULTS.resnet50.supersample!.factor;
+  const k = supersampleFor(48, ARCH_DEFAULTS.resnet50.supersample!.side)!;
   assert.ok(k > 1);
   const twice = await run();
   assert.deepEqual(twice.sides, [48, 32]);

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { ARCH_DEFAULTS, type ArchDefaults, PRESETS } from "../../src/shared/presets.ts";
 import { makeRecipe } from "../../src/shared/recipe.ts";
-import { runSides, styleWeightFor } from "../../src/shared/recipe_defaults.ts";
+import { runSides, styleWeightFor, supersampleFor } from "../../src/shared/recipe_defaults.ts";
 
 /**
  * Runs `fn` with a made-up architecture `name`: Darknet-tiny's defaults with `over` on top,
@@ -321,14 +321,23 @@ Deno.test("MobileNet-v1's and Darknet-tiny's defaults average four mirrored, jit
   }
 });
 
-Deno.test("makeRecipe() supersamples up to an architecture's size; a layer's factor wins, and the size-dependent defaults go by the run's side", () => {
+Deno.test("supersampleFor() takes the largest of 4x and 2x within the architecture's side", () => {
+  assert.equal(supersampleFor(256, 1024), 4);
+  assert.equal(supersampleFor(257, 1024), 2); // 1028 > 1024
+  assert.equal(supersampleFor(512, 1024), 2);
+  assert.equal(supersampleFor(513, 1024), undefined);
+  assert.equal(supersampleFor(100, 512), 4);
+});
+
+Deno.test("makeRecipe() supersamples up to an architecture's run side; a layer's factor wins, and the size-dependent defaults go by the run's side", () => {
   withArch("test-super", {
-    supersample: { factor: 2, upTo: 256 },
+    supersample: { side: 512 },
     weights: { content: 1, style: 3, tv: 0 },
     styleWeightBySize: [[256, 1e5], [512, 1e7]],
   }, (net) => {
     const at = (overrides: Parameters<typeof makeRecipe>[1]) => makeRecipe(net, overrides);
-    assert.equal(at({}).supersample, 2); // 256 px
+    assert.equal(at({}).supersample, 2); // 256 px: 4x would be 1024 px, over 512
+    assert.equal(at({ overrides: { size: 128 } }).supersample, 4);
     assert.equal(at({ overrides: { size: 200 } }).supersample, 2);
     assert.equal(at({ overrides: { size: 257 } }).supersample, undefined);
     // The caller's factor (the CLI's --supersample, the studio's control) and a base's win.
