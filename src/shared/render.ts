@@ -7,7 +7,7 @@
  * (colour/control.ts) prepares the images before and finishes the picture after.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { finishColour, prepareColour } from "./colour/control.ts";
+import { finishColour, type PreparedColour, prepareColour } from "./colour/control.ts";
 import { createEta, type Eta, type EtaScale, type PassCost, scaleCost } from "./eta.ts";
 import { createRunObjective } from "./features.ts";
 import { type PreviewImage, resizeTo, resizeToLongSide } from "./image.ts";
@@ -160,6 +160,29 @@ function reduce(image: tf.Tensor4D, factor: number): tf.Tensor4D {
   );
   image.dispose();
   return out;
+}
+
+/**
+ * A run's result as a user gets it: `full` (at the run's sides, disposed) reduced by the
+ * recipe's `supersample` factor, then the colour finish (finishColour()) at that size, against
+ * `content` (the run's, reduced alike), so that the palette's statistics are those of the
+ * output (averaging k x k blocks after the finish would take some of their variance).
+ */
+export async function finishOutput(
+  full: tf.Tensor4D,
+  content: tf.Tensor4D,
+  recipe: Pick<Recipe, "supersample" | "colour">,
+  colour: PreparedColour,
+): Promise<tf.Tensor4D> {
+  const factor = recipe.supersample ?? 1;
+  const output = reduce(full, factor);
+  const small = factor === 1 ? content : reduce(tf.clone(content), factor);
+  try {
+    return await finishColour(output, small, recipe.colour, colour);
+  } finally {
+    output.dispose();
+    if (small !== content) small.dispose();
+  }
 }
 
 /** A run's plan: its scales, each scale's memory plan, and what the ETA knows of their cost. */
@@ -364,9 +387,7 @@ export async function* stylize(
     }
     const full = enlarge(best!, height, width);
     best = undefined;
-    const finished = await finishColour(full, images.content, recipe.colour, colour);
-    full.dispose();
-    const image = reduce(finished, recipe.supersample ?? 1);
+    const image = await finishOutput(full, images.content, recipe, colour);
     return {
       image,
       iterations,

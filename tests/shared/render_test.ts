@@ -8,7 +8,9 @@ import { loadNet } from "../../src/shared/nets/loader.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
 import { createRunObjective } from "../../src/shared/features.ts";
 import { defaultRecipe, makeRecipe, parseRecipe } from "../../src/shared/recipe.ts";
-import { stylize } from "../../src/shared/render.ts";
+import { finishOutput, stylize } from "../../src/shared/render.ts";
+import { finishColour, prepareColour } from "../../src/shared/colour/control.ts";
+import { gaussianW2 } from "../../src/shared/metrics/colour.ts";
 import type { RecipeInput } from "../../src/shared/types.ts";
 import { collect as runAll } from "../_run.ts";
 
@@ -342,7 +344,8 @@ Deno.test("stylize() reports the accepted point's terms and the evaluations of e
 Deno.test("stylize() with supersample 2 returns its run reduced by 2, each 2x2 block averaged", async () => {
   await withRun(async (net, images) => {
     // The caller reads the images at runSides(): here the 64x48 content is the working size.
-    const r = recipe(net, { iterations: 3 });
+    // Without colour control (the palette's finish comes after the reduction: the next test).
+    const r = recipe(net, { iterations: 3, colour: { mode: "none" } });
     const plain = await runAll(stylize(net, images, { ...r, supersample: 1 }, { previewEvery: 0 }));
     const twice = await runAll(stylize(net, images, { ...r, supersample: 2 }, { previewEvery: 0 }));
     try {
@@ -361,4 +364,51 @@ Deno.test("stylize() with supersample 2 returns its run reduced by 2, each 2x2 b
       tf.dispose([plain.result.image, twice.result.image]);
     }
   });
+});
+
+Deno.test("finishOutput() maps a supersampled run's reduced output to the palette, not the other way round", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  // An 8x8 working image: a mid-grey gradient under a ±0.15 checkerboard, which the 2x
+  // reduction averages away; the painting: a smooth 8x8 ramp of other colours. The palette
+  // maps the reduced 4x4 output to the painting's colour mean and covariance (W2 under 1e-6,
+  // float rounding); mapping first and averaging after (the order before) loses the
+  // checkerboard's share of the variance: W2 over 1e-4.
+  const [full, content, painting] = tf.tidy(() => {
+    const y = tf.linspace(0, 1, 8).reshape([1, 8, 1, 1]).tile([1, 1, 8, 1]);
+    const x = tf.linspace(0, 1, 8).reshape([1, 1, 8, 1]).tile([1, 8, 1, 1]);
+    // Three channels of independent shape (full-rank colour covariances).
+    const rgb = (a: tf.Tensor, b: tf.Tensor) => tf.concat([a, b, tf.mul(a, b)], 3);
+    const checker = tf.mul(
+      tf.sub(tf.mod(tf.round(tf.add(tf.mul(y, 7), tf.mul(x, 7))), 2), 0.5),
+      0.3,
+    );
+    const f = tf.add(tf.add(tf.mul(rgb(x, tf.square(y)), 0.3), 0.35), checker) as tf.Tensor4D;
+    const p = tf.add(tf.mul(rgb(tf.square(x), y), 0.2), 0.4) as tf.Tensor4D;
+    return [f, tf.clone(f), p];
+  });
+  const spec = { mode: "palette" as const, match: "pca" as const };
+  const prepared = await prepareColour(content, [painting], spec);
+  const out = await finishOutput(full, content, { supersample: 2, colour: spec }, prepared);
+  const mappedFirst = await finishColour(content, content, spec, prepared);
+  const averagedAfter = tf.avgPool(mappedFirst, 2, 2, "valid");
+  try {
+    assert.deepEqual(out.shape, [1, 4, 4, 3]);
+    const p = painting.dataSync();
+    const w2 = gaussianW2(out.dataSync(), p);
+    const old = gaussianW2(averagedAfter.dataSync(), p);
+    assert.ok(w2 < 1e-6, `reduced, then mapped: W2 ${w2}`);
+    assert.ok(old > 1e-4, `mapped, then reduced: W2 ${old}`);
+  } finally {
+    tf.dispose([
+      out,
+      mappedFirst,
+      averagedAfter,
+      content,
+      painting,
+      prepared.content,
+      ...prepared.styles,
+    ]);
+  }
+  assert.equal(tf.memory().numTensors, before, "tensors left behind");
 });
