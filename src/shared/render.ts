@@ -7,7 +7,7 @@
  * (colour/control.ts) prepares the images before and finishes the picture after.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { finishColour, type PreparedColour, prepareColour } from "./colour/control.ts";
+import { finishColour, prepareColour, type PreparedColour } from "./colour/control.ts";
 import { createEta, type Eta, type EtaScale, type PassCost, scaleCost } from "./eta.ts";
 import { createRunObjective } from "./features.ts";
 import { type PreviewImage, resizeTo, resizeToLongSide } from "./image.ts";
