@@ -234,12 +234,13 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // run (its ETA at 10-25%: 0.4-0.8 of the time it then took, 0.8-0.9 since the sixteenth
   // session's eta.ts).
   //
-  // Up to a 1024 px run (sixteenth session), so 2x at 512 px: like for like 1.28 / 0.96 (1.73 /
-  // 1.31 without), against the full-size robust output 1.47 / 1.00, colour 0.93, content 1.14 /
+  // Up to a 1024 px run (sixteenth session), so 2x at 512 px: like for like 1.27 / 0.96 (1.73 /
+  // 1.31 without), against the full-size robust output 1.46 / 1.00, colour 0.92, content 1.14 /
   // 1.11, through the CLI's 2 GB budget (experiments/reference_defaults/resnet50_512); on the six
   // tuning pairs style 0.87x / 0.91x, content 0.94x / 0.96x, Nyquist 0.31x (astronaut x
-  // shipwreck 1.12x / 1.17x; experiments/grid/screen/rn512_tuning_ss2). 225-241 s a pair on one
-  // loaded WASM thread (82-86 s without).
+  // shipwreck 1.12x / 1.17x; experiments/grid/screen/rn512_tuning_ss2). 219-241 s a pair on one
+  // loaded WASM thread (82-86 s without). At 256 px, with the palette after the reduction
+  // (render.ts finishOutput()): like for like 0.99 / 0.88, colour 0.83.
   resnet50: {
     layers: {
       content: equal(["res3d"]),
