@@ -7,6 +7,8 @@
  * photo | article robust | article standard | ours. Tuning pairs (other shared photos and
  * paintings, no article output) are scored in absolute terms in results.json, for
  * `deno task experiment:grid` to compare recipes on, with a strip photo | painting | ours.
+ * Each run's progress events go to events/<net>__<pair>.json with its plan (planRun()'s ETA
+ * costs), in the format of tests/fixtures/eta/, to recalibrate the ETA on.
  *
  * Usage: deno task experiment:reference [--nets darknet-tiny,mobilenet-v1,resnet50]
  *   [--pairs reference|tuning|all|picasso,scream,...,coffee-shipwreck] [--size 256] [--iters 100]

@@ -59,8 +59,8 @@ export const FIXED_COST_PIXELS = 6000;
  * (fixedCostPixels()): MobileNet-v1's default pass runs 46 nodes at 11,300 FLOPs per pixel and
  * its recorded first scales fit a / b of 11,000-15,000 px; ResNet-50's runs 121 nodes at 154,000
  * and fit 1,700-3,000 px: 2.4-3.7 MFLOP a node for both (WASM). 3.8 M kept the replayed ETAs
- * of the eight recordings in tests/fixtures/eta/ (ResNet-50 supersampled 4x and tiled among
- * them) closest to the time they took, within 0.77-1.34 at 10% of the run.
+ * of the recordings in tests/fixtures/eta/ (ResNet-50 supersampled 4x and tiled among them)
+ * closest to the time they took: within 0.78-1.34 at 10% of the run.
  */
 export const NODE_COST_FLOPS = 3.8e6;
 
@@ -131,8 +131,8 @@ export interface EtaTracker {
  * as iterations), and for each scale still to come its iterations plus its set-up at a time per
  * iteration modelled as a·passes + b·work: the line through the last two measured scales, or
  * through the last one with a = b·fixedCostPixels(`pass`) (FIXED_COST_PIXELS without it) before
- * there are two. The set-up
- * is the last measured one (in that scale's iterations; the first scale's, which also loads the
+ * there are two, or when the line's fixed cost is over MAX_FIXED_RATIO times that. The set-up is
+ * the last measured one (in that scale's iterations; the first scale's, which also loads the
  * backend's kernels, is not), SETUP_ITERATIONS_PRIOR before. Without a plan, or when the events
  * disagree with it: the iterations left at the mean time per iteration.
  */
