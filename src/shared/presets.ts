@@ -355,6 +355,15 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
   // pair at 256 px on one WASM thread of the 2-core machine, 9-20 s before). Not measured above
   // 512 px, where the views' memory (all four passes held at once) grows with the image
   // (experiments/grid/screen/mn{256,512}_all_shift-3_reflect8_jitter8_v4).
+  //
+  // Supersampled up to a 512 px run (sixteenth session), so 2x at 256 px, where the views still
+  // apply (they go by the run's side): on the article's pairs like for like 0.84 style (0.97),
+  // colour 0.87 (0.96), content 0.94, against the full-size robust output 1.29 (1.50); on all
+  // ten pairs against the default before 0.93x the style distance, content 0.96x, colour 0.91x,
+  // Nyquist 1.17x (astronaut x shipwreck 1.13x, astronaut x Picasso 1.09x, faces recognisable).
+  // About 1.5 times the time: 50-76 s a pair on one WASM thread beside another run
+  // (experiments/grid/screen/mn256_ss2, mn256_tuning_ss2). Not at 512 px: a 1024 px run is over
+  // the views' 512 px.
   "mobilenet-v1": {
     layers: {
       content: equal(["conv_pw_4_relu"]),
@@ -367,6 +376,7 @@ export const ARCH_DEFAULTS: Record<string, ArchDefaults> = {
     colour: PALETTE,
     param: DECORRELATED,
     transforms: { spec: FOUR_VIEWS, upTo: 512 },
+    supersample: { side: 512 },
   },
 };
 
