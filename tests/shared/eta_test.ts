@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   createEta,
   type EtaScale,
+  type EtaTracker,
   FIXED_COST_PIXELS,
   fixedCostPixels,
   NODE_COST_FLOPS,
@@ -14,6 +15,20 @@ import { planScales } from "../../src/shared/pyramid.ts";
 
 const close = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
+
+/**
+ * Feeds `eta` the event of `iteration` (in the scale) of scale `index` at `elapsedMs`, the run's
+ * iteration counted over `plan`'s scales before it.
+ */
+const stepper =
+  (eta: EtaTracker, plan: readonly { iterations: number }[]) =>
+  (index: number, iteration: number, elapsedMs: number) =>
+    eta.update({
+      iteration: plan.slice(0, index).reduce((n, s) => n + s.iterations, 0) + iteration,
+      iterations: plan.reduce((n, s) => n + s.iterations, 0),
+      elapsedMs,
+      scale: { index, count: plan.length, iteration },
+    });
 
 Deno.test("createEta() of a one-scale run is the iterations left at the measured rate", () => {
   // 100x100, 40 iterations; 10 done in 5 s: 0.5 s each, 30 left -> 15 s.
@@ -75,14 +90,7 @@ Deno.test("createEta() fits a line through the last two measured scales and lear
   assert.deepEqual(plan.map((s) => [s.size, s.iterations]), [[128, 47], [181, 32], [256, 21]]);
   const [p0, p1, p2] = plan.map((s) => s.height * s.width);
   assert.deepEqual([p0, p1, p2], [16384, 32761, 65536]);
-  const eta = createEta(plan);
-  const at = (index: number, iteration: number, elapsedMs: number) =>
-    eta.update({
-      iteration: [0, 47, 79][index] + iteration,
-      iterations: 100,
-      elapsedMs,
-      scale: { index, count: 3, iteration },
-    });
+  const at = stepper(createEta(plan), plan);
   // Scale 0: its first iteration done at 500 ms (400 ms of set-up), the 47th at 500 + 46·100:
   // 100 ms per iteration from the second event on.
   at(0, 1, 500);
@@ -112,14 +120,7 @@ Deno.test("createEta() keeps the prior's shape for a falling line, proportion fo
     { height: 40, width: 40, iterations: 6 },
   ];
   const run = (secondRate: number) => {
-    const eta = createEta(plan);
-    const at = (index: number, iteration: number, elapsedMs: number) =>
-      eta.update({
-        iteration: index * 6 + iteration,
-        iterations: 18,
-        elapsedMs,
-        scale: { index, count: 3, iteration },
-      });
+    const at = stepper(createEta(plan), plan);
     at(0, 1, 100);
     at(0, 3, 300); // 100 ms per iteration at 100 px
     at(0, 6, 600);
@@ -214,14 +215,7 @@ Deno.test("createEta() extrapolates to a tiled scale by its work and passes, on 
     },
   ];
   assert.deepEqual([plan[2].work, plan[2].passes], [375_000, 6]);
-  const eta = createEta(plan, { pass });
-  const at = (index: number, iteration: number, elapsedMs: number) =>
-    eta.update({
-      iteration: index * 10 + iteration,
-      iterations: 30,
-      elapsedMs,
-      scale: { index, count: 3, iteration },
-    });
+  const at = stepper(createEta(plan, { pass }), plan);
   // Scale 0: 120 ms per iteration from the second event. On the prior (a = 2,000·b):
   // 120 / (2,000 + 10,000) = 0.01 ms per px; scale 1: 0.01 · (2,000 + 40,000) = 420 ms; the tiled
   // scale: 0.01 · (6 · 2,000 + 375,000) = 3,870 ms. Each later scale gets its iterations and
@@ -241,18 +235,12 @@ Deno.test("createEta() extrapolates to a tiled scale by its work and passes, on 
   close(e1.seconds, (5 * 400 + (10 + 0.05) * (6 * A + 375_000 * B)) / 1000, "line");
   // Had scale 1 taken 500 ms, the line would cross zero (A < 0): proportion to the work,
   // 500 · 375,000 / 40,000 ms.
-  const steep = createEta(plan, { pass });
-  for (const [i, it, ms] of [[0, 1, 200], [0, 10, 1280], [1, 1, 1700], [1, 5, 3700]]) {
-    const e = steep.update({
-      iteration: i * 10 + it,
-      iterations: 30,
-      elapsedMs: ms,
-      scale: { index: i, count: 3, iteration: it },
-    });
-    if (i === 1 && it === 5) {
-      close(e.seconds, (5 * 500 + 10 * 500 * 375_000 / 40_000) / 1000, "proportion");
-    }
-  }
+  const steep = stepper(createEta(plan, { pass }), plan);
+  steep(0, 1, 200);
+  steep(0, 10, 1280);
+  steep(1, 1, 1700);
+  const p = steep(1, 5, 3700);
+  close(p.seconds, (5 * 500 + 10 * 500 * 375_000 / 40_000) / 1000, "proportion");
 });
 
 Deno.test("createEta() keeps the prior's shape through the last scale when a line puts the fixed cost over twice the network's", () => {
@@ -267,15 +255,10 @@ Deno.test("createEta() keeps the prior's shape through the last scale when a lin
     { height: 200, width: 200, iterations: 10 },
     { height: 400, width: 400, iterations: 10 },
   ];
-  const eta = createEta(plan, { pass });
-  let e = { seconds: NaN, approximate: true };
-  for (const [i, it, ms] of [[0, 1, 300], [0, 10, 2460], [1, 1, 2940], [1, 5, 4860]]) {
-    e = eta.update({
-      iteration: i * 10 + it,
-      iterations: 30,
-      elapsedMs: ms,
-      scale: { index: i, count: 3, iteration: it },
-    });
-  }
+  const at = stepper(createEta(plan, { pass }), plan);
+  at(0, 1, 300);
+  at(0, 10, 2460);
+  at(1, 1, 2940);
+  const e = at(1, 5, 4860);
   close(e.seconds, (5 * 480 + 10 * (480 * 162_000) / 42_000) / 1000, "prior through scale 1");
 });
