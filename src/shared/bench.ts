@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { type ConvGradMode, type Net, setConvGradMode } from "./nets/net.ts";
 import { forwardFlops } from "./nets/flops.ts";
+import { runLayers } from "./features.ts";
 import { defaultRecipe } from "./recipe.ts";
 import { buildStyleObjective, gramStatistic, type StyleTargetMap } from "./losses/mod.ts";
 
@@ -31,7 +32,7 @@ export function objectiveEvaluation(
   const recipe = defaultRecipe(net);
   const contentLayers = recipe.layers.content.map((l) => l.layer);
   const styleLayers = recipe.layers.style.map((l) => l.layer);
-  const layers = [...new Set([...contentLayers, ...styleLayers])];
+  const layers = runLayers(recipe);
   const targets = tf.tidy(() => net.forward(content, contentLayers));
   // The run's Gram statistic (targets with their mean square), as createRunObjective() makes it.
   const grams: StyleTargetMap = tf.tidy(() => {

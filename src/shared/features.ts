@@ -97,6 +97,11 @@ export interface RunObjective {
   dispose(): void;
 }
 
+/** The layers a run's pass reads: the content layers, then the style layers not among them. */
+export function runLayers(recipe: Pick<Recipe, "layers">): string[] {
+  return [...new Set([...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer))];
+}
+
 /**
  * The objective of `recipe` over `images` (validated by validateRun() first: nothing is
  * allocated for an invalid run). The caller disposes it.
@@ -104,7 +109,7 @@ export interface RunObjective {
 export function createRunObjective(net: Net, images: RunImages, recipe: Recipe): RunObjective {
   const contentLayers = recipe.layers.content.map((l) => l.layer);
   const styleLayers = recipe.layers.style.map((l) => l.layer);
-  const allLayers = [...new Set([...contentLayers, ...styleLayers])];
+  const allLayers = runLayers(recipe);
   const view = createView(recipe.transforms);
   const opts = featuresOptionsOf(recipe);
   const octaves = recipe.style?.octaves ?? 1;

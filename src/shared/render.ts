@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { finishColour, prepareColour, type PreparedColour } from "./colour/control.ts";
 import { createEta, type Eta, type EtaScale, type PassCost, scaleCost } from "./eta.ts";
-import { createRunObjective } from "./features.ts";
+import { createRunObjective, runLayers } from "./features.ts";
 import { type PreviewImage, resizeTo, resizeToLongSide } from "./image.ts";
 import { initialFlat } from "./init.ts";
 import { type LoopControl, type LoopEvent, type LoopResult, optimizeImage } from "./loop.ts";
@@ -24,7 +24,6 @@ import {
   gridOf,
   type MemoryBudget,
   planRunTiles,
-  runLayers,
   type TiledRunObjective,
   type TileProgress,
 } from "./tiled_run.ts";

@@ -9,6 +9,7 @@
  * (tilingRefusal()).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { runLayers } from "./features.ts";
 import { atLeastMinSize } from "./image.ts";
 import { blendGrams, gram, type GramMap, shiftFeatures } from "./losses/mod.ts";
 import type { ForwardOptions, Net } from "./nets/net.ts";
@@ -107,11 +108,6 @@ export function assertTileable(recipe: Recipe): void {
 function costOf(net: Pick<Net, "manifest">, memory: MemoryBudget): PixelCost | undefined {
   const measured = MEASURED_COSTS[net.manifest.id];
   return memory.cost ?? measured?.[memory.backend ?? "wasm"] ?? measured?.wasm;
-}
-
-/** The layers a run's pass reads: the content layers, then the style layers not among them. */
-export function runLayers(recipe: Pick<Recipe, "layers">): string[] {
-  return [...new Set([...recipe.layers.content, ...recipe.layers.style].map((l) => l.layer))];
 }
 
 /**
