@@ -107,8 +107,12 @@ const lines = [
   "size and judged as ours is (empty where the folder has no reduced row: sizes from 768 px, or",
   "results written before the row existed; `--reuse` re-judges a folder).",
   "",
-  "| recipe | net | size/iters | judge | style vs robust | colour vs robust | content vs robust | nyquist vs robust | style vs robust at size | style vs base | colour vs base | content vs base | nyquist vs base | s/pair | evals/iter | overrides |",
-  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  `| recipe | net | size/iters | judge | ${
+    METRICS.map((m) => `${m} vs robust`).join(" | ")
+  } | style vs robust at size | ${
+    METRICS.map((m) => `${m} vs base`).join(" | ")
+  } | s/pair | evals/iter | overrides |`,
+  `|${"---|".repeat(2 * METRICS.length + 8)}`,
 ];
 const summary: Record<string, unknown>[] = [];
 for (const f of folders) {
@@ -159,7 +163,9 @@ for (const row of articleRows) {
     lines.push(
       `| ${row} | resnet50 (article) | ${at ? `${at} px` : "768x512"} | ${judge} | ${
         METRICS.map((m) => num(r[m]?.geomean)).join(" | ")
-      } | ${at ? num(reducedTable(at)[row]?.[judge]?.style?.geomean) : ""} | | | | | | | |`,
+      } | ${at ? num(reducedTable(at)[row]?.[judge]?.style?.geomean) : ""} |${
+        " |".repeat(METRICS.length + 3)
+      }`,
     );
   }
 }

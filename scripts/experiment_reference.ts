@@ -25,6 +25,7 @@ import { cliArgs } from "./lib/cli_args.ts";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
+import { backendThreads } from "./lib/wasm_threads.ts";
 import { encodePng, readImage } from "./lib/image_io.ts";
 import { resizeToLongSide } from "../src/shared/image.ts";
 import { loadNet } from "../src/shared/nets/loader.ts";
@@ -110,6 +111,8 @@ const images = resolve(a.images!);
 const out = resolve(a.out!);
 const modelsDir = resolve(a["models-dir"]!);
 await useBackend(a.backend!);
+/** stylize()'s `threads` (the ETA's fixed cost), recorded with each run's events. */
+const threads = backendThreads(a.backend!);
 await Deno.mkdir(join(out, "images"), { recursive: true });
 await Deno.mkdir(join(out, "events"), { recursive: true });
 
@@ -152,12 +155,15 @@ const runInputOf = async (p: ReferencePair, factor: number) => {
 };
 
 // Judged as `deno task experiment` judges: output and photo at short side judgeSize, the
-// painting as its centre square at judgeSize.
+// painting as its centre square at judgeSize; the colour also against the whole painting at
+// that scale (colour-whole).
 const paintingJ = new Map<string, tf.Tensor4D>();
+const paintingWhole = new Map<string, tf.Tensor4D>();
 for (const p of pairs) {
   await photoOf(p);
   const full = await readImage(join(images, "style", p.style));
   paintingJ.set(p.id, centreSquare(full, judgeSize));
+  paintingWhole.set(p.id, toShortSide(full, judgeSize));
   full.dispose();
 }
 const score = async (output: tf.Tensor4D, p: ReferencePair, exclude?: string) => {
@@ -172,7 +178,12 @@ const score = async (output: tf.Tensor4D, p: ReferencePair, exclude?: string) =>
   try {
     return await scoreOutput(
       judges,
-      { output: o, style: paintingJ.get(p.id)!, content: photoJ },
+      {
+        output: o,
+        style: paintingJ.get(p.id)!,
+        content: photoJ,
+        painting: paintingWhole.get(p.id)!,
+      },
       { exclude },
     );
   } finally {
@@ -306,6 +317,7 @@ for (const netId of nets) {
         stylize(net, { content: input, styles: [painting] }, recipe, {
           previewEvery: 0,
           ...(memory ? { memory } : {}),
+          threads,
         }),
         {
           onEvent: (e) => {
@@ -348,6 +360,7 @@ for (const netId of nets) {
           memoryMb: a["memory-mb"],
           plan: plan.scales,
           pass: plan.pass,
+          threads,
           events,
         }),
       );

@@ -9,7 +9,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tf, useBackend } from "./lib/tf_node.ts";
-import { wasmThreadsCount } from "./lib/wasm_threads.ts";
+import { backendThreads, wasmThreadsCount } from "./lib/wasm_threads.ts";
 import { encodePng, readImage, writeAtomic } from "./lib/image_io.ts";
 import { loadNet, parseManifest } from "../src/shared/nets/loader.ts";
 import type { Net } from "../src/shared/nets/net.ts";
@@ -164,6 +164,7 @@ async function main(): Promise<number> {
           previewEvery: 0,
           signal: ac.signal,
           memory: { ...memory, backend },
+          threads: backendThreads(backend),
           onTile: (t) =>
             bar.update(last.iteration, {
               ...last,

@@ -182,6 +182,14 @@ export function wasmThreadsCount(): number {
 }
 
 /**
+ * The threads `backend` computes on, as stylize()'s `threads` option wants them (its ETA's
+ * fixed cost): WASM's pool, undefined on the other backends.
+ */
+export function backendThreads(backend: string): number | undefined {
+  return backend === "wasm" ? wasmThreadsCount() : undefined;
+}
+
+/**
  * WASM threads for this process: $ATELIER_WASM_THREADS, or one per core (tfjs's pool takes at most
  * 8). One thread per core is the default since issue 13's third pass: ResNet-50 at 256 px, idle
  * 2-core machine, 666 -> 522 ms per evaluation; set ATELIER_WASM_THREADS=1 on a machine shared

@@ -26,7 +26,7 @@ import {
 } from "./limits.ts";
 import type { MemoryBudget } from "../shared/tiled_run.ts";
 import { ModelCache } from "./model_cache.ts";
-import { useSameOriginPthreads } from "./wasm_threads.ts";
+import { useSameOriginPthreads, wasmThreads } from "./wasm_threads.ts";
 import type { BackendInfo, BackendName, FromWorker, ToWorker } from "./protocol.ts";
 
 /** Hashed wasm file URLs, injected by scripts/build_client.ts. */
@@ -141,6 +141,7 @@ async function run(msg: Extract<ToWorker, { type: "run" }>): Promise<void> {
         signal: controller.signal,
         previewEvery: msg.previewEvery,
         memory,
+        threads: wasmThreads(),
         onTile: (progress) => {
           // At most ~10 messages a second, plus each pass's last tile so the line ends right.
           const now = performance.now();

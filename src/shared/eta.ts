@@ -54,15 +54,25 @@ export interface EtaScale {
 export const FIXED_COST_PIXELS = 6000;
 
 /**
- * The fixed cost of one graph node per pass (its kernel launches, its small tensors), in forward
- * FLOPs' worth, so that a network's fixed cost in pixels follows from its graph
- * (fixedCostPixels()): MobileNet-v1's default pass runs 46 nodes at 11,300 FLOPs per pixel and
- * its recorded first scales fit a / b of 11,000-15,000 px; ResNet-50's runs 121 nodes at 154,000
- * and fit 1,700-3,000 px: 2.4-3.7 MFLOP a node for both (WASM). 3.8 M kept the replayed ETAs
- * of the recordings in tests/fixtures/eta/ (ResNet-50 supersampled 4x and tiled among them)
- * closest to the time they took: within 0.78-1.34 at 10% of the run.
+ * The fixed cost of one graph node per pass and per thread of the backend's pool (its kernel
+ * launches and small tensors, which no thread shares), in FLOPs' worth of the per-pixel work,
+ * which the threads do share: so a network's fixed cost in pixels follows from its graph and
+ * grows with the threads (fixedCostPixels()). Recorded WASM runs, fitted scale against scale
+ * with the style statistic counted (nets/flops.ts passCost()): MobileNet-v1's default pass (46
+ * nodes, 15,900 FLOPs per pixel) 7,000-11,000 px on two threads and 4,500-8,500 on one;
+ * ResNet-50's (121 nodes, 189,000 FLOPs per pixel) mostly 1,000-3,000 px. Replayed over thirty
+ * recordings (fourteen in tests/fixtures/eta/; README "Defaults that paint"), 2 M reads 0.98 of
+ * the time left at 10% of a run (geometric mean), 28 of 30 within 25% there and 29 at 25%; 1.75 M
+ * reads 1.00 but puts a two-thread ResNet-50 run at 1.38 at 10%.
  */
-export const NODE_COST_FLOPS = 3.8e6;
+export const NODE_COST_FLOPS_PER_THREAD = 2e6;
+
+/**
+ * The threads fixedCostPixels() assumes when the backend's are not known (a GPU backend's
+ * fixed cost is not modelled: its line through two measured scales takes over): the two of the
+ * reference machine that most recordings ran on.
+ */
+export const DEFAULT_THREADS = 2;
 
 /** What one network pass costs (nets/flops.ts passCost()): its nodes, its FLOPs per pixel. */
 export interface PassCost {
@@ -70,9 +80,9 @@ export interface PassCost {
   flopsPerPixel: number;
 }
 
-/** A network pass's fixed cost in pixels (FIXED_COST_PIXELS's unit). */
-export function fixedCostPixels(cost: PassCost): number {
-  return (NODE_COST_FLOPS * cost.nodes) / cost.flopsPerPixel;
+/** A network pass's fixed cost in pixels (FIXED_COST_PIXELS's unit) on `threads` threads. */
+export function fixedCostPixels(cost: PassCost, threads = DEFAULT_THREADS): number {
+  return (NODE_COST_FLOPS_PER_THREAD * threads * cost.nodes) / cost.flopsPerPixel;
 }
 
 /**
@@ -130,7 +140,8 @@ export interface EtaTracker {
  * measured time per iteration (from a scale's second event on, so that its set-up does not count
  * as iterations), and for each scale still to come its iterations plus its set-up at a time per
  * iteration modelled as a·passes + b·work: the line through the last two measured scales, or
- * through the last one with a = b·fixedCostPixels(`pass`) (FIXED_COST_PIXELS without it) before
+ * through the last one with a = b·fixedCostPixels(`pass`, `threads`) (FIXED_COST_PIXELS without a
+ * pass) before
  * there are two, or when the line's fixed cost is over MAX_FIXED_RATIO times that. The set-up is
  * the last measured one (in that scale's iterations; the first scale's, which also loads the
  * backend's kernels, is not), SETUP_ITERATIONS_PRIOR before. Without a plan, or when the events
@@ -138,9 +149,9 @@ export interface EtaTracker {
  */
 export function createEta(
   plan: EtaScale[] | undefined,
-  opts: { pass?: PassCost } = {},
+  opts: { pass?: PassCost; threads?: number } = {},
 ): EtaTracker {
-  const fixed = opts.pass ? fixedCostPixels(opts.pass) : FIXED_COST_PIXELS;
+  const fixed = opts.pass ? fixedCostPixels(opts.pass, opts.threads) : FIXED_COST_PIXELS;
   // Per scale: run time and iterations done at its first and at its last event so far.
   const first: { ms: number; done: number }[] = [];
   const last: { ms: number; done: number }[] = [];

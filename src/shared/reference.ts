@@ -115,7 +115,7 @@ export function centreSquare(image: tf.Tensor4D, size: number): tf.Tensor4D {
 }
 
 /** The metrics the table reports, each lower-is-better. */
-export const METRICS = ["style", "colour", "content", "nyquist"] as const;
+export const METRICS = ["style", "colour", "colour-whole", "content", "nyquist"] as const;
 export type Metric = (typeof METRICS)[number];
 
 /** Value of one metric of a score; style and content need a judge, the others do not. */
@@ -127,6 +127,8 @@ export function metricOf(score: OutputScore, metric: Metric, judge: string): num
       return score.content[judge];
     case "colour":
       return score.colourW2;
+    case "colour-whole":
+      return score.colourW2Whole;
     case "nyquist":
       return score.artifacts.nyquist;
   }
@@ -214,7 +216,9 @@ export function relativeMarkdown(
         "on the same pair (1.00 = that output; style, colour and nyquist: lower " +
         "is better; content: lower is closer to the photo, the issue asks for <= 1.5). Per pair in " +
         "brackets. style = layer-balanced Gram distance to the painting, colour = Gaussian W2 " +
-        "colour distance to the painting, content = judge content distance to the photo, " +
+        "colour distance to the painting (its centre square, as the judges see it), colour-whole = " +
+        "the same to the whole painting (colour statistics do not depend on position; n/a where " +
+        "not measured), content = judge content distance to the photo, " +
         "nyquist = Nyquist energy share relative to the photo's, each at the image's own " +
         "resolution (ours at the output size, the article's at 768x512).",
       "",

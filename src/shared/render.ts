@@ -107,6 +107,11 @@ export interface StylizeOptions extends LoopControl {
    * number of scales (the first evaluation's tiles come before the first iteration's event).
    */
   onTile?: (progress: TileProgress & { scale: number; scales: number }) => void;
+  /**
+   * The threads the backend computes on (WASM's pool; 1 for tfjs's CPU backend), for the ETA's
+   * fixed cost (eta.ts fixedCostPixels()); absent for a GPU backend or when not known.
+   */
+  threads?: number;
 }
 
 const lossValues = (total: number, t: Record<string, number>): LossValues => ({
@@ -230,7 +235,11 @@ export function planRun(
           }));
         return { ...scale, ...scaleCost(scale.height, scale.width, crops) };
       }),
-      pass: passCost(net.manifest, layers),
+      pass: passCost(net.manifest, layers, {
+        layers: recipe.layers.style.map((l) => l.layer),
+        loss: recipe.style?.loss,
+        projections: recipe.style?.projections,
+      }),
     },
   };
 }
@@ -260,7 +269,7 @@ export async function* stylize(
     width,
     opts.memory,
   );
-  const eta = createEta(etaPlan.scales, { pass: etaPlan.pass });
+  const eta = createEta(etaPlan.scales, { pass: etaPlan.pass, threads: opts.threads });
   const colour = await prepareColour(
     images.content,
     images.styles,

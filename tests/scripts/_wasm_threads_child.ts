@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import workerThreads from "node:worker_threads";
-import { enableWasmThreads } from "../../scripts/lib/wasm_threads.ts";
+import { backendThreads, enableWasmThreads } from "../../scripts/lib/wasm_threads.ts";
 
 // Counts the pthread workers that really start (each is a Deno isolate of ~13 MiB).
 const RealWorker = workerThreads.Worker;
@@ -27,6 +27,8 @@ const values = Array.from(await y.data()).filter((_, i) => i % 997 === 0);
 console.log(JSON.stringify({
   backend: tf.getBackend(),
   threads,
+  // What the CLI gives stylize() for its ETA on this backend and on a GPU one.
+  etaThreads: [backendThreads("wasm"), backendThreads("webgpu") ?? null],
   values,
   workersStarted,
   unused: pool.unusedWorkers.length,

@@ -6,7 +6,7 @@ import { wasmThreadsWanted } from "../../scripts/lib/wasm_threads.ts";
 
 Deno.test({
   name:
-    "enableWasmThreads(2) starts a two-thread WASM pool under Deno with one pthread worker and the same conv values",
+    "enableWasmThreads(2) starts a two-thread WASM pool under Deno with one pthread worker and the same conv values; backendThreads() reports it",
   ignore: TEST_BACKEND !== "wasm",
   fn: async () => {
     await setupTf();
@@ -22,6 +22,8 @@ Deno.test({
     // getThreadsCount() is the size of XNNPACK's pthreadpool: 2 only if a worker thread started
     // (1 when the threaded build falls back or the pool is capped at half the cores).
     assert.deepEqual([r.backend, r.threads], ["wasm", 2]);
+    // backendThreads(), stylize()'s `threads` for the ETA: the pool's on WASM, none on a GPU.
+    assert.deepEqual(r.etaThreads, [2, null]);
     // XNNPACK's pthreadpool of 2 runs on the calling thread and one worker; the glue's pool of 8
     // used to start all 8 (issue 13: ~13 MiB resident each). Nothing spare is left in the pool.
     assert.deepEqual([r.workersStarted, r.running, r.unused], [1, 1, 0]);

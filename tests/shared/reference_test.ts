@@ -69,10 +69,16 @@ Deno.test("geometricMean() is the n-th root of the product", () => {
   assert.ok(Number.isNaN(geometricMean([1, 0])));
 });
 
-const scoreOf = (style: Record<string, number>, colour: number, nyquist = 1): OutputScore => ({
+const scoreOf = (
+  style: Record<string, number>,
+  colour: number,
+  nyquist = 1,
+  whole?: number,
+): OutputScore => ({
   style: Object.fromEntries(Object.entries(style).map(([j, mean]) => [j, { mean, perLayer: {} }])),
   content: Object.fromEntries(Object.entries(style).map(([j, v]) => [j, v / 10])),
   colourW2: colour,
+  ...(whole === undefined ? {} : { colourW2Whole: whole }),
   colourSliced: colour,
   artifacts: { nyquist, high: nyquist },
 });
@@ -91,11 +97,24 @@ Deno.test("relativeTable() divides by the robust output per pair and takes the g
   assert.deepEqual(t.d.m.style, { geomean: 2, perPair: { a: 1, b: 4 } });
   assert.deepEqual(t.d.m.colour, { geomean: 2, perPair: { a: 4, b: 1 } });
   assert.deepEqual(t.d.m.nyquist, { geomean: 4, perPair: { a: 2, b: 8 } });
+  // No colour to the whole painting was measured: no cell, "n/a" in the markdown.
+  assert.equal(t.d.m["colour-whole"], undefined);
   assert.equal(t.d.m.content?.geomean, 2);
   assert.equal(t.d.d.style, undefined);
   assert.equal(t[ROBUST].d.style?.geomean, 1);
   const md = relativeMarkdown(t, ["m", "d"]);
-  assert.match(md, /\| d \| \*\*2\.00\*\* \(a 1\.00, b 4\.00\) \|/);
+  assert.match(
+    md,
+    /\| d \| \*\*2\.00\*\* \(a 1\.00, b 4\.00\) \| \*\*2\.00\*\* \(a 4\.00, b 1\.00\) \| n\/a \|/,
+  );
+  // With it: 0.05 / 0.2 and 0.1 / 0.1, geometric mean √0.25 = 0.5.
+  const whole = relativeTable([
+    { row: ROBUST, pair: "a", score: scoreOf({ m: 1 }, 0.1, 1, 0.2) },
+    { row: ROBUST, pair: "b", score: scoreOf({ m: 1 }, 0.1, 1, 0.1) },
+    { row: "d", pair: "a", score: scoreOf({ m: 1 }, 0.1, 1, 0.05) },
+    { row: "d", pair: "b", score: scoreOf({ m: 1 }, 0.1, 1, 0.1) },
+  ], ["m"]);
+  assert.deepEqual(whole.d.m["colour-whole"], { geomean: 0.5, perPair: { a: 0.25, b: 1 } });
   // Under judge "d" our row has no style cell, so it is left out of that section.
   assert.equal(md.split("### judged by d")[1].includes("| d |"), false);
 });

@@ -10,6 +10,8 @@ import { setupTf, TEST_BACKEND, tf } from "../_tf.ts";
 import { loadImage, ROOT, sharedImage } from "../_images.ts";
 import { gram } from "../../src/shared/losses/mod.ts";
 import { loadNet, parseManifest } from "../../src/shared/nets/loader.ts";
+import { passCost, statisticFlops } from "../../src/shared/nets/flops.ts";
+import { runLayers } from "../../src/shared/features.ts";
 import { ARCH_DEFAULTS } from "../../src/shared/presets.ts";
 import type { Net } from "../../src/shared/nets/net.ts";
 import { defaultRecipe, makeRecipe, parseRecipe } from "../../src/shared/recipe.ts";
@@ -120,6 +122,15 @@ Deno.test("planRun() gives the ETA a tiled scale's crops and passes, and stylize
       [136, 1.5 * 57_600, 1.5 * 4],
     ]);
     assert.equal(eta.pass.nodes, 32, "conv1-conv14 and what lies between");
+    // Its FLOPs per pixel: the network's to those layers and the Gram statistic's over the style
+    // layers (the ETA's fixed cost in pixels divides by both).
+    const styleLayers = parseRecipe(recipe).layers.style.map((l) => l.layer);
+    assert.equal(
+      eta.pass.flopsPerPixel,
+      passCost(net.manifest, runLayers(parseRecipe(recipe))).flopsPerPixel +
+        statisticFlops(net.manifest, { layers: styleLayers }),
+    );
+    assert.ok(statisticFlops(net.manifest, { layers: styleLayers }) > 0);
     const { events } = await run(net, images, recipe, memory);
     assert.ok(events.every((e) => Number.isFinite(e.eta.seconds) && e.eta.seconds >= 0));
     // Approximate while the tiled scale is still to come; nothing left after the last iteration.

@@ -13,7 +13,14 @@ export interface OutputScore {
   style: Record<string, LayeredDistance>;
   /** Judge id -> content distance to the content photo at the judge's mid layer. */
   content: Record<string, number>;
+  /** Gaussian W2 colour distance to the style image. */
   colourW2: number;
+  /**
+   * The same to the whole painting, when scoreOutput() was given it: a judge's style image may
+   * be a crop (the experiments judge the painting's centre square), which holds only part of its
+   * palette, while colour statistics do not depend on where a pixel is.
+   */
+  colourW2Whole?: number;
   colourSliced: number;
   artifacts: SpectrumShares;
 }
@@ -24,7 +31,13 @@ export interface OutputScore {
  */
 export async function scoreOutput(
   judges: readonly Net[],
-  images: { output: tf.Tensor4D; style: tf.Tensor4D; content: tf.Tensor4D },
+  images: {
+    output: tf.Tensor4D;
+    style: tf.Tensor4D;
+    content: tf.Tensor4D;
+    /** The whole painting, where `style` is a crop of it (colourW2Whole). */
+    painting?: tf.Tensor4D;
+  },
   opts: { exclude?: string } = {},
 ): Promise<OutputScore> {
   const style: Record<string, LayeredDistance> = {};
@@ -38,10 +51,12 @@ export async function scoreOutput(
     [images.output, images.style, images.content].map((t) => t.data() as Promise<Float32Array>),
   );
   const [, h, w] = images.output.shape;
+  const whole = images.painting && (await images.painting.data() as Float32Array);
   return {
     style,
     content,
     colourW2: gaussianW2(o, s),
+    ...(whole ? { colourW2Whole: gaussianW2(o, whole) } : {}),
     colourSliced: slicedWasserstein(o, s),
     artifacts: artifactEnergy(o, c, h, w),
   };

@@ -93,17 +93,49 @@ function neededNodes(manifest: ModelManifest, layers?: readonly string[]): Set<s
   return needed;
 }
 
+/** The style statistic a pass feeds, for its per-pixel cost (statisticFlops()). */
+export interface StatisticCost {
+  /** The style layers. */
+  layers: readonly string[];
+  /** The statistic (recipe.style.loss; "gram" when absent) and its sliced projections. */
+  loss?: "gram" | "meancov" | "sliced";
+  projections?: number;
+}
+
+/**
+ * Forward FLOPs per input pixel of the style statistic over its layers: a c-channel layer at
+ * stride s has 1/s² of a position per input pixel, where the Gram matrix (and mean + covariance's
+ * covariance) adds c² multiply-adds and sliced Wasserstein's projection c per direction. For a
+ * deep ResNet-50 stage (2,048 channels at stride 32) that is 8,192 FLOPs per pixel, as much as a
+ * 256-channel stage at stride 4; MobileNet-v1's four style layers add 41% to its convolutions'.
+ */
+export function statisticFlops(manifest: ModelManifest, statistic: StatisticCost): number {
+  let flops = 0;
+  for (const name of statistic.layers) {
+    const l = manifest.layers.find((x) => x.name === name);
+    if (!l) throw new RangeError(`Unknown layer "${name}" for network ${manifest.id}`);
+    const perPosition = statistic.loss === "sliced"
+      ? l.channels * (statistic.projections ?? 64)
+      : l.channels ** 2;
+    flops += (2 * perPosition) / l.stride ** 2;
+  }
+  return flops;
+}
+
 /**
  * What one pass to `layers` costs, for the ETA's fixed-cost prior (eta.ts fixedCostPixels()):
  * the nodes it runs (each a kernel launch or more, whatever the image size) and its forward
- * FLOPs per input pixel (forwardFlops() at 256 x 256, over its pixels).
+ * FLOPs per input pixel (forwardFlops() at 256 x 256, over its pixels), plus its style
+ * statistic's (statisticFlops()) when given.
  */
 export function passCost(
   manifest: ModelManifest,
   layers?: readonly string[],
+  statistic?: StatisticCost,
 ): { nodes: number; flopsPerPixel: number } {
   return {
     nodes: neededNodes(manifest, layers).size,
-    flopsPerPixel: forwardFlops(manifest, 256, 256, layers) / 256 ** 2,
+    flopsPerPixel: forwardFlops(manifest, 256, 256, layers) / 256 ** 2 +
+      (statistic ? statisticFlops(manifest, statistic) : 0),
   };
 }

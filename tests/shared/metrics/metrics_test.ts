@@ -52,6 +52,26 @@ Deno.test("a colour-shifted copy raises the colour distance and not the content 
   assert.equal(tf.memory().numTensors, before);
 });
 
+Deno.test("scoreOutput() measures the colour against the whole painting too when given it", async () => {
+  await setupTf();
+  const before = tf.memory().numTensors;
+  const nets = await judges();
+  // The output is the whole painting; the judges' style image is its top half, whose colours
+  // differ from the whole's (the sky of the Starry Night against its village).
+  const painting = await loadImage(sharedImage("style/starry_night_google.jpg"), 64);
+  const [, h, w] = painting.shape;
+  const top = tf.slice(painting, [0, 0, 0, 0], [1, Math.floor(h / 2), w, 3]) as tf.Tensor4D;
+  const s = await scoreOutput(nets, { output: painting, style: top, content: painting, painting });
+  assert.ok(s.colourW2Whole !== undefined && s.colourW2Whole < 1e-4, `whole ${s.colourW2Whole}`);
+  assert.ok(s.colourW2 > 0.01, `top half ${s.colourW2}`);
+  // Without the painting there is no such figure.
+  const plain = await scoreOutput([], { output: painting, style: top, content: painting });
+  assert.equal(plain.colourW2Whole, undefined);
+  tf.dispose([painting, top]);
+  nets.forEach((n) => n.dispose());
+  assert.equal(tf.memory().numTensors, before);
+});
+
 Deno.test("a checkerboard added to an image raises the artifact energy", async () => {
   await setupTf();
   const img = await loadImage(sharedImage("content/astronaut.png"), 64);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { forwardFlops, passCost } from "../../../src/shared/nets/flops.ts";
+import { forwardFlops, passCost, statisticFlops } from "../../../src/shared/nets/flops.ts";
 import { parseManifest } from "../../../src/shared/nets/loader.ts";
 import { ROOT } from "../../_images.ts";
 
@@ -25,4 +25,21 @@ Deno.test("passCost() counts the nodes a pass runs and its forward FLOPs per inp
   // res2c adds the max-pooling's pad and pool (2), the first block's three convs, projection,
   // add and three ReLUs (8), and two blocks of three convs, an add and three ReLUs (7 each): 27.
   assert.equal(passCost(m, ["res2c"]).nodes, 3 + 2 + 8 + 7 + 7);
+});
+
+Deno.test("statisticFlops() counts the style statistic per input pixel; passCost() adds it", async () => {
+  const path = join(ROOT, "static/models/resnet50/manifest.json");
+  const m = parseManifest(JSON.parse(await Deno.readTextFile(path)), path);
+  // conv1: 64 channels at stride 2, a Gram (c² multiply-adds) at a quarter of the pixels:
+  // 2 · 64² / 4 = 2,048; res5c: 2,048 channels at stride 32: 2 · 2,048² / 1,024 = 8,192.
+  assert.equal(statisticFlops(m, { layers: ["conv1"] }), 2048);
+  assert.equal(statisticFlops(m, { layers: ["conv1", "res5c"], loss: "meancov" }), 2048 + 8192);
+  // Sliced Wasserstein projects c channels on each of 32 directions: 2 · 64 · 32 / 4 = 1,024.
+  assert.equal(statisticFlops(m, { layers: ["conv1"], loss: "sliced", projections: 32 }), 1024);
+  const plain = passCost(m, ["conv1"]);
+  assert.deepEqual(passCost(m, ["conv1"], { layers: ["conv1"] }), {
+    nodes: plain.nodes,
+    flopsPerPixel: plain.flopsPerPixel + 2048,
+  });
+  assert.throws(() => statisticFlops(m, { layers: ["nope"] }), /Unknown layer "nope"/);
 });
