@@ -61,7 +61,8 @@ export const FIXED_COST_PIXELS = 6000;
  * with the style statistic counted (nets/flops.ts passCost()): MobileNet-v1's default pass (46
  * nodes, 15,900 FLOPs per pixel) 7,000-11,000 px on two threads and 4,500-8,500 on one;
  * ResNet-50's (121 nodes, 189,000 FLOPs per pixel) mostly 1,000-3,000 px. Replayed over thirty
- * recordings (fourteen in tests/fixtures/eta/; README "Defaults that paint"), 2 M reads 0.98 of
+ * recordings (ten fixtures of tests/fixtures/eta/ and twenty of the sixteenth session's screens,
+ * four of which are fixtures now; README "Defaults that paint"), 2 M reads 0.98 of
  * the time left at 10% of a run (geometric mean), 28 of 30 within 25% there and 29 at 25%; 1.75 M
  * reads 1.00 but puts a two-thread ResNet-50 run at 1.38 at 10%.
  */
@@ -140,12 +141,11 @@ export interface EtaTracker {
  * measured time per iteration (from a scale's second event on, so that its set-up does not count
  * as iterations), and for each scale still to come its iterations plus its set-up at a time per
  * iteration modelled as a·passes + b·work: the line through the last two measured scales, or
- * through the last one with a = b·fixedCostPixels(`pass`, `threads`) (FIXED_COST_PIXELS without a
- * pass) before
- * there are two, or when the line's fixed cost is over MAX_FIXED_RATIO times that. The set-up is
- * the last measured one (in that scale's iterations; the first scale's, which also loads the
- * backend's kernels, is not), SETUP_ITERATIONS_PRIOR before. Without a plan, or when the events
- * disagree with it: the iterations left at the mean time per iteration.
+ * through the last one with a = b·fixedCostPixels(`pass`, `threads`) (FIXED_COST_PIXELS without
+ * a pass) before there are two, or when the line's fixed cost is over MAX_FIXED_RATIO times
+ * that. The set-up is the last measured one (in that scale's iterations; the first scale's, which
+ * also loads the backend's kernels, is not), SETUP_ITERATIONS_PRIOR before. Without a plan, or
+ * when the events disagree with it: the iterations left at the mean time per iteration.
  */
 export function createEta(
   plan: EtaScale[] | undefined,

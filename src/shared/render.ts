@@ -108,8 +108,8 @@ export interface StylizeOptions extends LoopControl {
    */
   onTile?: (progress: TileProgress & { scale: number; scales: number }) => void;
   /**
-   * The threads the backend computes on (WASM's pool; 1 for tfjs's CPU backend), for the ETA's
-   * fixed cost (eta.ts fixedCostPixels()); absent for a GPU backend or when not known.
+   * The threads the backend computes on (WASM's pool), for the ETA's fixed cost (eta.ts
+   * fixedCostPixels()); absent on other backends or when not known.
    */
   threads?: number;
 }
