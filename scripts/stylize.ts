@@ -156,6 +156,7 @@ async function main(): Promise<number> {
       elapsedMs: number;
       evaluations: number;
       etaSeconds?: number;
+      etaApproximate?: boolean;
     } = { iteration: 0, loss: NaN, elapsedMs: 0, evaluations: 0 };
     let scaleNote = "";
     try {
@@ -180,6 +181,7 @@ async function main(): Promise<number> {
               evaluations: e.evaluations,
               // stylize()'s ETA, also on the redraws of a tiled evaluation's tiles.
               etaSeconds: e.eta.seconds,
+              etaApproximate: e.eta.approximate,
             };
             scaleNote = e.scale
               ? `scale ${e.scale.index + 1}/${e.scale.count} ${e.scale.size}px `

@@ -32,6 +32,11 @@ export interface ProgressUpdate {
    * (a stylize run: src/shared/eta.ts createEta(), which learns the cost of a pyramid's scales).
    */
   etaSeconds?: number;
+  /**
+   * The ETA extrapolates to larger scales still to come (createEta()'s `approximate`, the
+   * studio's "about"): shown as "~".
+   */
+  etaApproximate?: boolean;
 }
 
 /**
@@ -53,7 +58,7 @@ export function progressLine(
   const width = 24;
   const fill = Math.round((done / total) * width);
   return `${label}[${"#".repeat(fill)}${" ".repeat(width - fill)}] ${done}/${total} ` +
-    `${rate.toFixed(2)} it/s ETA ${formatDuration(eta)}` +
+    `${rate.toFixed(2)} it/s ETA ${u.etaApproximate ? "~" : ""}${formatDuration(eta)}` +
     (u.evaluations === undefined || done === 0
       ? ""
       : ` ${(u.evaluations / done).toFixed(1)} evals/it`) +

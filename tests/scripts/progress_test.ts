@@ -21,3 +21,10 @@ Deno.test("progressLine() leaves out evaluations per step and the loss until a s
   const later = progressLine(2, 4, { evaluations: 7, loss: 91.404, etaSeconds: 30 }, 10000);
   assert.equal(later, "[############            ] 2/4 0.20 it/s ETA 30s 3.5 evals/it loss 91.40");
 });
+
+Deno.test("progressLine() marks an ETA that extrapolates to scales still to come with ~", () => {
+  const rough = progressLine(1, 4, { etaSeconds: 146, etaApproximate: true }, 1000);
+  assert.equal(rough, "[######                  ] 1/4 1.00 it/s ETA ~2m26s");
+  const last = progressLine(3, 4, { etaSeconds: 5, etaApproximate: false }, 3000);
+  assert.equal(last, "[##################      ] 3/4 1.00 it/s ETA 5s");
+});
