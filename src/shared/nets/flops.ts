@@ -2,7 +2,7 @@
  * Arithmetic cost of a network pass, from the manifest's layer shapes: multiply-adds count as
  * two FLOPs. Used by the benchmark to report achieved GFLOP/s.
  */
-import type { GraphNode, ModelManifest } from "./manifest.ts";
+import { type GraphNode, manifestLayer, type ModelManifest } from "./manifest.ts";
 import { type AxisPadding, windowGeometry } from "./window.ts";
 
 /** Output size of a windowed op along one axis. */
@@ -76,11 +76,7 @@ export function forwardFlops(
 function neededNodes(manifest: ModelManifest, layers?: readonly string[]): Set<string> {
   const byName = new Map(manifest.graph.map((n) => [n.name, n]));
   const wanted = (layers ?? manifest.layers.filter((l) => l.kind === "feature").map((l) => l.name))
-    .map((name) => {
-      const l = manifest.layers.find((x) => x.name === name);
-      if (!l) throw new RangeError(`Unknown layer "${name}" for network ${manifest.id}`);
-      return l.node;
-    });
+    .map((name) => manifestLayer(manifest, name).node);
   const needed = new Set<string>();
   const stack = [...wanted];
   while (stack.length) {
@@ -112,8 +108,7 @@ export interface StatisticCost {
 export function statisticFlops(manifest: ModelManifest, statistic: StatisticCost): number {
   let flops = 0;
   for (const name of statistic.layers) {
-    const l = manifest.layers.find((x) => x.name === name);
-    if (!l) throw new RangeError(`Unknown layer "${name}" for network ${manifest.id}`);
+    const l = manifestLayer(manifest, name);
     const perPosition = statistic.loss === "sliced"
       ? l.channels * (statistic.projections ?? 64)
       : l.channels ** 2;

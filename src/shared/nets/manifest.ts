@@ -153,6 +153,13 @@ export const ModelManifestSchema = z.object({
 }).strict();
 export type ModelManifest = z.infer<typeof ModelManifestSchema>;
 
+/** The feature or logits layer `name` of `manifest`; a RangeError when it has none. */
+export function manifestLayer(manifest: ModelManifest, name: string): LayerInfo {
+  const layer = manifest.layers.find((l) => l.name === name);
+  if (!layer) throw new RangeError(`Unknown layer "${name}" for network ${manifest.id}`);
+  return layer;
+}
+
 /** Number of elements of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

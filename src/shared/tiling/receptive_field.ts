@@ -5,7 +5,7 @@
  * feature grid is the whole image's, and must reach past its core by the field's extent so that
  * the core's features see real neighbouring pixels instead of the crop's zero padding.
  */
-import type { GraphNode, ModelManifest } from "../nets/manifest.ts";
+import { type GraphNode, manifestLayer, type ModelManifest } from "../nets/manifest.ts";
 import { type AxisPadding, sameFronts, sizeDependentPadding } from "../nets/window.ts";
 
 /** Per axis [height, width]. */
@@ -125,9 +125,7 @@ export function receptiveFields(
   }
   const result: Record<string, ReceptiveField> = {};
   for (const name of wanted) {
-    const layer = manifest.layers.find((l) => l.name === name);
-    if (!layer) throw new RangeError(`Unknown layer "${name}" for network ${manifest.id}`);
-    const field = byNode.get(layer.node);
+    const field = byNode.get(manifestLayer(manifest, name).node);
     if (!field) {
       throw new RangeError(`Layer "${name}" of ${manifest.id} mixes the whole image: not tileable`);
     }
